@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+  },
+  // The harness stands in for the Node worker, which is the only provider of this module in production.
+  moduleNameMapper: {
+    '^@azure/functions-core$': '<rootDir>/test/host/functionsCore.ts',
+  },
+  testTimeout: 30000,
+};
