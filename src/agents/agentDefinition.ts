@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+export const agentDefinitionSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9 _-]{0,63}$/, {
+        error: 'An agent name starts with a letter and has at most 64 letters, digits, spaces, _ or -.',
+      }),
+    instructions: z.string().trim().min(1, { error: 'An agent needs instructions.' }).max(8000),
+    model: z.string().trim().min(1).max(128).optional(),
+  })
+  .strict();
+
+export type AgentDefinition = z.infer<typeof agentDefinitionSchema>;
+
+export const panelSchema = z
+  .array(agentDefinitionSchema)
+  .min(1, { error: 'The panel needs at least one agent.' })
+  .max(32, { error: 'The panel has at most 32 agents.' })
+  .refine((agents) => new Set(agents.map((agent) => agentKey(agent.name))).size === agents.length, {
+    error: 'Agent names must be unique (ignoring case, spaces and punctuation).',
+  });
+
+/** Stable, entity-key-safe identifier of an agent: "Physicist" -> "physicist". */
+export function agentKey(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}

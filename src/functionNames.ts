@@ -1,0 +1,8 @@
+/** Names the host and the Durable extension know the functions by; history refers to them, so they are stable. */
+export const functionNames = {
+  startPanel: 'multiAgentRun',
+  panelStatus: 'multiAgentStatus',
+  panelOrchestration: 'multiAgentPanel',
+  agentTurnActivity: 'runAgentTurn',
+  threadEntity: 'agentThread',
+} as const;

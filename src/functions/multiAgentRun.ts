@@ -1,0 +1,18 @@
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import { defaultPanel } from '../agents/panel';
+import { getSettings } from '../config/settings';
+import { functionNames } from '../functionNames';
+import { withJsonErrors } from '../http/errorResponse';
+import { startPanel } from '../http/startPanel';
+
+app.http(functionNames.startPanel, {
+  route: 'multiagent/run',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: (request, context) =>
+    withJsonErrors(context, () =>
+      startPanel(request, df.getClient(context), context, { settings: getSettings, panel: defaultPanel }),
+    ),
+});
