@@ -25,6 +25,8 @@ export interface ChatCompletionResult {
 }
 
 export interface ChatRetryPolicy {
+  /** Deadline of one attempt. */
+  timeoutMs: number;
   /** Retries after the first attempt, for transient failures only. */
   maxRetries: number;
   /** The longest retry-after honoured; ModelError classifies longer ones as not retryable. */
@@ -71,14 +73,22 @@ export class ChatModel {
   ): Promise<ChatCompletionResult> {
     const requestedModel = model ?? this.defaultModel;
     return this.policy.execute(async ({ signal, attempt }) => {
+      // Our own deadline, so a timeout is known for what it is rather than inferred from the abort error's shape.
+      const deadline = AbortSignal.timeout(this.retryPolicy.timeoutMs);
       try {
         const completion = await this.client.chat.completions.create(
           { model: requestedModel, messages },
-          { signal },
+          { signal: AbortSignal.any([signal, deadline]) },
         );
         return toResult(completion, requestedModel);
       } catch (error) {
-        const modelError = toModelError(error, this.retryPolicy.maxRetryAfterMs);
+        const modelError = deadline.aborted
+          ? new ModelError(
+              'timeout',
+              `The model did not answer within ${this.retryPolicy.timeoutMs} ms (MODEL_TIMEOUT_MS).`,
+              { retryable: true, cause: error },
+            )
+          : toModelError(error, this.retryPolicy.maxRetryAfterMs);
         if (modelError.retryable && attempt < this.retryPolicy.maxRetries) {
           options.onRetry?.(modelError, attempt + 1);
         }

@@ -9,9 +9,13 @@ export function getChatModel(): ChatModel {
   if (chatModel === undefined) {
     const settings = getSettings();
     chatModel = new ChatModel(
-      createOpenAIClient(settings.model, { timeoutMs: settings.modelTimeoutMs }),
+      createOpenAIClient(settings.model, { timeoutMs: settings.modelTimeoutMs + 5000 }),
       defaultModelOf(settings.model),
-      { maxRetries: settings.modelMaxRetries, maxRetryAfterMs: settings.modelMaxRetryAfterMs },
+      {
+        timeoutMs: settings.modelTimeoutMs,
+        maxRetries: settings.modelMaxRetries,
+        maxRetryAfterMs: settings.modelMaxRetryAfterMs,
+      },
     );
   }
   return chatModel;

@@ -137,7 +137,7 @@ export function toModelError(error: unknown, maxRetryAfterMs: number): ModelErro
     return error;
   }
   if (error instanceof APIConnectionTimeoutError) {
-    return new ModelError('timeout', 'The model request timed out (MODEL_TIMEOUT_MS).', {
+    return new ModelError('timeout', 'The model request timed out.', {
       retryable: true,
       cause: error,
     });

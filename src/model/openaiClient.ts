@@ -5,6 +5,7 @@ import type { ModelTarget } from '../config/settings';
 export const cognitiveServicesScope = 'https://cognitiveservices.azure.com/.default';
 
 export interface OpenAIClientOptions {
+  /** A backstop only: ChatModel enforces the real per-attempt deadline. */
   timeoutMs: number;
   /** Replaces DefaultAzureCredential, e.g. to use a specific credential chain. */
   credential?: TokenCredential;

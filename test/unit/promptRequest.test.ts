@@ -1,0 +1,63 @@
+import { HttpRequest } from '@azure/functions';
+import { parsePromptRequest } from '../../src/http/promptRequest';
+
+function request(body: string, contentType?: string): HttpRequest {
+  return new HttpRequest({
+    method: 'POST',
+    url: 'http://localhost:7071/api/multiagent/run',
+    body: { string: body },
+    headers: contentType === undefined ? {} : { 'content-type': contentType },
+  });
+}
+
+async function parse(body: string, contentType?: string, maxChars = 100) {
+  return parsePromptRequest(request(body, contentType), maxChars);
+}
+
+describe('parsePromptRequest', () => {
+  it('accepts plain text, JSON and a body with no content type', async () => {
+    await expect(parse('What is temperature?', 'text/plain; charset=utf-8')).resolves.toEqual({
+      ok: true,
+      prompt: 'What is temperature?',
+    });
+    await expect(parse('{"prompt":"  What is temperature?  "}', 'application/json')).resolves.toEqual({
+      ok: true,
+      prompt: 'What is temperature?',
+    });
+    await expect(parse('What is heat?')).resolves.toEqual({ ok: true, prompt: 'What is heat?' });
+  });
+
+  it.each([
+    ['', 'text/plain', 400, 'empty_prompt'],
+    [' \n\t ', 'text/plain', 400, 'empty_prompt'],
+    ['{"prompt":"   "}', 'application/json', 400, 'empty_prompt'],
+    ['{"prompt": ', 'application/json', 400, 'invalid_json'],
+    ['{"question":"hi"}', 'application/json', 400, 'invalid_body'],
+    ['{"prompt":42}', 'application/json', 400, 'invalid_body'],
+    ['["hi"]', 'application/json', 400, 'invalid_body'],
+    ['prompt=hi', 'application/x-www-form-urlencoded', 415, 'unsupported_media_type'],
+    ['x'.repeat(101), 'text/plain', 413, 'prompt_too_large'],
+    [JSON.stringify({ prompt: 'x'.repeat(101) }), 'application/json', 413, 'prompt_too_large'],
+    ['x'.repeat(5000), 'text/plain', 413, 'prompt_too_large'],
+  ])('rejects %j (%s) with %i %s', async (body, contentType, status, code) => {
+    const result = await parse(body, contentType);
+    expect(result).toMatchObject({ ok: false, response: { status, jsonBody: { error: { code } } } });
+    if (!result.ok) {
+      const { error } = result.response.jsonBody as { error: { message: string } };
+      expect(error.message.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('names unknown JSON fields so a typo is easy to fix', async () => {
+    const result = await parse('{"prompt":"hi","promt":"hi"}', 'application/json');
+    expect(result).toMatchObject({ ok: false, response: { status: 400 } });
+    if (!result.ok) {
+      expect((result.response.jsonBody as { error: { message: string } }).error.message).toContain('"promt"');
+    }
+  });
+
+  it('counts characters, not bytes, against the limit', async () => {
+    await expect(parse('é'.repeat(100), 'text/plain')).resolves.toMatchObject({ ok: true });
+    await expect(parse('🔥'.repeat(100), 'text/plain')).resolves.toMatchObject({ ok: true });
+  });
+});
