@@ -2,11 +2,9 @@ import { z } from 'zod';
 
 export const agentDefinitionSchema = z
   .object({
-    name: z
-      .string()
-      .regex(/^[A-Za-z][A-Za-z0-9 _-]{0,63}$/, {
-        error: 'An agent name starts with a letter and has at most 64 letters, digits, spaces, _ or -.',
-      }),
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9 _-]{0,63}$/, {
+      error: 'An agent name starts with a letter and has at most 64 letters, digits, spaces, _ or -.',
+    }),
     instructions: z.string().trim().min(1, { error: 'An agent needs instructions.' }).max(8000),
     model: z.string().trim().min(1).max(128).optional(),
   })

@@ -85,7 +85,9 @@ type RawSettings = z.output<typeof rawSchema>;
 function resolveModelTarget(raw: RawSettings, problems: string[]): ModelTarget | undefined {
   if (raw.OPENAI_BASE_URL !== undefined) {
     if (raw.OPENAI_MODEL === undefined) {
-      problems.push('Set OPENAI_MODEL to the model name your OpenAI-compatible server serves (e.g. llama3.2).');
+      problems.push(
+        'Set OPENAI_MODEL to the model name your OpenAI-compatible server serves (e.g. llama3.2).',
+      );
       return undefined;
     }
     return {

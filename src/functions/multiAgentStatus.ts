@@ -9,5 +9,6 @@ app.http(functionNames.panelStatus, {
   methods: ['GET'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: (request, context) => withJsonErrors(context, () => getPanelStatus(request, df.getClient(context))),
+  handler: (request, context) =>
+    withJsonErrors(context, () => getPanelStatus(request, df.getClient(context))),
 });

@@ -7,7 +7,9 @@ df.app.activity(functionNames.agentTurnActivity, {
   handler: async (input: unknown, context) => {
     const result = await runAgentTurn(input, getChatModel(), {
       onRetry: (error, retry) => {
-        context.warn(`Model call retry ${retry} after ${error.code}${error.status ? ` (${error.status})` : ''}.`);
+        context.warn(
+          `Model call retry ${retry} after ${error.code}${error.status ? ` (${error.status})` : ''}.`,
+        );
       },
     });
     if (result.status === 'answered') {

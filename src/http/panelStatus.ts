@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import type { DurableClient } from 'durable-functions';
+import { OrchestrationRuntimeStatus, type DurableClient } from 'durable-functions';
 import { errorResponse } from './errorResponse';
 
 // Instance ids we mint are 32 hex characters; custom ids stay within what the scheduler accepts in a URL path.
@@ -28,7 +28,7 @@ export async function getPanelStatus(
   }
   try {
     const status = await client.getStatus(instanceId, { showInput: false, showHistory: false });
-    const failed = status.runtimeStatus === 'Failed';
+    const failed = status.runtimeStatus === OrchestrationRuntimeStatus.Failed;
     return {
       status: 200,
       jsonBody: {

@@ -51,7 +51,11 @@ export async function parsePromptRequest(request: HttpRequest, maxChars: number)
     } catch {
       return {
         ok: false,
-        response: errorResponse(400, 'invalid_json', 'The body is not valid JSON. Send {"prompt": "your question"}.'),
+        response: errorResponse(
+          400,
+          'invalid_json',
+          'The body is not valid JSON. Send {"prompt": "your question"}.',
+        ),
       };
     }
     const parsed = jsonBodySchema.safeParse(json);
@@ -72,13 +76,22 @@ export async function parsePromptRequest(request: HttpRequest, maxChars: number)
   if (prompt === '') {
     return {
       ok: false,
-      response: errorResponse(400, 'empty_prompt', 'The prompt is empty. Send a question, e.g. "What is temperature?".'),
+      response: errorResponse(
+        400,
+        'empty_prompt',
+        'The prompt is empty. Send a question, e.g. "What is temperature?".',
+      ),
     };
   }
-  if ([...prompt].length > maxChars) {
+  if (codePointLength(prompt) > maxChars) {
     return { ok: false, response: tooLarge(maxChars) };
   }
   return { ok: true, prompt };
+}
+
+/** Characters as a reader counts them: an emoji or an accented letter is one, though it may be two UTF-16 units. */
+function codePointLength(text: string): number {
+  return Array.from(text).length;
 }
 
 function tooLarge(maxChars: number): HttpResponseInit {

@@ -61,7 +61,9 @@ export class ChatModel {
       handleWhen((error) => error instanceof ModelError && error.retryable),
       {
         maxAttempts: retryPolicy.maxRetries,
-        backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) => backoffDelay(context, baseDelayMs)),
+        backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) =>
+          backoffDelay(context, baseDelayMs),
+        ),
       },
     );
   }
@@ -98,13 +100,18 @@ export class ChatModel {
   }
 }
 
-function toResult(completion: OpenAI.Chat.Completions.ChatCompletion, requestedModel: string): ChatCompletionResult {
+function toResult(
+  completion: OpenAI.Chat.Completions.ChatCompletion,
+  requestedModel: string,
+): ChatCompletionResult {
   const choice = completion.choices[0];
   if (choice === undefined) {
     throw new ModelError('empty_response', 'The model returned no choices.', { retryable: true });
   }
   if (choice.finish_reason === 'content_filter') {
-    const categories = filteredCategories(choice.content_filter_results as Parameters<typeof filteredCategories>[0]);
+    const categories = filteredCategories(
+      choice.content_filter_results as Parameters<typeof filteredCategories>[0],
+    );
     const which = categories.length > 0 ? ` Filtered categories: ${categories.join(', ')}.` : '';
     throw new ModelError('content_filter', `The answer was withheld by the content filter.${which}`, {
       retryable: false,

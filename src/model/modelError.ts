@@ -25,7 +25,13 @@ export class ModelError extends Error {
   constructor(
     code: ModelErrorCode,
     message: string,
-    details: { retryable: boolean; status?: number; requestId?: string; retryAfterMs?: number; cause?: unknown },
+    details: {
+      retryable: boolean;
+      status?: number;
+      requestId?: string;
+      retryAfterMs?: number;
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: details.cause });
     this.name = 'ModelError';
@@ -56,7 +62,10 @@ export function retryAfterMs(headers: Headers | undefined, now: number = Date.no
 
 interface AzureErrorBody {
   message?: string;
-  innererror?: { code?: string; content_filter_result?: Record<string, { filtered?: boolean; severity?: string }> };
+  innererror?: {
+    code?: string;
+    content_filter_result?: Record<string, { filtered?: boolean; severity?: string }>;
+  };
 }
 
 /** Names the content-filter categories that tripped, e.g. "violence (high)". */
@@ -68,12 +77,12 @@ export function filteredCategories(
     .map(([category, result]) => (result?.severity ? `${category} (${result.severity})` : category));
 }
 
-function describeStatus(error: APIError, maxRetryAfterMs: number): ModelError {
-  const status = error.status as number;
+function describeStatus(error: APIError<number>, maxRetryAfterMs: number): ModelError {
+  const status = error.status;
   const requestId = error.requestID ?? undefined;
   const base = { status, requestId, cause: error };
   const serviceMessage = error.message;
-  const body = error.error as AzureErrorBody | undefined;
+  const body: AzureErrorBody | undefined = error.error;
 
   if (status === 400 && error.code === 'content_filter') {
     const categories = filteredCategories(body?.innererror?.content_filter_result);
@@ -92,11 +101,15 @@ function describeStatus(error: APIError, maxRetryAfterMs: number): ModelError {
         { ...base, retryable: false, retryAfterMs: wait },
       );
     }
-    return new ModelError('rate_limited', `The model service is rate limiting requests (429): ${serviceMessage}`, {
-      ...base,
-      retryable: true,
-      ...(wait === undefined ? {} : { retryAfterMs: wait }),
-    });
+    return new ModelError(
+      'rate_limited',
+      `The model service is rate limiting requests (429): ${serviceMessage}`,
+      {
+        ...base,
+        retryable: true,
+        ...(wait === undefined ? {} : { retryAfterMs: wait }),
+      },
+    );
   }
   if (status === 401) {
     return new ModelError(
@@ -125,10 +138,14 @@ function describeStatus(error: APIError, maxRetryAfterMs: number): ModelError {
       retryable: true,
     });
   }
-  return new ModelError('bad_request', `The model service rejected the request (${status}): ${serviceMessage}`, {
-    ...base,
-    retryable: false,
-  });
+  return new ModelError(
+    'bad_request',
+    `The model service rejected the request (${status}): ${serviceMessage}`,
+    {
+      ...base,
+      retryable: false,
+    },
+  );
 }
 
 /** Translates anything the openai client throws into a ModelError. */
@@ -149,8 +166,11 @@ export function toModelError(error: unknown, maxRetryAfterMs: number): ModelErro
     });
   }
   if (error instanceof APIError && typeof error.status === 'number') {
-    return describeStatus(error, maxRetryAfterMs);
+    return describeStatus(error as APIError<number>, maxRetryAfterMs);
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new ModelError('unexpected_error', `The model call failed: ${message}`, { retryable: false, cause: error });
+  return new ModelError('unexpected_error', `The model call failed: ${message}`, {
+    retryable: false,
+    cause: error,
+  });
 }

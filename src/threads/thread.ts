@@ -44,7 +44,10 @@ export function applyThreadOperation(
       if (!parsed.success) {
         return {
           state,
-          result: { ok: false, error: { code: 'invalid_input', message: parsed.error.issues[0]?.message ?? 'invalid' } },
+          result: {
+            ok: false,
+            error: { code: 'invalid_input', message: parsed.error.issues[0]?.message ?? 'invalid' },
+          },
         };
       }
       if (state !== undefined && state.agent !== parsed.data.agent) {
@@ -79,7 +82,10 @@ export function applyThreadOperation(
         state,
         result: {
           ok: false,
-          error: { code: 'unknown_operation', message: `Unknown thread operation "${operation}". Use appendTurn or get.` },
+          error: {
+            code: 'unknown_operation',
+            message: `Unknown thread operation "${operation}". Use appendTurn or get.`,
+          },
         },
       };
   }

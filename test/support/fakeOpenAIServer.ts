@@ -59,7 +59,10 @@ export function defaultAnswer(request: RecordedRequest): string {
 }
 
 export function completion(request: RecordedRequest, text: string, finishReason = 'stop'): Reply {
-  const promptTokens = (request.body.messages ?? []).reduce((sum, message) => sum + message.content.length, 0);
+  const promptTokens = (request.body.messages ?? []).reduce(
+    (sum, message) => sum + message.content.length,
+    0,
+  );
   const completionTokens = text.length;
   return {
     status: 200,
@@ -75,7 +78,11 @@ export function completion(request: RecordedRequest, text: string, finishReason 
           index: 0,
           finish_reason: finishReason,
           logprobs: null,
-          message: { role: 'assistant', content: finishReason === 'content_filter' ? null : text, refusal: null },
+          message: {
+            role: 'assistant',
+            content: finishReason === 'content_filter' ? null : text,
+            refusal: null,
+          },
           ...(request.flavour === 'azure'
             ? {
                 content_filter_results:
@@ -86,7 +93,11 @@ export function completion(request: RecordedRequest, text: string, finishReason 
             : {}),
         },
       ],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+      },
       ...(request.flavour === 'azure'
         ? { prompt_filter_results: [{ prompt_index: 0, content_filter_results: allSafe }] }
         : {}),
@@ -113,7 +124,12 @@ export const replies = {
   serverError(status = 500): Reply {
     return {
       status,
-      body: { error: { code: 'InternalServerError', message: 'The server had an error while processing your request.' } },
+      body: {
+        error: {
+          code: 'InternalServerError',
+          message: 'The server had an error while processing your request.',
+        },
+      },
     };
   },
   promptFiltered(category = 'violence', severity = 'medium'): Reply {
@@ -203,7 +219,11 @@ export class FakeOpenAIServer {
     for (const socket of this.sockets) {
       socket.destroy();
     }
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+    });
   }
 
   private authorised(flavour: 'azure' | 'openai', headers: Record<string, string | undefined>): boolean {
@@ -246,7 +266,10 @@ export class FakeOpenAIServer {
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RecordedRequest['body'];
     } catch {
-      send({ status: 400, body: { error: { code: 'BadRequest', message: 'Request body is not valid JSON.' } } });
+      send({
+        status: 400,
+        body: { error: { code: 'BadRequest', message: 'Request body is not valid JSON.' } },
+      });
       return;
     }
     const messages = body.messages ?? [];
@@ -280,7 +303,11 @@ export class FakeOpenAIServer {
       });
       return;
     }
-    if (flavour === 'azure' && this.options.deployments && !this.options.deployments.includes(recorded.model ?? '')) {
+    if (
+      flavour === 'azure' &&
+      this.options.deployments &&
+      !this.options.deployments.includes(recorded.model ?? '')
+    ) {
       send({
         status: 404,
         body: {
@@ -293,7 +320,8 @@ export class FakeOpenAIServer {
       return;
     }
 
-    const reply = this.queue.shift() ?? this.responder?.(recorded) ?? completion(recorded, defaultAnswer(recorded));
+    const reply =
+      this.queue.shift() ?? this.responder?.(recorded) ?? completion(recorded, defaultAnswer(recorded));
     const delayMs = (reply.delayMs ?? 0) + (this.options.delayMs ?? 0);
     if (delayMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, delayMs));

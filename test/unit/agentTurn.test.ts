@@ -9,9 +9,12 @@ let chat: ChatModel;
 beforeEach(async () => {
   server = await FakeOpenAIServer.start({ apiKey: 'k' });
   chat = new ChatModel(
-    createOpenAIClient({ kind: 'openai-compatible', baseUrl: server.openaiBaseUrl, model: 'm', apiKey: 'k' }, {
-      timeoutMs: 10_000,
-    }),
+    createOpenAIClient(
+      { kind: 'openai-compatible', baseUrl: server.openaiBaseUrl, model: 'm', apiKey: 'k' },
+      {
+        timeoutMs: 10_000,
+      },
+    ),
     'm',
     { timeoutMs: 5000, maxRetries: 0, maxRetryAfterMs: 1000 },
   );

@@ -21,11 +21,17 @@ describe('the agent panel', () => {
       ...panelFile.agents,
       { name: 'Biologist', instructions: 'You are an expert in biology.', model: 'gpt-4o' },
     ];
-    expect(panelSchema.parse(agents).map((agent) => agent.name)).toEqual(['Physicist', 'Chemist', 'Biologist']);
+    expect(panelSchema.parse(agents).map((agent) => agent.name)).toEqual([
+      'Physicist',
+      'Chemist',
+      'Biologist',
+    ]);
   });
 
   it('rejects duplicate, nameless, instruction-less and unknown-field agents', () => {
-    expect(panelSchema.safeParse([...panelFile.agents, { name: 'physicist', instructions: 'x' }]).success).toBe(false);
+    expect(
+      panelSchema.safeParse([...panelFile.agents, { name: 'physicist', instructions: 'x' }]).success,
+    ).toBe(false);
     expect(panelSchema.safeParse([{ name: '', instructions: 'x' }]).success).toBe(false);
     expect(panelSchema.safeParse([{ name: 'A', instructions: '  ' }]).success).toBe(false);
     expect(panelSchema.safeParse([{ name: 'A', instructions: 'x', temperature: 2 }]).success).toBe(false);

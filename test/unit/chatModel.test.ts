@@ -22,7 +22,11 @@ class FixedTokenCredential implements TokenCredential {
 let server: FakeOpenAIServer;
 
 beforeEach(async () => {
-  server = await FakeOpenAIServer.start({ apiKey: 'test-key', bearerToken: 'entra-token', deployments: ['chat', 'big'] });
+  server = await FakeOpenAIServer.start({
+    apiKey: 'test-key',
+    bearerToken: 'entra-token',
+    deployments: ['chat', 'big'],
+  });
 });
 
 afterEach(async () => {
@@ -30,12 +34,23 @@ afterEach(async () => {
 });
 
 function azureTarget(auth: Extract<ModelTarget, { kind: 'azure-openai' }>['auth']): ModelTarget {
-  return { kind: 'azure-openai', endpoint: server.azureEndpoint, deployment: 'chat', apiVersion: '2024-10-21', auth };
+  return {
+    kind: 'azure-openai',
+    endpoint: server.azureEndpoint,
+    deployment: 'chat',
+    apiVersion: '2024-10-21',
+    auth,
+  };
 }
 
 function chatModel(
   target: ModelTarget,
-  options: { maxRetries?: number; maxRetryAfterMs?: number; timeoutMs?: number; credential?: TokenCredential } = {},
+  options: {
+    maxRetries?: number;
+    maxRetryAfterMs?: number;
+    timeoutMs?: number;
+    credential?: TokenCredential;
+  } = {},
 ) {
   return new ChatModel(
     createOpenAIClient(target, {
@@ -120,8 +135,15 @@ describe('ChatModel against Azure OpenAI', () => {
 
   it('does not sleep through a retry-after longer than the cap: it fails at once as quota_exhausted', async () => {
     server.enqueue(replies.rateLimited(86_400));
-    const error = await failure(chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages));
-    expect(error).toMatchObject({ code: 'quota_exhausted', retryable: false, status: 429, retryAfterMs: 86_400_000 });
+    const error = await failure(
+      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages),
+    );
+    expect(error).toMatchObject({
+      code: 'quota_exhausted',
+      retryable: false,
+      status: 429,
+      retryAfterMs: 86_400_000,
+    });
     expect(error.message).toMatch(/86400 s.*MODEL_MAX_RETRY_AFTER_MS/);
     expect(server.requests).toHaveLength(1);
   });
@@ -137,7 +159,9 @@ describe('ChatModel against Azure OpenAI', () => {
 
   it('reports a filtered prompt precisely and does not retry it', async () => {
     server.enqueue(replies.promptFiltered('violence', 'medium'));
-    const error = await failure(chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages));
+    const error = await failure(
+      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages),
+    );
     expect(error).toMatchObject({ code: 'content_filter', retryable: false, status: 400 });
     expect(error.message).toContain('violence (medium)');
     expect(server.requests).toHaveLength(1);
@@ -145,7 +169,9 @@ describe('ChatModel against Azure OpenAI', () => {
 
   it('reports a filtered answer (finish_reason content_filter)', async () => {
     server.respondWith((request) => completion(request, '', 'content_filter'));
-    const error = await failure(chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages));
+    const error = await failure(
+      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages),
+    );
     expect(error).toMatchObject({ code: 'content_filter', retryable: false });
     expect(error.message).toContain('violence (high)');
   });
@@ -162,9 +188,10 @@ describe('ChatModel against Azure OpenAI', () => {
   it('classifies a timeout that persists', async () => {
     server.respondWith(() => ({ delayMs: 1500 }));
     const error = await failure(
-      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' }), { timeoutMs: 1000, maxRetries: 0 }).complete(
-        messages,
-      ),
+      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' }), {
+        timeoutMs: 1000,
+        maxRetries: 0,
+      }).complete(messages),
     );
     expect(error).toMatchObject({ code: 'timeout', retryable: true });
     expect(error.message).toContain('1000 ms');
@@ -180,7 +207,9 @@ describe('ChatModel against Azure OpenAI', () => {
   });
 
   it('explains a rejected key and an unknown deployment without retrying', async () => {
-    const badKey = await failure(chatModel(azureTarget({ kind: 'api-key', apiKey: 'wrong' })).complete(messages));
+    const badKey = await failure(
+      chatModel(azureTarget({ kind: 'api-key', apiKey: 'wrong' })).complete(messages),
+    );
     expect(badKey).toMatchObject({ code: 'authentication_failed', status: 401, retryable: false });
     expect(badKey.message).not.toContain('wrong');
 
@@ -202,7 +231,11 @@ describe('ChatModel against an OpenAI-compatible server', () => {
       apiKey: 'test-key',
     };
     const result = await chatModel(target).complete(messages);
-    expect(server.requests[0]).toMatchObject({ path: '/v1/chat/completions', model: 'llama3.2', flavour: 'openai' });
+    expect(server.requests[0]).toMatchObject({
+      path: '/v1/chat/completions',
+      model: 'llama3.2',
+      flavour: 'openai',
+    });
     expect(server.requests[0]!.headers.authorization).toBe('Bearer test-key');
     expect(result.model).toBe('llama3.2');
   });

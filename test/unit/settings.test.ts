@@ -53,13 +53,15 @@ describe('readSettings', () => {
   });
 
   it('treats empty values as unset, as local.settings.json ships them', () => {
-    expect(readSettings({ ...azure, AZURE_OPENAI_API_KEY: '', OPENAI_BASE_URL: '  ', MODEL_TIMEOUT_MS: '' }).model)
-      .toMatchObject({ kind: 'azure-openai', auth: { kind: 'entra-id' } });
+    expect(
+      readSettings({ ...azure, AZURE_OPENAI_API_KEY: '', OPENAI_BASE_URL: '  ', MODEL_TIMEOUT_MS: '' }).model,
+    ).toMatchObject({ kind: 'azure-openai', auth: { kind: 'entra-id' } });
   });
 
   it('prefers an OpenAI-compatible server when OPENAI_BASE_URL is set', () => {
     expect(
-      readSettings({ ...azure, OPENAI_BASE_URL: 'http://localhost:11434/v1', OPENAI_MODEL: 'llama3.2' }).model,
+      readSettings({ ...azure, OPENAI_BASE_URL: 'http://localhost:11434/v1', OPENAI_MODEL: 'llama3.2' })
+        .model,
     ).toEqual({
       kind: 'openai-compatible',
       baseUrl: 'http://localhost:11434/v1',
@@ -77,8 +79,12 @@ describe('readSettings', () => {
   });
 
   it('rejects malformed values with the setting name and never echoes the value', () => {
-    expect(problemsOf({ ...azure, MODEL_TIMEOUT_MS: 'soon' })).toEqual(['MODEL_TIMEOUT_MS must be a whole number.']);
-    expect(problemsOf({ ...azure, MODEL_MAX_RETRIES: '99' })).toEqual(['MODEL_MAX_RETRIES must be at most 10.']);
+    expect(problemsOf({ ...azure, MODEL_TIMEOUT_MS: 'soon' })).toEqual([
+      'MODEL_TIMEOUT_MS must be a whole number.',
+    ]);
+    expect(problemsOf({ ...azure, MODEL_MAX_RETRIES: '99' })).toEqual([
+      'MODEL_MAX_RETRIES must be at most 10.',
+    ]);
     const problems = problemsOf({ ...azure, AZURE_OPENAI_ENDPOINT: 'secret-looking-value' });
     expect(problems).toEqual(['AZURE_OPENAI_ENDPOINT must be an http(s) URL.']);
     expect(problems.join(' ')).not.toContain('secret-looking-value');

@@ -24,11 +24,15 @@ describe('thread operations', () => {
 
   it('returns structured errors instead of throwing', () => {
     const state = applyThreadOperation(undefined, 'appendTurn', turn('q', 'a')).state;
-    expect(applyThreadOperation(state, 'appendTurn', { ...turn('q', 'a'), agent: 'Chemist' }).result).toMatchObject({
+    expect(
+      applyThreadOperation(state, 'appendTurn', { ...turn('q', 'a'), agent: 'Chemist' }).result,
+    ).toMatchObject({
       ok: false,
       error: { code: 'agent_mismatch' },
     });
-    expect(applyThreadOperation(state, 'appendTurn', { agent: 'Physicist', messages: [] }).result).toMatchObject({
+    expect(
+      applyThreadOperation(state, 'appendTurn', { agent: 'Physicist', messages: [] }).result,
+    ).toMatchObject({
       ok: false,
       error: { code: 'invalid_input' },
     });
