@@ -1,0 +1,190 @@
+// Flex Consumption plan and the function app ('api' service for azd). The app reaches storage,
+// Application Insights, the Durable Task Scheduler and Azure OpenAI with its user-assigned
+// identity only; no keys or connection secrets appear in its settings.
+
+@description('Name of the function app.')
+param name string
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for the resources; the app also gets azd-service-name.')
+param tags object
+
+@description('Resource id of the user-assigned managed identity.')
+param identityId string
+
+@description('Client id of the user-assigned managed identity.')
+param identityClientId string
+
+@description('Name of the host storage account.')
+param storageAccountName string
+
+@description('Blob container (in the host storage account) for the deployment package.')
+param deploymentContainerName string
+
+@description('Name of the Application Insights component.')
+param applicationInsightsName string
+
+@description('Name of the Durable Task Scheduler.')
+param schedulerName string
+
+@description('Name of the task hub in the scheduler.')
+param taskHubName string
+
+@description('Name of the Azure OpenAI account.')
+param openAiName string
+
+@description('Name of the chat model deployment in the Azure OpenAI account.')
+param chatDeploymentName string
+
+@description('Memory of each instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@description('Most instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+// The one list of settings shared with the code. Defaults of its 'app' entries are read from it
+// at compile time, not repeated here.
+var settingsFile = '../../src/config/settings.json'
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' existing = {
+  name: schedulerName
+
+  resource taskHub 'taskHubs' existing = {
+    name: taskHubName
+  }
+}
+
+resource openAi 'Microsoft.CognitiveServices/accounts@2025-09-01' existing = {
+  name: openAiName
+
+  resource chatDeployment 'deployments' existing = {
+    name: chatDeploymentName
+  }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    publicNetworkAccess: 'Enabled'
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+}
+
+// Exactly the 'host' entries plus the deployed 'app' entries of src/config/settings.json.
+// Flex Consumption takes the runtime from functionAppConfig: no FUNCTIONS_WORKER_RUNTIME here.
+resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: {
+    // host
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+    AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+    AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+    APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${scheduler.properties.endpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'
+    TASKHUB_NAME: scheduler::taskHub.name
+    // app (deployed)
+    AZURE_OPENAI_ENDPOINT: openAi.properties.endpoint
+    AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: openAi::chatDeployment.name
+    AZURE_OPENAI_API_VERSION: loadJsonContent(settingsFile, '$.app.AZURE_OPENAI_API_VERSION.default')
+    AZURE_CLIENT_ID: identityClientId
+    MODEL_TIMEOUT_MS: loadJsonContent(settingsFile, '$.app.MODEL_TIMEOUT_MS.default')
+    MODEL_MAX_RETRIES: loadJsonContent(settingsFile, '$.app.MODEL_MAX_RETRIES.default')
+    MODEL_MAX_RETRY_AFTER_MS: loadJsonContent(settingsFile, '$.app.MODEL_MAX_RETRY_AFTER_MS.default')
+    PROMPT_MAX_CHARS: loadJsonContent(settingsFile, '$.app.PROMPT_MAX_CHARS.default')
+  }
+}
+
+// No FTP or SCM basic-auth publishing credentials: deployments authenticate with Entra ID.
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName
+output uri string = 'https://${site.properties.defaultHostName}'

@@ -1,0 +1,410 @@
+/**
+ * Compiles infra/main.bicep with the real Bicep CLI and checks the ARM template it produces:
+ * security settings, Flex Consumption shape, role assignments, and that the function app's
+ * settings are exactly those src/config/settings.json says are deployed.
+ *
+ * Without the Bicep CLI (scripts/install-bicep.sh) these tests are skipped, never passed.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import settings from '../../src/config/settings.json';
+import {
+  type ArmTemplate,
+  type LocatedResource,
+  allResources,
+  at,
+  findBicepCli,
+  mainBicep,
+  ofType,
+  repoRoot,
+  resolve,
+  roleDefinitionIdOf,
+  runBicep,
+  scopeTypeOf,
+  single,
+} from './bicep';
+
+const bicepCli = findBicepCli();
+if (!bicepCli) {
+  process.stdout.write(
+    'Bicep CLI is not installed: infra tests SKIPPED (run scripts/install-bicep.sh or set BICEP_CLI).\n',
+  );
+}
+const describeWithBicep = bicepCli ? describe : describe.skip;
+
+const roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  durableTaskDataContributor: '0ad04412-c4d5-4796-b79c-f76d14c8d402',
+  cognitiveServicesOpenAiUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd',
+} as const;
+
+interface SettingSpec {
+  deployed?: boolean;
+  default?: string;
+}
+const appSpecs: Record<string, SettingSpec> = settings.app;
+const expectedSettingNames = [
+  ...Object.keys(settings.host),
+  ...Object.entries(appSpecs)
+    .filter(([, spec]) => spec.deployed === true)
+    .map(([name]) => name),
+].sort();
+
+const bicepFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.bicep'))
+    .map((entry) => path.join(entry.parentPath, entry.name));
+
+describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
+  const cli = bicepCli!;
+  let outDir: string;
+  let buildStatus: number | null;
+  let buildStderr: string;
+  let templateText: string;
+  let template: ArmTemplate;
+  let resources: LocatedResource[];
+
+  beforeAll(() => {
+    outDir = mkdtempSync(path.join(tmpdir(), 'bicep-build-'));
+    const outFile = path.join(outDir, 'main.json');
+    const build = runBicep(cli, ['build', mainBicep, '--outfile', outFile]);
+    buildStatus = build.status;
+    buildStderr = build.stderr;
+    if (build.status !== 0) {
+      // Every test below then fails on undefined, after the build test shows the compiler output.
+      process.stderr.write(`bicep build failed:\n${build.stderr}\n`);
+      return;
+    }
+    templateText = readFileSync(outFile, 'utf8');
+    template = JSON.parse(templateText) as ArmTemplate;
+    resources = allResources(template);
+  }, 120_000);
+
+  afterAll(() => {
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  const site = (): LocatedResource => single(resources, 'Microsoft.Web/sites');
+  const appSettings = (): LocatedResource => {
+    const configs = ofType(resources, 'Microsoft.Web/sites/config').filter((c) =>
+      c.resource.name.includes("'appsettings'"),
+    );
+    expect(configs).toHaveLength(1);
+    return configs[0]!;
+  };
+  const appSettingValue = (name: string): unknown => {
+    const config = appSettings();
+    return resolve(config.resource.properties?.[name], config);
+  };
+
+  describe('compiler', () => {
+    it('bicep build is clean (no errors, no warnings)', () => {
+      expect(buildStderr.trim()).toBe('');
+      expect(buildStatus).toBe(0);
+    });
+
+    it('bicep lint is clean with the rules of infra/bicepconfig.json', () => {
+      const lint = runBicep(cli, ['lint', mainBicep]);
+      expect(`${lint.stdout}${lint.stderr}`.trim()).toBe('');
+      expect(lint.status).toBe(0);
+    });
+
+    it('uses local modules only (compiles offline, nothing from a registry)', () => {
+      for (const file of bicepFiles(path.join(repoRoot, 'infra'))) {
+        expect({ file, registry: /['"](br|ts)[:/]/.test(readFileSync(file, 'utf8')) }).toEqual({
+          file,
+          registry: false,
+        });
+      }
+      for (const module of ofType(resources, 'Microsoft.Resources/deployments')) {
+        expect(module.resource.properties?.templateLink).toBeUndefined();
+        expect(module.resource.properties?.template).toBeDefined();
+      }
+    });
+  });
+
+  describe('subscription-level entry point', () => {
+    it('targets the subscription and creates the resource group tagged for azd', () => {
+      expect((template as unknown as { $schema: string }).$schema).toMatch(/subscriptionDeploymentTemplate/);
+      const rg = single(resources, 'Microsoft.Resources/resourceGroups');
+      expect(rg.module).toBeUndefined();
+      expect(resolve(rg.resource.tags, rg)).toEqual({ 'azd-env-name': "[parameters('environmentName')]" });
+    });
+
+    it('names resources with a token from uniqueString(subscription, environment, location)', () => {
+      expect(template.variables?.resourceToken).toBe(
+        "[toLower(uniqueString(subscription().id, parameters('environmentName'), parameters('location')))]",
+      );
+    });
+
+    it('wires main.parameters.json to azd environment variables', () => {
+      const file = JSON.parse(readFileSync(path.join(repoRoot, 'infra', 'main.parameters.json'), 'utf8')) as {
+        parameters: Record<string, { value: unknown }>;
+      };
+      expect(file.parameters.environmentName?.value).toBe('${AZURE_ENV_NAME}');
+      expect(file.parameters.location?.value).toBe('${AZURE_LOCATION}');
+      expect(file.parameters.principalId?.value).toBe('${AZURE_PRINCIPAL_ID}');
+      expect(file.parameters.principalType?.value).toMatch(/^\$\{AZURE_PRINCIPAL_TYPE(=User)?\}$/);
+      for (const name of Object.keys(file.parameters)) {
+        expect(template.parameters).toHaveProperty(name);
+      }
+    });
+
+    it('lets a CI service principal deploy (principalType parameter)', () => {
+      expect(template.parameters?.principalType?.allowedValues?.slice().sort()).toEqual([
+        'Group',
+        'ServicePrincipal',
+        'User',
+      ]);
+      expect(template.parameters?.principalId?.defaultValue).toBe('');
+    });
+
+    it('outputs what azd and the README need', () => {
+      expect(Object.keys(template.outputs ?? {})).toEqual(
+        expect.arrayContaining([
+          'AZURE_LOCATION',
+          'AZURE_TENANT_ID',
+          'AZURE_RESOURCE_GROUP',
+          'RESOURCE_GROUP',
+          'AZURE_FUNCTION_APP_NAME',
+          'SERVICE_API_NAME',
+          'SERVICE_API_URI',
+          'AZURE_OPENAI_ENDPOINT',
+          'AZURE_OPENAI_CHAT_DEPLOYMENT_NAME',
+          'DURABLE_TASK_SCHEDULER_ENDPOINT',
+          'DURABLE_TASK_SCHEDULER_DASHBOARD_URL',
+          'TASKHUB_NAME',
+        ]),
+      );
+      expect(String(template.outputs?.DURABLE_TASK_SCHEDULER_DASHBOARD_URL?.value)).toContain(
+        'https://dashboard.durabletask.io/?endpoint=',
+      );
+    });
+  });
+
+  describe('no secrets', () => {
+    it('never reads keys (no listKeys / listSecrets / listConnectionStrings)', () => {
+      expect(templateText).not.toMatch(/list(Keys|Secrets|ConnectionStrings|AccountSas|ServiceSas)\s*\(/i);
+    });
+
+    it('has no secure parameters to fill and no secret-looking outputs', () => {
+      for (const [name, parameter] of Object.entries(template.parameters ?? {})) {
+        expect({ name, type: parameter.type }).not.toEqual({ name, type: 'securestring' });
+      }
+      for (const name of Object.keys(template.outputs ?? {})) {
+        expect(name).not.toMatch(/KEY|SECRET|PASSWORD|CONNECTION_STRING/i);
+      }
+    });
+  });
+
+  describe('storage account', () => {
+    it('allows no shared keys, no public blobs, TLS 1.2+, HTTPS only', () => {
+      const storage = single(resources, 'Microsoft.Storage/storageAccounts');
+      expect(at(storage.resource.properties, 'allowSharedKeyAccess')).toBe(false);
+      expect(at(storage.resource.properties, 'allowBlobPublicAccess')).toBe(false);
+      expect(at(storage.resource.properties, 'minimumTlsVersion')).toBe('TLS1_2');
+      expect(at(storage.resource.properties, 'supportsHttpsTrafficOnly')).toBe(true);
+    });
+
+    it('has a private blob container for the Flex deployment package', () => {
+      const container = single(resources, 'Microsoft.Storage/storageAccounts/blobServices/containers');
+      expect(at(container.resource.properties, 'publicAccess')).toBe('None');
+    });
+  });
+
+  describe('monitoring', () => {
+    it('Application Insights is workspace-based with local (key) auth disabled', () => {
+      const appInsights = single(resources, 'Microsoft.Insights/components');
+      expect(at(appInsights.resource.properties, 'DisableLocalAuth')).toBe(true);
+      expect(at(appInsights.resource.properties, 'WorkspaceResourceId')).toMatch(
+        /Microsoft\.OperationalInsights\/workspaces/,
+      );
+      single(resources, 'Microsoft.OperationalInsights/workspaces');
+    });
+  });
+
+  describe('Durable Task Scheduler', () => {
+    it('has a Consumption scheduler open to all IPs (the app has no VNet) and a task hub', () => {
+      const scheduler = single(resources, 'Microsoft.DurableTask/schedulers');
+      expect(at(scheduler.resource.properties, 'sku.name')).toBe('Consumption');
+      expect(resolve(at(scheduler.resource.properties, 'ipAllowlist'), scheduler)).toEqual(['0.0.0.0/0']);
+      const taskHub = single(resources, 'Microsoft.DurableTask/schedulers/taskHubs');
+      expect(taskHub.template).toBe(scheduler.template);
+    });
+  });
+
+  describe('Azure OpenAI', () => {
+    it('is an OpenAI account with a custom subdomain and local (key) auth disabled', () => {
+      const account = single(resources, 'Microsoft.CognitiveServices/accounts');
+      expect(account.resource.kind).toBe('OpenAI');
+      expect(at(account.resource.properties, 'disableLocalAuth')).toBe(true);
+      const subdomain = at(account.resource.properties, 'customSubDomainName');
+      expect(typeof subdomain === 'string' && subdomain.length > 0).toBe(true);
+    });
+
+    it('deploys the chat model (default gpt-4o-mini, GlobalStandard)', () => {
+      const deployment = single(resources, 'Microsoft.CognitiveServices/accounts/deployments');
+      expect(at(deployment.resource.properties, 'model.format')).toBe('OpenAI');
+      expect(resolve(at(deployment.resource.properties, 'model.name'), deployment)).toBe(
+        "[parameters('chatModelName')]",
+      );
+      expect(template.parameters?.chatModelName?.defaultValue).toBe('gpt-4o-mini');
+      expect(template.parameters?.chatSkuName?.defaultValue).toBe('GlobalStandard');
+      expect(resolve(at(deployment.resource, 'sku.name'), deployment)).toBe("[parameters('chatSkuName')]");
+    });
+  });
+
+  describe('Flex Consumption function app', () => {
+    it('runs on an FC1 FlexConsumption Linux plan', () => {
+      const plan = single(resources, 'Microsoft.Web/serverfarms');
+      expect(plan.resource.sku).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
+      expect(at(plan.resource.properties, 'reserved')).toBe(true);
+    });
+
+    it('is a Linux function app on Node 22 with identity-based deployment storage', () => {
+      const app = site();
+      expect(app.resource.kind).toBe('functionapp,linux');
+      expect(at(app.resource.properties, 'functionAppConfig.runtime')).toEqual({
+        name: 'node',
+        version: '22',
+      });
+      expect(at(app.resource.properties, 'functionAppConfig.deployment.storage.type')).toBe('blobContainer');
+      expect(at(app.resource.properties, 'functionAppConfig.deployment.storage.authentication.type')).toBe(
+        'UserAssignedIdentity',
+      );
+      expect(
+        at(app.resource.properties, 'functionAppConfig.scaleAndConcurrency.instanceMemoryMB'),
+      ).toBeDefined();
+      expect(
+        at(app.resource.properties, 'functionAppConfig.scaleAndConcurrency.maximumInstanceCount'),
+      ).toBeDefined();
+    });
+
+    it('uses only its user-assigned identity', () => {
+      expect(at(site().resource.identity, 'type')).toBe('UserAssigned');
+      const userAssigned = at(site().resource.identity, 'userAssignedIdentities');
+      expect(Object.keys(userAssigned as object)).toHaveLength(1);
+    });
+
+    it('is HTTPS only, TLS 1.2, no FTP, no basic-auth publishing', () => {
+      const app = site();
+      expect(at(app.resource.properties, 'httpsOnly')).toBe(true);
+      expect(at(app.resource.properties, 'siteConfig.minTlsVersion')).toBe('1.2');
+      expect(at(app.resource.properties, 'siteConfig.ftpsState')).toBe('Disabled');
+      const policies = ofType(resources, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+      const byName = Object.fromEntries(
+        policies.map((p) => [
+          /'(ftp|scm)'\)\]$/.exec(p.resource.name)?.[1],
+          at(p.resource.properties, 'allow'),
+        ]),
+      );
+      expect(byName).toEqual({ ftp: false, scm: false });
+    });
+
+    it('is tagged azd-service-name: api', () => {
+      expect(site().resource.tags).toMatch(/createObject\('azd-service-name', 'api'\)/);
+    });
+  });
+
+  describe('app settings', () => {
+    it('are exactly the host entries plus the deployed app entries of src/config/settings.json', () => {
+      expect(Object.keys(appSettings().resource.properties ?? {}).sort()).toEqual(expectedSettingNames);
+    });
+
+    it('carry the defaults of src/config/settings.json', () => {
+      for (const [name, spec] of Object.entries(appSpecs)) {
+        if (spec.deployed !== true || spec.default === undefined) continue;
+        expect({ name, value: appSettingValue(name) }).toEqual({ name, value: spec.default });
+      }
+    });
+
+    it('contain no keys and nothing Flex Consumption rejects', () => {
+      for (const name of Object.keys(appSettings().resource.properties ?? {})) {
+        expect(name).not.toMatch(
+          /KEY|SECRET|PASSWORD|SAS|TOKEN|^FUNCTIONS_(WORKER_RUNTIME|EXTENSION_VERSION)$/i,
+        );
+        expect(JSON.stringify(appSettingValue(name))).not.toMatch(
+          /AccountKey|SharedAccessSignature|InstrumentationKey=|api-?key/i,
+        );
+      }
+    });
+
+    it('authenticate the host, telemetry, DTS and the SDKs with the managed identity', () => {
+      expect(appSettingValue('AzureWebJobsStorage__credential')).toBe('managedidentity');
+      for (const service of ['blob', 'queue', 'table']) {
+        expect(appSettingValue(`AzureWebJobsStorage__${service}ServiceUri`)).toContain(
+          `.primaryEndpoints.${service}]`,
+        );
+      }
+      const clientId = "[reference('identity').outputs.clientId.value]";
+      expect(appSettingValue('AzureWebJobsStorage__clientId')).toBe(clientId);
+      expect(appSettingValue('AZURE_CLIENT_ID')).toBe(clientId);
+      expect(appSettingValue('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(
+        "[format('ClientId={0};Authorization=AAD', parameters('identityClientId'))]",
+      );
+      expect(appSettingValue('DURABLE_TASK_SCHEDULER_CONNECTION_STRING')).toMatch(
+        /^\[format\('Endpoint=\{0\};Authentication=ManagedIdentity;ClientID=\{1\}', reference\(resourceId\('Microsoft\.DurableTask\/schedulers', .*\)\.endpoint, parameters\('identityClientId'\)\)\]$/,
+      );
+      expect(appSettingValue('AZURE_OPENAI_ENDPOINT')).toMatch(
+        /^\[reference\(resourceId\('Microsoft\.CognitiveServices\/accounts', .*\)\.endpoint\]$/,
+      );
+    });
+  });
+
+  describe('role assignments', () => {
+    const assignments = (): LocatedResource[] => ofType(resources, 'Microsoft.Authorization/roleAssignments');
+    const forIdentity = (): LocatedResource[] =>
+      assignments().filter((a) => at(a.resource.properties, 'principalType') === 'ServicePrincipal');
+    const forDeployer = (): LocatedResource[] =>
+      assignments().filter((a) => at(a.resource.properties, 'principalType') !== 'ServicePrincipal');
+    const summary = (list: LocatedResource[]): string[] =>
+      list.map((a) => `${roleDefinitionIdOf(a) ?? '?'} on ${scopeTypeOf(a) ?? '?'}`).sort();
+
+    it('give the managed identity exactly its data-plane roles, each on the right resource', () => {
+      expect(summary(forIdentity())).toEqual(
+        [
+          `${roles.storageBlobDataOwner} on Microsoft.Storage/storageAccounts`,
+          `${roles.storageQueueDataContributor} on Microsoft.Storage/storageAccounts`,
+          `${roles.storageTableDataContributor} on Microsoft.Storage/storageAccounts`,
+          `${roles.monitoringMetricsPublisher} on Microsoft.Insights/components`,
+          `${roles.durableTaskDataContributor} on Microsoft.DurableTask/schedulers`,
+          `${roles.cognitiveServicesOpenAiUser} on Microsoft.CognitiveServices/accounts`,
+        ].sort(),
+      );
+      for (const assignment of forIdentity()) {
+        expect(assignment.resource.condition).toBeUndefined();
+        expect(resolve(at(assignment.resource.properties, 'principalId'), assignment)).toBe(
+          "[reference('identity').outputs.principalId.value]",
+        );
+      }
+    });
+
+    it('optionally give the deploying principal the DTS dashboard and Azure OpenAI roles', () => {
+      expect(summary(forDeployer())).toEqual(
+        [
+          `${roles.durableTaskDataContributor} on Microsoft.DurableTask/schedulers`,
+          `${roles.cognitiveServicesOpenAiUser} on Microsoft.CognitiveServices/accounts`,
+        ].sort(),
+      );
+      for (const assignment of forDeployer()) {
+        expect(assignment.resource.condition).toBe("[not(empty(parameters('principalId')))]");
+        expect(resolve(at(assignment.resource.properties, 'principalType'), assignment)).toBe(
+          "[parameters('principalType')]",
+        );
+      }
+    });
+
+    it('are named guid(scope, principal, role)', () => {
+      for (const assignment of assignments()) {
+        const scope = assignment.resource.scope!.replace(/^\[|\]$/g, '');
+        expect(assignment.resource.name).toMatch(/^\[guid\(/);
+        expect(assignment.resource.name.startsWith(`[guid(${scope}, parameters('`)).toBe(true);
+      }
+    });
+  });
+});
