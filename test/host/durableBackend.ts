@@ -1,0 +1,1738 @@
+/**
+ * `DurableBackend` stands in for the Durable Functions extension (legacy out-of-proc JSON protocol used by
+ * durable-functions for Node) plus a Durable Task backend (the Durable Task Scheduler in production).
+ *
+ * How the real pieces work (azure-functions-durable-extension, src/WebJobs.Extensions.DurableTask):
+ *  - Bindings/OrchestrationTriggerAttributeBindingProvider.cs builds the orchestrator trigger payload:
+ *    { history, input, instanceId, isReplaying, parentInstanceId, upperSchemaVersion: 1 (V2),
+ *      upperSchemaVersionNew: 2 (V3), longRunningTimerIntervalDuration, maximumShortTimerDuration,
+ *      defaultHttpAsyncRequestSleepTimeMillseconds }.
+ *  - Listener/OutOfProcOrchestrationShim.cs takes the returned state and *replays every action* through the in-proc
+ *    .NET orchestration context, in order, awaiting each one (ProcessAsyncActionsV2). New decisions (TaskScheduled,
+ *    TimerCreated, EventSent, SubOrchestrationInstanceCreated) come from that replay, so sequence numbers are the
+ *    in-proc context's counter. CallActivityWithRetry goes through DurableTask.Core's RetryInterceptor, which adds
+ *    the TimerCreated/TimerFired/TaskScheduled events of each retry (and a zero-delay "dummy" timer after the last
+ *    failed attempt).
+ * This class emulates that replay with a small simulation (`DotNetReplay`) whose tasks are promises, processing
+ * history events one at a time and draining continuations between events like DTFx's synchronous scheduler.
+ *
+ * Time is virtual: timers and injected activity delays are due at virtual instants, and when nothing is running the
+ * clock jumps to the next due instant (`autoAdvance`), so tests never sleep.
+ */
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RpcTypedData } from './functionsCore';
+import { HarnessError, typedDataToValue, type FunctionsHost, type InvocationOutcome } from './functionsHost';
+
+// ---- protocol constants (durable-functions lib/src/history/HistoryEventType.js, actions/ActionType.js) ----
+export const EventType = {
+  ExecutionStarted: 0,
+  ExecutionCompleted: 1,
+  ExecutionFailed: 2,
+  ExecutionTerminated: 3,
+  TaskScheduled: 4,
+  TaskCompleted: 5,
+  TaskFailed: 6,
+  SubOrchestrationInstanceCreated: 7,
+  SubOrchestrationInstanceCompleted: 8,
+  SubOrchestrationInstanceFailed: 9,
+  TimerCreated: 10,
+  TimerFired: 11,
+  OrchestratorStarted: 12,
+  OrchestratorCompleted: 13,
+  EventSent: 14,
+  EventRaised: 15,
+  ContinueAsNew: 16,
+} as const;
+
+const eventTypeNames: Record<number, string> = Object.fromEntries(
+  Object.entries(EventType).map(([k, v]) => [v, k]),
+);
+
+export const ActionType = {
+  CallActivity: 0,
+  CallActivityWithRetry: 1,
+  CallSubOrchestrator: 2,
+  CallSubOrchestratorWithRetry: 3,
+  ContinueAsNew: 4,
+  CreateTimer: 5,
+  WaitForExternalEvent: 6,
+  CallEntity: 7,
+  CallHttp: 8,
+  SignalEntity: 9,
+  WhenAny: 11,
+  WhenAll: 12,
+} as const;
+
+/** DTFx OrchestrationStatus numbers as they appear in ExecutionCompleted. */
+const OrchestrationStatusNumber = { Completed: 1, Failed: 3, Terminated: 5 } as const;
+
+export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated' | 'ContinuedAsNew';
+
+export interface HistoryEvent {
+  EventType: number;
+  EventId: number;
+  IsPlayed: boolean;
+  Timestamp: string;
+  [field: string]: unknown;
+}
+
+export interface OrchestratorStateJson {
+  isDone: boolean;
+  actions: unknown[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+  schemaVersion?: number;
+  failureDetails?: unknown;
+}
+
+export interface EpisodeRecord {
+  index: number;
+  /** The `history` array exactly as sent in this episode's orchestrator trigger payload. */
+  historySent: HistoryEvent[];
+  /** The whole trigger payload (JSON) sent to the orchestrator. */
+  payload: Record<string, unknown>;
+  /** The orchestrator's returned state (also recovered from a thrown OrchestrationFailureError). */
+  state: OrchestratorStateJson | undefined;
+  /** `state.actions` as returned (raw JSON). */
+  actions: unknown[][];
+  /** History events the extension appended after the orchestrator returned (decisions). */
+  decisions: HistoryEvent[];
+  outcome: 'continued' | 'completed' | 'failed' | 'continuedAsNew';
+}
+
+export interface InstanceSnapshot {
+  instanceId: string;
+  name: string;
+  input: unknown;
+  runtimeStatus: RuntimeStatus;
+  customStatus: unknown;
+  output: unknown;
+  createdTime: Date;
+  lastUpdatedTime: Date;
+  history: HistoryEvent[];
+  episodes: EpisodeRecord[];
+  parentInstanceId: string | null;
+}
+
+export interface ActivityFault {
+  /** Fail this many matching executions, then let them through; `Infinity` = always. Default 0. */
+  failTimes?: number;
+  /** Error message (or Error) the activity "throws". */
+  error?: string | Error;
+  /** Virtual latency added to every matching execution. */
+  delayMs?: number;
+  /** Only executions whose (deserialized) input passes this are affected. */
+  predicate?: (input: unknown) => boolean;
+}
+
+interface FaultRule extends ActivityFault {
+  failuresLeft: number;
+}
+
+export class FaultInjector {
+  readonly #rules = new Map<string, FaultRule[]>();
+
+  /** Adds a fault rule for activity `name`. Rules are checked in the order added. */
+  activity(name: string, fault: ActivityFault): this {
+    const list = this.#rules.get(name) ?? [];
+    list.push({ ...fault, failuresLeft: fault.failTimes ?? 0 });
+    this.#rules.set(name, list);
+    return this;
+  }
+
+  clear(): void {
+    this.#rules.clear();
+  }
+
+  /** @internal */
+  evaluate(name: string, input: unknown): { delayMs: number; fail?: Error } {
+    let delayMs = 0;
+    let fail: Error | undefined;
+    for (const rule of this.#rules.get(name) ?? []) {
+      if (rule.predicate && !rule.predicate(input)) continue;
+      delayMs += rule.delayMs ?? 0;
+      if (!fail && rule.failuresLeft > 0) {
+        rule.failuresLeft--;
+        fail =
+          rule.error instanceof Error ? rule.error : new Error(rule.error ?? `Injected fault in ${name}`);
+      }
+    }
+    return fail ? { delayMs, fail } : { delayMs };
+  }
+}
+
+export interface DurableBackendOptions {
+  taskHubName?: string;
+  connectionName?: string;
+  /** System key the extension puts in its webhook URLs (`code=`). */
+  systemKey?: string;
+  /** Jump the virtual clock to the next timer when nothing is running. Default true. */
+  autoAdvance?: boolean;
+  /** Virtual start time (ms since epoch). Default: now. */
+  startTime?: number;
+  /** Orchestrator payload fields (extension defaults for Azure Storage; see report). */
+  maximumShortTimerDuration?: string;
+  longRunningTimerIntervalDuration?: string;
+}
+
+interface Instance {
+  instanceId: string;
+  executionId: string;
+  name: string;
+  inputJson: string | null;
+  runtimeStatus: RuntimeStatus;
+  customStatus: unknown;
+  outputJson: string | null;
+  createdTime: number;
+  lastUpdatedTime: number;
+  history: HistoryEvent[];
+  pending: HistoryEvent[];
+  episodes: EpisodeRecord[];
+  episodeScheduled: boolean;
+  /** One work item per instance at a time, as the extension does; events arriving meanwhile wait for the next. */
+  episodeRunning: boolean;
+  parent?: { instanceId: string; taskScheduledId: number };
+}
+
+interface EntityRecord {
+  exists: boolean;
+  state: string | undefined;
+  queue: Promise<void>;
+}
+
+type WorkItem =
+  | { kind: 'activity'; id: number; name: string; input: unknown }
+  | { kind: 'timer'; id: number; fireAt: string }
+  | { kind: 'entity'; requestId: string; target: string; op: string; input: unknown; signal: boolean }
+  | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: unknown };
+
+// ---------------------------------------------------------------------------------------------------------------
+// In-proc .NET orchestration context replay
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Deferred {
+  promise: Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: (v: unknown) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<unknown>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+interface RetryOptionsJson {
+  firstRetryIntervalInMilliseconds: number;
+  maxNumberOfAttempts: number;
+  backoffCoefficient?: number;
+  maxRetryIntervalInMilliseconds?: number;
+  retryTimeoutInMilliseconds?: number;
+}
+
+class DotNetReplay {
+  idCounter = 0;
+  currentUtc = 0;
+  readonly decisions: { event: HistoryEvent; work?: WorkItem }[] = [];
+  readonly warnings: string[] = [];
+  continueAsNew: { input: unknown } | undefined;
+  failure: Error | undefined;
+
+  readonly #scheduling = new Map<number, HistoryEvent>();
+  readonly #open = new Map<number, Deferred>();
+  readonly #claimed = new Set<number>();
+  readonly #entityWaits = new Map<string, Deferred>();
+  readonly #externalWaits = new Map<string, Deferred[]>();
+  readonly #buffered = new Map<string, unknown[]>();
+
+  constructor(
+    readonly instance: Instance,
+    readonly history: HistoryEvent[],
+    readonly actions: unknown[],
+    readonly nowIso: () => string,
+  ) {
+    for (const e of history) {
+      if (
+        e.EventType === EventType.TaskScheduled ||
+        e.EventType === EventType.TimerCreated ||
+        e.EventType === EventType.EventSent ||
+        e.EventType === EventType.SubOrchestrationInstanceCreated
+      ) {
+        this.#scheduling.set(e.EventId, e);
+      }
+    }
+  }
+
+  async run(): Promise<void> {
+    for (const ev of this.history) {
+      if (this.failure) break;
+      if (ev.EventType === EventType.OrchestratorStarted) {
+        this.currentUtc = Date.parse(ev.Timestamp);
+        continue;
+      }
+      this.#process(ev);
+      await drain();
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  #fail(message: string): never {
+    const err = new HarnessError(message);
+    this.failure ??= err;
+    throw err;
+  }
+
+  #process(ev: HistoryEvent): void {
+    switch (ev.EventType) {
+      case EventType.ExecutionStarted:
+        void this.#runActions();
+        return;
+      case EventType.TaskScheduled:
+      case EventType.TimerCreated:
+      case EventType.EventSent:
+      case EventType.SubOrchestrationInstanceCreated:
+        if (!this.#claimed.has(ev.EventId)) {
+          this.#fail(
+            `Non-deterministic orchestration ${this.instance.instanceId}: history has ${eventTypeNames[ev.EventType] ?? ev.EventType} ` +
+              `#${ev.EventId} but the replayed actions did not schedule it.`,
+          );
+        }
+        return;
+      case EventType.TaskCompleted:
+      case EventType.SubOrchestrationInstanceCompleted:
+        this.#settle(
+          ev.TaskScheduledId as number,
+          true,
+          ev.Result == null ? null : JSON.parse(ev.Result as string),
+        );
+        return;
+      case EventType.TaskFailed:
+      case EventType.SubOrchestrationInstanceFailed:
+        this.#settle(ev.TaskScheduledId as number, false, new Error(String(ev.Reason)));
+        return;
+      case EventType.TimerFired:
+        this.#settle(ev.TimerId as number, true, undefined);
+        return;
+      case EventType.EventRaised: {
+        const name = String(ev.Name);
+        const entityWait = this.#entityWaits.get(name);
+        if (entityWait) {
+          this.#entityWaits.delete(name);
+          entityWait.resolve(ev.Input);
+          return;
+        }
+        const key = name.toLowerCase();
+        const waiters = this.#externalWaits.get(key);
+        const value = ev.Input == null ? null : JSON.parse(ev.Input as string);
+        if (waiters && waiters.length > 0) waiters.shift()!.resolve(value);
+        else this.#buffered.set(key, [...(this.#buffered.get(key) ?? []), value]);
+        return;
+      }
+      case EventType.ExecutionCompleted:
+      case EventType.ExecutionTerminated:
+      case EventType.OrchestratorCompleted:
+      case EventType.ContinueAsNew:
+        return;
+      default:
+        this.#fail(`Harness cannot replay history event type ${ev.EventType}`);
+    }
+  }
+
+  #settle(id: number, ok: boolean, value: unknown): void {
+    const d = this.#open.get(id);
+    if (!d) {
+      this.warnings.push(`Completion for unknown/finished task #${id} ignored (as DTFx does).`);
+      return;
+    }
+    this.#open.delete(id);
+    if (ok) d.resolve(value);
+    else d.reject(value);
+  }
+
+  async #runActions(): Promise<void> {
+    for (const action of this.actions) {
+      let task: Promise<unknown>;
+      try {
+        task = this.#invoke(action);
+      } catch (err) {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+        return;
+      }
+      try {
+        await task;
+      } catch {
+        // ProcessAsyncActionsV2 swallows user-level failures; the SDK handles them.
+      }
+    }
+  }
+
+  #claim(
+    expectedType: number,
+    match: (e: HistoryEvent) => boolean,
+    describe: string,
+  ): HistoryEvent | undefined {
+    const id = this.idCounter;
+    this.#claimed.add(id);
+    const existing = this.#scheduling.get(id);
+    if (existing && (existing.EventType !== expectedType || !match(existing))) {
+      this.#fail(
+        `Non-deterministic orchestration ${this.instance.instanceId}: action #${id} is ${describe} but history has ` +
+          `${eventTypeNames[existing.EventType] ?? existing.EventType} ${JSON.stringify(existing.Name ?? existing.FireAt ?? '')}.`,
+      );
+    }
+    return existing;
+  }
+
+  #newEvent(type: number, eventId: number, fields: Record<string, unknown>): HistoryEvent {
+    return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: this.nowIso(), ...fields };
+  }
+
+  #invoke(raw: unknown): Promise<unknown> {
+    if (typeof raw !== 'object' || raw === null) this.#fail(`Malformed action ${JSON.stringify(raw)}`);
+    const a = raw as Record<string, unknown>;
+    switch (a.actionType) {
+      case ActionType.CallActivity:
+        return this.#callActivity(String(a.functionName), a.input);
+      case ActionType.CallActivityWithRetry:
+        return this.#withRetry(a.retryOptions as RetryOptionsJson, () =>
+          this.#callActivity(String(a.functionName), a.input),
+        );
+      case ActionType.CallSubOrchestrator:
+        return this.#callSub(String(a.functionName), a.instanceId as string | undefined, a.input);
+      case ActionType.CallSubOrchestratorWithRetry:
+        return this.#withRetry(a.retryOptions as RetryOptionsJson, () =>
+          this.#callSub(String(a.functionName), a.instanceId as string | undefined, a.input),
+        );
+      case ActionType.CreateTimer:
+        return this.#createTimer(String(a.fireAt), a.isCanceled === true);
+      case ActionType.WaitForExternalEvent:
+        return this.#waitForEvent(String(a.externalEventName));
+      case ActionType.CallEntity:
+        return this.#entity(String(a.instanceId), String(a.operation), a.input, false);
+      case ActionType.SignalEntity:
+        return this.#entity(String(a.instanceId), String(a.operation), a.input, true);
+      case ActionType.ContinueAsNew:
+        this.continueAsNew = { input: a.input };
+        return Promise.resolve();
+      case ActionType.WhenAll: {
+        const children = (a.compoundActions as unknown[]).map((c) => this.#invoke(c));
+        return Promise.all(children);
+      }
+      case ActionType.WhenAny: {
+        const children = (a.compoundActions as unknown[]).map((c) => this.#invoke(c));
+        return new Promise((resolve) => {
+          for (const c of children) c.then(resolve, resolve);
+        });
+      }
+      default:
+        // CallHttp (8), ScheduledSignalEntity (10), LockEntities (13), ReleaseEntities (14), or garbage.
+        this.#fail(`Harness does not support action type ${String(a.actionType)}: ${JSON.stringify(a)}`);
+    }
+  }
+
+  #callActivity(name: string, input: unknown): Promise<unknown> {
+    const id = this.idCounter;
+    const existing = this.#claim(EventType.TaskScheduled, (e) => e.Name === name, `CallActivity ${name}`);
+    this.idCounter++;
+    if (!existing) {
+      this.decisions.push({
+        event: this.#newEvent(EventType.TaskScheduled, id, {
+          Name: name,
+          Version: '',
+          Input: JSON.stringify([input ?? null]),
+        }),
+        work: { kind: 'activity', id, name, input },
+      });
+    }
+    const d = deferred();
+    this.#open.set(id, d);
+    return d.promise;
+  }
+
+  #callSub(name: string, requestedId: string | undefined, input: unknown): Promise<unknown> {
+    const id = this.idCounter;
+    const existing = this.#claim(
+      EventType.SubOrchestrationInstanceCreated,
+      (e) => e.Name === name,
+      `CallSubOrchestrator ${name}`,
+    );
+    this.idCounter++;
+    if (!existing) {
+      const childId = requestedId ?? randomUUID().replace(/-/g, '');
+      this.decisions.push({
+        event: this.#newEvent(EventType.SubOrchestrationInstanceCreated, id, {
+          Name: name,
+          Version: '',
+          InstanceId: childId,
+          Input: JSON.stringify(input ?? null),
+        }),
+        work: { kind: 'subOrchestration', id, name, instanceId: childId, input },
+      });
+    }
+    const d = deferred();
+    this.#open.set(id, d);
+    return d.promise;
+  }
+
+  #createTimer(fireAt: string, isCanceled: boolean): Promise<unknown> {
+    const id = this.idCounter;
+    const existing = this.#claim(EventType.TimerCreated, () => true, `CreateTimer ${fireAt}`);
+    this.idCounter++;
+    const fireAtIso = new Date(fireAt).toISOString();
+    if (!existing) {
+      this.decisions.push({
+        event: this.#newEvent(EventType.TimerCreated, id, { FireAt: fireAtIso }),
+        work: { kind: 'timer', id, fireAt: fireAtIso },
+      });
+    }
+    const d = deferred();
+    this.#open.set(id, d);
+    if (isCanceled) {
+      // The extension passes an already-cancelled token: the .NET task ends as cancelled, the timer stays.
+      this.#open.delete(id);
+      d.reject(new Error('TaskCanceledException'));
+    }
+    return d.promise;
+  }
+
+  #waitForEvent(name: string): Promise<unknown> {
+    const key = name.toLowerCase();
+    const buffered = this.#buffered.get(key);
+    if (buffered && buffered.length > 0) {
+      return Promise.resolve(buffered.shift());
+    }
+    const d = deferred();
+    this.#externalWaits.set(key, [...(this.#externalWaits.get(key) ?? []), d]);
+    return d.promise;
+  }
+
+  #entity(target: string, op: string, input: unknown, signal: boolean): Promise<unknown> {
+    const id = this.idCounter;
+    const existing = this.#claim(
+      EventType.EventSent,
+      (e) => e.InstanceId === target,
+      `${signal ? 'Signal' : 'Call'}Entity ${target}`,
+    );
+    this.idCounter++;
+    let requestId: string;
+    if (existing) {
+      requestId = (JSON.parse(existing.Input as string) as { id: string }).id;
+    } else {
+      requestId = randomUUID();
+      const request = {
+        id: requestId,
+        op,
+        signal,
+        input: input === undefined ? null : JSON.stringify(input),
+        parent: signal ? null : this.instance.instanceId,
+        parentExecution: signal ? null : this.instance.executionId,
+        lockset: null,
+        pos: 0,
+        ts: new Date(this.currentUtc).toISOString(),
+      };
+      this.decisions.push({
+        event: this.#newEvent(EventType.EventSent, id, {
+          InstanceId: target,
+          Name: 'op',
+          Input: JSON.stringify(request),
+        }),
+        work: { kind: 'entity', requestId, target, op, input, signal },
+      });
+    }
+    if (signal) return Promise.resolve();
+    const d = deferred();
+    this.#entityWaits.set(requestId, d);
+    return d.promise;
+  }
+
+  async #withRetry(opts: RetryOptionsJson, call: () => Promise<unknown>): Promise<unknown> {
+    // DurableTask.Core RetryInterceptor; extension RetryOptions defaults: backoff 1, max interval 6 days,
+    // retry timeout TimeSpan.MaxValue (RetryOptionsConverter only overrides fields present in the JSON).
+    if (
+      typeof opts.firstRetryIntervalInMilliseconds !== 'number' ||
+      typeof opts.maxNumberOfAttempts !== 'number'
+    ) {
+      this.#fail(`Invalid retryOptions ${JSON.stringify(opts)}`);
+    }
+    const backoff = opts.backoffCoefficient ?? 1;
+    const maxInterval = opts.maxRetryIntervalInMilliseconds ?? 6 * 24 * 3600 * 1000;
+    const timeout = opts.retryTimeoutInMilliseconds;
+    const firstAttempt = this.currentUtc;
+    let lastError: unknown;
+    for (let retryCount = 0; retryCount < opts.maxNumberOfAttempts; retryCount++) {
+      try {
+        return await call();
+      } catch (err) {
+        lastError = err;
+      }
+      if (retryCount + 1 === opts.maxNumberOfAttempts) {
+        await this.#createTimer(new Date(this.currentUtc).toISOString(), false); // "Dummy timer for back-compat"
+        break;
+      }
+      let delay = 0;
+      const expiration = timeout === undefined ? Infinity : firstAttempt + timeout;
+      if (this.currentUtc < expiration) {
+        const next = opts.firstRetryIntervalInMilliseconds * Math.pow(backoff, retryCount);
+        delay = next < maxInterval ? next : maxInterval;
+      }
+      if (delay === 0) break;
+      await this.#createTimer(new Date(this.currentUtc + delay).toISOString(), false);
+    }
+    throw lastError;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Virtual clock + work accounting
+// ---------------------------------------------------------------------------------------------------------------
+
+class VirtualScheduler {
+  offset: number;
+  busy = 0;
+  autoAdvance: boolean;
+  closed = false;
+  readonly #queue: { dueAt: number; seq: number; fn: () => void }[] = [];
+  #seq = 0;
+  #kickPending = false;
+  #wake: NodeJS.Timeout | undefined;
+  readonly #idleWaiters: (() => void)[] = [];
+
+  constructor(startTime: number, autoAdvance: boolean) {
+    this.offset = startTime - Date.now();
+    this.autoAdvance = autoAdvance;
+  }
+
+  now(): number {
+    return Date.now() + this.offset;
+  }
+
+  at(dueAt: number, fn: () => void): void {
+    this.#queue.push({ dueAt, seq: this.#seq++, fn });
+    this.#queue.sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq);
+    this.kick();
+  }
+
+  begin(): void {
+    this.busy++;
+  }
+
+  end(): void {
+    this.busy--;
+    this.kick();
+  }
+
+  advance(ms: number): void {
+    this.offset += ms;
+    this.kick();
+  }
+
+  get pendingTimers(): number {
+    return this.#queue.length;
+  }
+
+  kick(): void {
+    if (this.#kickPending || this.closed) return;
+    this.#kickPending = true;
+    setImmediate(() => {
+      this.#kickPending = false;
+      this.#pump();
+    });
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #isIdle(): boolean {
+    return this.busy === 0 && (this.#queue.length === 0 || !this.autoAdvance);
+  }
+
+  #pump(): void {
+    if (this.closed) return;
+    for (;;) {
+      const next = this.#queue[0];
+      if (!next) break;
+      if (next.dueAt > this.now()) {
+        if (this.busy > 0 || !this.autoAdvance) break;
+        this.offset += next.dueAt - this.now();
+      }
+      this.#queue.shift();
+      next.fn();
+      if (this.busy > 0) break; // let that work run before advancing further
+    }
+    if (this.#wake) clearTimeout(this.#wake);
+    this.#wake = undefined;
+    const head = this.#queue[0];
+    if (head) {
+      this.#wake = setTimeout(
+        () => {
+          this.kick();
+        },
+        Math.max(0, head.dueAt - this.now()),
+      );
+    }
+    if (this.#isIdle()) {
+      for (const w of this.#idleWaiters.splice(0)) w();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.#wake) clearTimeout(this.#wake);
+    this.#queue.length = 0;
+    for (const w of this.#idleWaiters.splice(0)) w();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The backend
+// ---------------------------------------------------------------------------------------------------------------
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function parseJsonOrString(text: string | null): unknown {
+  if (text === null) return null;
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return '';
+  try {
+    return JSON.parse(trimmed) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** TypedData an extension returns from a function's return value, as the .NET side sees it. */
+function returnToJson(data: RpcTypedData | null | undefined): string | null {
+  if (data == null) return null;
+  if (data.string != null) return JSON.stringify(data.string);
+  const v = typedDataToValue(data);
+  return v === undefined ? null : JSON.stringify(v);
+}
+
+/** Input for activity triggers: string JTokens reach the worker as TypedData.string, others as JSON. */
+function activityInputTypedData(input: unknown): RpcTypedData {
+  if (typeof input === 'string') return { string: input };
+  return { json: JSON.stringify(input ?? null) };
+}
+
+/** Host RpcException message for a failed out-of-proc invocation. */
+function rpcExceptionMessage(ex: { message: string; stackTrace?: string }): string {
+  return `Result: Failure\nException: ${ex.message}\nStack: ${ex.stackTrace ?? ''}`;
+}
+
+const outOfProcDataLabel = '\n\n$OutOfProcData$:';
+
+export class DurableBackend {
+  readonly faults = new FaultInjector();
+  /** Harness-level problems (unsupported actions, non-determinism, protocol violations). Tests should expect []. */
+  readonly errors: Error[] = [];
+  readonly warnings: string[] = [];
+  readonly taskHubName: string;
+  readonly connectionName: string;
+  readonly systemKey: string;
+
+  readonly #host: FunctionsHost;
+  readonly #clock: VirtualScheduler;
+  readonly #instances = new Map<string, Instance>();
+  readonly #entities = new Map<string, EntityRecord>();
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #completionWaiters = new Map<string, (() => void)[]>();
+  readonly #options: DurableBackendOptions;
+  #server: http.Server | undefined;
+  #rpcBaseUrl: string | undefined;
+  #closed = false;
+
+  constructor(host: FunctionsHost, options: DurableBackendOptions = {}) {
+    this.#host = host;
+    this.#options = options;
+    this.taskHubName = options.taskHubName ?? 'default';
+    this.connectionName = options.connectionName ?? 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING';
+    this.systemKey = options.systemKey ?? 'harness-durabletask-system-key';
+    this.#clock = new VirtualScheduler(options.startTime ?? Date.now(), options.autoAdvance ?? true);
+  }
+
+  /** Creates the backend, starts the rpc listener and registers the durableClient binding data on the host. */
+  static async start(host: FunctionsHost, options: DurableBackendOptions = {}): Promise<DurableBackend> {
+    const backend = new DurableBackend(host, options);
+    await backend.listen();
+    host.setBindingData('durableClient', () => backend.clientBindingData());
+    return backend;
+  }
+
+  async listen(): Promise<void> {
+    if (this.#server) return;
+    const server = http.createServer((req, res) => {
+      this.#handleRpc(req, res).catch((err: unknown) => {
+        this.#harnessError(err instanceof Error ? err : new Error(String(err)));
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ Message: 'Something went wrong while processing your request' }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    this.#server = server;
+    this.#rpcBaseUrl = `http://127.0.0.1:${port}/durabletask/`;
+  }
+
+  get rpcBaseUrl(): string {
+    if (!this.#rpcBaseUrl) throw new HarnessError('DurableBackend is not listening; call listen() first');
+    return this.#rpcBaseUrl;
+  }
+
+  /** Virtual "now" in ms since epoch. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** Moves the virtual clock forward (fires due timers). */
+  advanceClock(ms: number): void {
+    this.#clock.advance(ms);
+  }
+
+  set autoAdvance(value: boolean) {
+    this.#clock.autoAdvance = value;
+    this.#clock.kick();
+  }
+
+  /** durableClient input binding data, shaped like Bindings/BindingHelper.cs (legacy OOProc protocol). */
+  clientBindingData(): Record<string, unknown> {
+    const base = `${this.#host.origin}/runtime/webhooks/durabletask`;
+    const code = `code=${this.systemKey}`;
+    const suffix = `taskHub=${encodeURIComponent(this.taskHubName)}&connection=${encodeURIComponent(this.connectionName)}&${code}`;
+    const inst = `${base}/instances/INSTANCEID`;
+    return {
+      taskHubName: this.taskHubName,
+      creationUrls: {
+        createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?${code}`,
+        createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${code}`,
+      },
+      managementUrls: {
+        id: 'INSTANCEID',
+        statusQueryGetUri: `${inst}?${suffix}`,
+        sendEventPostUri: `${inst}/raiseEvent/{eventName}?${suffix}`,
+        terminatePostUri: `${inst}/terminate?reason={text}&${suffix}`,
+        rewindPostUri: `${inst}/rewind?reason={text}&${suffix}`,
+        purgeHistoryDeleteUri: `${inst}?${suffix}`,
+        restartPostUri: `${inst}/restart?${suffix}`,
+        suspendPostUri: `${inst}/suspend?reason={text}&${suffix}`,
+        resumePostUri: `${inst}/resume?reason={text}&${suffix}`,
+      },
+      baseUrl: base,
+      requiredQueryStringParameters: code,
+      rpcBaseUrl: this.rpcBaseUrl,
+    };
+  }
+
+  // ---- instance management ----
+
+  /** Starts an orchestration directly (what the rpc route does). Returns the instance id. */
+  startNew(name: string, input?: unknown, instanceId?: string, parent?: Instance['parent']): string {
+    this.#assertOpen();
+    const fn = this.#host.functions.get(name);
+    if (!fn || String(fn.trigger.type).toLowerCase() !== 'orchestrationtrigger') {
+      throw new HarnessError(
+        `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+      );
+    }
+    const id = instanceId ?? randomUUID().replace(/-/g, '');
+    const existing = this.#instances.get(id);
+    if (existing && (existing.runtimeStatus === 'Pending' || existing.runtimeStatus === 'Running')) {
+      throw new HarnessError(
+        `An Orchestration instance with the status ${existing.runtimeStatus} already exists.`,
+      );
+    }
+    const now = this.now();
+    const inputJson = input === undefined ? null : JSON.stringify(input);
+    const inst: Instance = {
+      instanceId: id,
+      executionId: randomUUID().replace(/-/g, ''),
+      name,
+      inputJson,
+      runtimeStatus: 'Pending',
+      customStatus: null,
+      outputJson: null,
+      createdTime: now,
+      lastUpdatedTime: now,
+      history: [],
+      pending: [],
+      episodes: [],
+      episodeScheduled: false,
+      episodeRunning: false,
+      ...(parent ? { parent } : {}),
+    };
+    this.#instances.set(id, inst);
+    this.#enqueue(inst, {
+      EventType: EventType.ExecutionStarted,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: new Date(now).toISOString(),
+      Name: name,
+      Version: '',
+      Input: inputJson,
+      OrchestrationInstance: { InstanceId: id, ExecutionId: inst.executionId },
+      ParentInstance: parent
+        ? { OrchestrationInstance: { InstanceId: parent.instanceId }, TaskScheduleId: parent.taskScheduledId }
+        : null,
+      Tags: null,
+    });
+    return id;
+  }
+
+  raiseEvent(instanceId: string, eventName: string, data: unknown): void {
+    const inst = this.#instances.get(instanceId);
+    if (!inst) throw new HarnessError(`No instance with ID '${instanceId}' found.`);
+    this.#enqueue(inst, {
+      EventType: EventType.EventRaised,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: new Date(this.now()).toISOString(),
+      Name: eventName,
+      Input: data === undefined ? null : JSON.stringify(data),
+    });
+  }
+
+  terminate(instanceId: string, reason: string): void {
+    const inst = this.#instances.get(instanceId);
+    if (!inst) throw new HarnessError(`No instance with ID '${instanceId}' found.`);
+    const ts = new Date(this.now()).toISOString();
+    inst.history.push({
+      EventType: EventType.ExecutionTerminated,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: ts,
+      Input: reason,
+    });
+    this.#finish(inst, 'Terminated', JSON.stringify(reason));
+  }
+
+  getInstance(instanceId: string): InstanceSnapshot | undefined {
+    const inst = this.#instances.get(instanceId);
+    if (!inst) return undefined;
+    return {
+      instanceId: inst.instanceId,
+      name: inst.name,
+      input: parseJsonOrString(inst.inputJson),
+      runtimeStatus: inst.runtimeStatus,
+      customStatus: inst.customStatus,
+      output: parseJsonOrString(inst.outputJson),
+      createdTime: new Date(inst.createdTime),
+      lastUpdatedTime: new Date(inst.lastUpdatedTime),
+      history: structuredClone(inst.history),
+      episodes: inst.episodes,
+      parentInstanceId: inst.parent?.instanceId ?? null,
+    };
+  }
+
+  listInstances(): InstanceSnapshot[] {
+    return [...this.#instances.keys()].map((id) => this.getInstance(id)!);
+  }
+
+  getEntity(name: string, key: string): { exists: boolean; state: unknown } {
+    const rec = this.#entities.get(`@${name.toLowerCase()}@${key}`);
+    return {
+      exists: rec?.exists ?? false,
+      state: rec?.state === undefined ? undefined : JSON.parse(rec.state),
+    };
+  }
+
+  /** Resolves when the instance is Completed/Failed/Terminated; rejects on harness errors or after timeoutMs (real). */
+  async waitForCompletion(instanceId: string, timeoutMs = 10_000): Promise<InstanceSnapshot> {
+    const terminal = (): boolean => {
+      const s = this.#instances.get(instanceId)?.runtimeStatus;
+      return s === 'Completed' || s === 'Failed' || s === 'Terminated';
+    };
+    const firstError = (): Error | undefined => this.errors[0];
+    if (!terminal()) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const inst = this.#instances.get(instanceId);
+          reject(
+            new HarnessError(
+              `Timed out after ${timeoutMs} ms waiting for ${instanceId} (status ${inst?.runtimeStatus ?? 'unknown'}, ` +
+                `${inst?.episodes.length ?? 0} episodes, busy=${this.#clock.busy}, timers=${this.#clock.pendingTimers})`,
+            ),
+          );
+        }, timeoutMs);
+        const check = (): void => {
+          const err = firstError();
+          if (err) {
+            clearTimeout(timer);
+            reject(err);
+          } else if (terminal()) {
+            clearTimeout(timer);
+            resolve();
+          } else {
+            this.#completionWaiters.set(instanceId, [
+              ...(this.#completionWaiters.get(instanceId) ?? []),
+              check,
+            ]);
+          }
+        };
+        check();
+      });
+    }
+    const err = firstError();
+    if (err) throw err;
+    return this.getInstance(instanceId)!;
+  }
+
+  /** Resolves when nothing is running and (with autoAdvance) no timer is pending. */
+  async waitForIdle(): Promise<void> {
+    await this.#clock.whenIdle();
+  }
+
+  /**
+   * Re-invokes the orchestrator with the instance's full, final history (every event marked as played, as stored)
+   * and returns the OrchestratorState it produces; a deterministic orchestrator returns the same actions as its
+   * last episode.
+   */
+  async replay(instanceId: string): Promise<OrchestratorStateJson> {
+    const inst = this.#instances.get(instanceId);
+    if (!inst) throw new HarnessError(`Unknown instance ${instanceId}`);
+    const payload = this.#payload(inst, structuredClone(inst.history), true);
+    const outcome = await this.#host.invoke(inst.name, { string: JSON.stringify(payload) });
+    const state = this.#extractState(outcome);
+    if (!state) {
+      throw new HarnessError(
+        `Replay of ${instanceId} failed without orchestrator state: ${outcome.exception?.message ?? ''}`,
+      );
+    }
+    return state;
+  }
+
+  assertNoHarnessErrors(): void {
+    if (this.errors.length > 0) throw this.errors[0]!;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clock.close();
+    for (const waiters of this.#completionWaiters.values()) for (const w of waiters) w();
+    this.#completionWaiters.clear();
+    await Promise.allSettled([...this.#inflight]);
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
+    }
+  }
+
+  // ---- internals: episodes ----
+
+  #isClosed(): boolean {
+    return this.#closed;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new HarnessError('DurableBackend is closed');
+  }
+
+  #harnessError(err: Error): void {
+    this.errors.push(err);
+    for (const [id, waiters] of this.#completionWaiters) {
+      this.#completionWaiters.delete(id);
+      for (const w of waiters) w();
+    }
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight.add(p);
+    void p.finally(() => this.#inflight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  #enqueue(inst: Instance, event: HistoryEvent): void {
+    if (this.#closed) return;
+    if (
+      inst.runtimeStatus === 'Completed' ||
+      inst.runtimeStatus === 'Failed' ||
+      inst.runtimeStatus === 'Terminated'
+    ) {
+      this.warnings.push(
+        `Dropped ${eventTypeNames[event.EventType] ?? event.EventType} for finished instance ${inst.instanceId}`,
+      );
+      return;
+    }
+    inst.pending.push(event);
+    this.#scheduleEpisode(inst);
+  }
+
+  #scheduleEpisode(inst: Instance): void {
+    if (inst.episodeScheduled || inst.episodeRunning) return;
+    inst.episodeScheduled = true;
+    this.#clock.begin();
+    setImmediate(() => {
+      this.#track(this.#runEpisodeSerially(inst))
+        .catch((err: unknown) => {
+          this.#harnessError(err instanceof Error ? err : new Error(String(err)));
+        })
+        .finally(() => {
+          this.#clock.end();
+        });
+    });
+  }
+
+  async #runEpisodeSerially(inst: Instance): Promise<void> {
+    inst.episodeScheduled = false;
+    inst.episodeRunning = true;
+    try {
+      await this.#runEpisode(inst);
+    } finally {
+      inst.episodeRunning = false;
+      if (inst.pending.length > 0) this.#scheduleEpisode(inst);
+    }
+  }
+
+  #payload(inst: Instance, history: HistoryEvent[], isReplaying: boolean): Record<string, unknown> {
+    return {
+      history,
+      input: parseJsonOrString(inst.inputJson),
+      instanceId: inst.instanceId,
+      isReplaying,
+      parentInstanceId: inst.parent?.instanceId ?? null,
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: 2,
+      longRunningTimerIntervalDuration: this.#options.longRunningTimerIntervalDuration ?? '3.00:00:00',
+      maximumShortTimerDuration: this.#options.maximumShortTimerDuration ?? '6.00:00:00',
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    };
+  }
+
+  #extractState(outcome: InvocationOutcome): OrchestratorStateJson | undefined {
+    if (outcome.status === 'success') {
+      return typedDataToValue(outcome.returnValue) as OrchestratorStateJson | undefined;
+    }
+    const message = outcome.exception?.message ?? '';
+    const at = message.indexOf(outOfProcDataLabel);
+    if (at === -1) return undefined;
+    return JSON.parse(message.slice(at + outOfProcDataLabel.length)) as OrchestratorStateJson;
+  }
+
+  async #runEpisode(inst: Instance): Promise<void> {
+    if (this.#closed || inst.pending.length === 0) return;
+    if (inst.runtimeStatus !== 'Pending' && inst.runtimeStatus !== 'Running') return;
+    const startedAt = this.now();
+    const started: HistoryEvent = {
+      EventType: EventType.OrchestratorStarted,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: new Date(startedAt).toISOString(),
+    };
+    const newEvents = [started, ...inst.pending.splice(0)];
+    const past = inst.history;
+    const historySent = [...structuredClone(past), ...structuredClone(newEvents)];
+    const payload = this.#payload(inst, historySent, past.length > 0);
+    inst.runtimeStatus = 'Running';
+    inst.lastUpdatedTime = startedAt;
+
+    const outcome = await this.#host.invoke(inst.name, { string: JSON.stringify(payload) });
+    if (this.#isClosed()) return;
+    const state = this.#extractState(outcome);
+    const episode: EpisodeRecord = {
+      index: inst.episodes.length,
+      historySent: structuredClone(historySent),
+      payload: structuredClone(payload),
+      state,
+      actions: state?.actions ?? [],
+      decisions: [],
+      outcome: 'continued',
+    };
+    inst.episodes.push(episode);
+    const fullHistory = [...past, ...newEvents];
+
+    if (!state) {
+      // Not an SDK failure (no $OutOfProcData$): TaskOrchestrationShim fails the orchestration with the RpcException.
+      const msg = `Orchestrator function '${inst.name}' failed: ${rpcExceptionMessage(outcome.exception ?? { message: '' })}`;
+      inst.history = fullHistory;
+      episode.outcome = 'failed';
+      this.#complete(inst, 'Failed', msg, startedAt);
+      return;
+    }
+    if (state.schemaVersion !== 2) {
+      throw new HarnessError(
+        `Orchestrator ${inst.name} answered with schemaVersion ${String(state.schemaVersion)}; expected 2 (V3)`,
+      );
+    }
+    if (!Array.isArray(state.actions) || state.actions.length !== 1) {
+      throw new HarnessError(
+        `With OOProc schema V3, expected actions array to be of length 1 in outer layer but got size: ${String(state.actions.length)}`,
+      );
+    }
+
+    const replay = new DotNetReplay(inst, fullHistory, state.actions[0] ?? [], () =>
+      new Date(startedAt).toISOString(),
+    );
+    await replay.run();
+    this.warnings.push(...replay.warnings);
+    if (state.customStatus !== undefined && state.customStatus !== null)
+      inst.customStatus = state.customStatus;
+
+    const decisions = replay.decisions.map((d) => d.event);
+    episode.decisions = structuredClone(decisions);
+    inst.history = [...fullHistory, ...decisions];
+
+    if (state.error !== undefined && state.error !== '') {
+      episode.outcome = 'failed';
+      this.#complete(
+        inst,
+        'Failed',
+        `Orchestrator function '${inst.name}' failed: ${state.error}`,
+        startedAt,
+      );
+      return;
+    }
+    if (state.isDone) {
+      if (replay.continueAsNew) {
+        episode.outcome = 'continuedAsNew';
+        this.#continueAsNew(inst, replay.continueAsNew.input, startedAt);
+        return;
+      }
+      episode.outcome = 'completed';
+      this.#complete(
+        inst,
+        'Completed',
+        state.output === undefined ? null : JSON.stringify(state.output),
+        startedAt,
+      );
+      return;
+    }
+    this.#appendCompleted(inst, startedAt);
+    for (const d of replay.decisions) if (d.work) this.#dispatch(inst, d.work);
+  }
+
+  #appendCompleted(inst: Instance, at: number): void {
+    for (const e of inst.history) if (e.EventType !== EventType.OrchestratorStarted) e.IsPlayed = true;
+    inst.history.push({
+      EventType: EventType.OrchestratorCompleted,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: new Date(at).toISOString(),
+    });
+  }
+
+  #complete(inst: Instance, status: 'Completed' | 'Failed', result: string | null, at: number): void {
+    inst.history.push({
+      EventType: EventType.ExecutionCompleted,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: new Date(at).toISOString(),
+      OrchestrationStatus: OrchestrationStatusNumber[status],
+      Result: result,
+      FailureDetails: null,
+    });
+    this.#appendCompleted(inst, at);
+    // Completed output is JSON; a failure's output is the plain message string (ParseToJToken keeps it a string).
+    this.#finish(inst, status, status === 'Failed' ? JSON.stringify(result) : result);
+  }
+
+  #continueAsNew(inst: Instance, input: unknown, at: number): void {
+    this.#appendCompleted(inst, at);
+    inst.runtimeStatus = 'Pending';
+    inst.executionId = randomUUID().replace(/-/g, '');
+    inst.inputJson = input === undefined ? null : JSON.stringify(input);
+    inst.history = [];
+    this.#enqueue(inst, {
+      EventType: EventType.ExecutionStarted,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: new Date(at).toISOString(),
+      Name: inst.name,
+      Version: '',
+      Input: inst.inputJson,
+      OrchestrationInstance: { InstanceId: inst.instanceId, ExecutionId: inst.executionId },
+      ParentInstance: null,
+      Tags: null,
+    });
+  }
+
+  #finish(inst: Instance, status: 'Completed' | 'Failed' | 'Terminated', outputJson: string | null): void {
+    inst.runtimeStatus = status;
+    inst.outputJson = outputJson;
+    inst.lastUpdatedTime = this.now();
+    inst.pending.length = 0;
+    const parent = inst.parent ? this.#instances.get(inst.parent.instanceId) : undefined;
+    if (parent && inst.parent) {
+      const ts = new Date(this.now()).toISOString();
+      if (status === 'Completed') {
+        this.#enqueue(parent, {
+          EventType: EventType.SubOrchestrationInstanceCompleted,
+          EventId: -1,
+          IsPlayed: false,
+          Timestamp: ts,
+          TaskScheduledId: inst.parent.taskScheduledId,
+          Result: outputJson,
+        });
+      } else {
+        const reason = String(parseJsonOrString(outputJson));
+        this.#enqueue(parent, {
+          EventType: EventType.SubOrchestrationInstanceFailed,
+          EventId: -1,
+          IsPlayed: false,
+          Timestamp: ts,
+          TaskScheduledId: inst.parent.taskScheduledId,
+          Reason: reason,
+          Details: reason,
+          FailureDetails: null,
+        });
+      }
+    }
+    const waiters = this.#completionWaiters.get(inst.instanceId) ?? [];
+    this.#completionWaiters.delete(inst.instanceId);
+    for (const w of waiters) w();
+  }
+
+  #dispatch(inst: Instance, work: WorkItem): void {
+    switch (work.kind) {
+      case 'activity':
+        this.#runActivity(inst, work);
+        return;
+      case 'timer': {
+        const fireAt = Date.parse(work.fireAt);
+        this.#clock.at(fireAt, () => {
+          this.#enqueue(inst, {
+            EventType: EventType.TimerFired,
+            EventId: -1,
+            IsPlayed: false,
+            Timestamp: new Date(this.now()).toISOString(),
+            FireAt: work.fireAt,
+            TimerId: work.id,
+          });
+        });
+        return;
+      }
+      case 'entity':
+        this.#runEntityOperation(
+          work.target,
+          work.requestId,
+          work.op,
+          work.input,
+          work.signal,
+          work.signal ? undefined : inst,
+        );
+        return;
+      case 'subOrchestration':
+        try {
+          this.startNew(work.name, work.input, work.instanceId, {
+            instanceId: inst.instanceId,
+            taskScheduledId: work.id,
+          });
+        } catch (err) {
+          this.#enqueue(inst, {
+            EventType: EventType.SubOrchestrationInstanceFailed,
+            EventId: -1,
+            IsPlayed: false,
+            Timestamp: new Date(this.now()).toISOString(),
+            TaskScheduledId: work.id,
+            Reason: err instanceof Error ? err.message : String(err),
+            Details: null,
+            FailureDetails: null,
+          });
+        }
+        return;
+    }
+  }
+
+  #runActivity(inst: Instance, work: Extract<WorkItem, { kind: 'activity' }>): void {
+    const fn = this.#host.functions.get(work.name);
+    if (!fn || String(fn.trigger.type).toLowerCase() !== 'activitytrigger') {
+      this.#harnessError(
+        new HarnessError(`Orchestration ${inst.instanceId} called unknown activity '${work.name}'`),
+      );
+      return;
+    }
+    const startedAt = this.now();
+    const fault = this.faults.evaluate(work.name, work.input);
+    this.#clock.begin();
+    const run = async (): Promise<
+      { ok: true; result: string | null } | { ok: false; ex: { message: string; stackTrace?: string } }
+    > => {
+      if (fault.fail) {
+        return { ok: false, ex: { message: fault.fail.message, stackTrace: fault.fail.stack } };
+      }
+      const outcome = await this.#host.invoke(work.name, activityInputTypedData(work.input), {
+        triggerMetadata: { instanceId: { string: inst.instanceId } },
+      });
+      if (outcome.status === 'failure') return { ok: false, ex: outcome.exception ?? { message: '' } };
+      return { ok: true, result: returnToJson(outcome.returnValue) };
+    };
+    this.#track(run())
+      .then((r) => {
+        const deliver = (): void => {
+          const ts = new Date(this.now()).toISOString();
+          if (r.ok) {
+            this.#enqueue(inst, {
+              EventType: EventType.TaskCompleted,
+              EventId: -1,
+              IsPlayed: false,
+              Timestamp: ts,
+              TaskScheduledId: work.id,
+              Result: r.result,
+            });
+          } else {
+            // TaskActivityShim: TaskFailureException($"Activity function '{name}' failed: {friendly}", SerializeCause(..))
+            // where friendly is the text between "\nException:" and "\nStack:" of the host RpcException (leading space kept).
+            const rpcMessage = rpcExceptionMessage(r.ex);
+            const start = rpcMessage.indexOf('\nException:') + '\nException:'.length;
+            const friendly = rpcMessage.slice(start, rpcMessage.indexOf('\nStack:'));
+            this.#enqueue(inst, {
+              EventType: EventType.TaskFailed,
+              EventId: -1,
+              IsPlayed: false,
+              Timestamp: ts,
+              TaskScheduledId: work.id,
+              Reason: `Activity function '${work.name}' failed: ${friendly}`,
+              Details: JSON.stringify({
+                $type: 'System.Exception, System.Private.CoreLib',
+                ClassName: 'System.Exception',
+                Message: friendly,
+                Data: null,
+                InnerException: {
+                  $type:
+                    'Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException, Microsoft.Azure.WebJobs.Script',
+                  IsUserException: false,
+                  RemoteStackTrace: r.ex.stackTrace ?? null,
+                  RemoteMessage: r.ex.message,
+                  RemoteTypeName: null,
+                  ClassName: 'Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException',
+                  Message: rpcMessage,
+                  HResult: -2146233088,
+                },
+                HelpURL: null,
+                StackTraceString: null,
+                RemoteStackTraceString: null,
+                RemoteStackIndex: 0,
+                ExceptionMethod: null,
+                HResult: -2146233088,
+                Source: null,
+              }),
+              FailureDetails: null,
+            });
+          }
+        };
+        const dueAt = startedAt + fault.delayMs;
+        if (fault.delayMs > 0 && dueAt > this.now()) this.#clock.at(dueAt, deliver);
+        else deliver();
+      })
+      .catch((err: unknown) => {
+        this.#harnessError(err instanceof Error ? err : new Error(String(err)));
+      })
+      .finally(() => {
+        this.#clock.end();
+      });
+  }
+
+  #runEntityOperation(
+    target: string,
+    requestId: string,
+    op: string,
+    input: unknown,
+    signal: boolean,
+    caller: Instance | undefined,
+  ): void {
+    const pos = target.indexOf('@', 1);
+    if (!target.startsWith('@') || pos < 0) {
+      this.#harnessError(new HarnessError(`Malformed entity scheduler id '${target}'`));
+      return;
+    }
+    const name = target.slice(1, pos);
+    const key = target.slice(pos + 1);
+    const fn = [...this.#host.functions.values()].find(
+      (f) => f.name.toLowerCase() === name && String(f.trigger.type).toLowerCase() === 'entitytrigger',
+    );
+    if (!fn) {
+      this.#harnessError(new HarnessError(`No entity function for '${target}'`));
+      return;
+    }
+    const rec = this.#entities.get(target) ?? { exists: false, state: undefined, queue: Promise.resolve() };
+    this.#entities.set(target, rec);
+    this.#clock.begin();
+    const job = rec.queue.then(async () => {
+      const request = {
+        self: { name, key },
+        exists: rec.exists,
+        state: rec.state,
+        batch: [
+          { id: requestId, name: op, signal, input: input === undefined ? undefined : JSON.stringify(input) },
+        ],
+      };
+      const outcome = await this.#host.invoke(fn.name, { string: JSON.stringify(request) });
+      let response: Record<string, unknown>;
+      if (outcome.status === 'failure') {
+        response = {
+          result: JSON.stringify(outcome.exception?.message ?? ''),
+          exceptionType: 'System.Exception',
+        };
+      } else {
+        const r = typedDataToValue(outcome.returnValue) as {
+          entityExists: boolean;
+          entityState?: string;
+          results: { isError: boolean; result?: string }[];
+          signals: { target: { name: string; key: string }; name: string; input: string }[];
+        };
+        rec.exists = r.entityExists;
+        rec.state = r.entityExists ? r.entityState : undefined;
+        const res = r.results[0];
+        response = res?.isError
+          ? { result: res.result ?? null, exceptionType: 'System.Exception' }
+          : { result: res?.result ?? null };
+        for (const s of r.signals) {
+          this.#runEntityOperation(
+            `@${s.target.name.toLowerCase()}@${s.target.key}`,
+            randomUUID(),
+            s.name,
+            s.input === '' ? undefined : JSON.parse(s.input),
+            true,
+            undefined,
+          );
+        }
+      }
+      if (caller) {
+        this.#enqueue(caller, {
+          EventType: EventType.EventRaised,
+          EventId: -1,
+          IsPlayed: false,
+          Timestamp: new Date(this.now()).toISOString(),
+          Name: requestId,
+          Input: JSON.stringify(response),
+        });
+      }
+    });
+    rec.queue = job.catch(() => undefined);
+    this.#track(job)
+      .catch((err: unknown) => {
+        this.#harnessError(err instanceof Error ? err : new Error(String(err)));
+      })
+      .finally(() => {
+        this.#clock.end();
+      });
+  }
+
+  // ---- rpc listener (HttpApiHandler.cs routes used by durable-functions' DurableClient) ----
+
+  #statusPayload(inst: Instance, showHistory: boolean, showInput: boolean): Record<string, unknown> {
+    const payload: Record<string, unknown> = {
+      name: inst.name,
+      instanceId: inst.instanceId,
+      runtimeStatus: inst.runtimeStatus,
+      input: showInput ? parseJsonOrString(inst.inputJson) : null,
+      customStatus: inst.customStatus ?? null,
+      output: parseJsonOrString(inst.outputJson),
+      createdTime: isoSeconds(inst.createdTime),
+      lastUpdatedTime: isoSeconds(inst.lastUpdatedTime),
+    };
+    if (showHistory) {
+      payload.historyEvents = inst.history
+        .filter(
+          (e) =>
+            e.EventType !== EventType.OrchestratorStarted && e.EventType !== EventType.OrchestratorCompleted,
+        )
+        .map((e) => ({ ...e, EventType: eventTypeNames[e.EventType] ?? e.EventType }));
+    }
+    return payload;
+  }
+
+  async #handleRpc(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const bodyText = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', this.rpcBaseUrl);
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
+      if (body === undefined) {
+        res.writeHead(status, headers);
+        res.end();
+      } else {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+        res.end(JSON.stringify(body));
+      }
+    };
+    if (this.#closed) {
+      send(503);
+      return;
+    }
+    const base = new URL(this.rpcBaseUrl).pathname;
+    if (!url.pathname.startsWith(base)) {
+      send(404);
+      return;
+    }
+    const parts = url.pathname
+      .slice(base.length)
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const [controller, a, b, c] = parts;
+    const bool = (name: string, dflt: boolean): boolean => {
+      const v = url.searchParams.get(name);
+      return v === null ? dflt : v.toLowerCase() === 'true';
+    };
+
+    if (controller === 'orchestrators' && a !== undefined && parts.length <= 3) {
+      if (method !== 'POST') {
+        send(404);
+        return;
+      }
+      let input: unknown;
+      if (bodyText.trim() !== '') {
+        try {
+          input = JSON.parse(bodyText);
+        } catch {
+          send(400, { Message: 'Invalid JSON content' });
+          return;
+        }
+      }
+      let id: string;
+      try {
+        id = this.startNew(a, input, b);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (message.startsWith('An Orchestration instance')) {
+          send(500, {
+            Message: 'Something went wrong while processing your request',
+            ExceptionMessage: message,
+          });
+        } else {
+          send(400, {
+            Message: 'One or more of the arguments submitted is incorrect',
+            ExceptionMessage: message,
+          });
+        }
+        return;
+      }
+      const links = this.clientBindingData().managementUrls as Record<string, string>;
+      const fill = (s: string): string => s.replace('INSTANCEID', encodeURIComponent(id));
+      const statusQueryGetUri = fill(links.statusQueryGetUri!);
+      send(
+        202,
+        {
+          id,
+          statusQueryGetUri,
+          sendEventPostUri: fill(links.sendEventPostUri!),
+          terminatePostUri: fill(links.terminatePostUri!),
+          purgeHistoryDeleteUri: fill(links.purgeHistoryDeleteUri!),
+          restartPostUri: fill(links.restartPostUri!),
+          suspendPostUri: fill(links.suspendPostUri!),
+          resumePostUri: fill(links.resumePostUri!),
+        },
+        { location: statusQueryGetUri, 'retry-after': '10' },
+      );
+      return;
+    }
+
+    if (controller === 'instances') {
+      if (a === undefined) {
+        if (method === 'GET') {
+          send(
+            200,
+            [...this.#instances.values()].map((i) => this.#statusPayload(i, false, bool('showInput', true))),
+          );
+          return;
+        }
+        this.#harnessError(new HarnessError(`Unsupported rpc ${method} ${url.pathname}`));
+        send(501);
+        return;
+      }
+      const inst = this.#instances.get(a);
+      if (b === undefined) {
+        if (method === 'GET') {
+          if (!inst) {
+            send(404);
+            return;
+          }
+          const status = this.#statusPayload(inst, bool('showHistory', false), bool('showInput', true));
+          const running = inst.runtimeStatus === 'Running' || inst.runtimeStatus === 'Pending';
+          send(running ? 202 : 200, status, running ? { location: url.toString(), 'retry-after': '5' } : {});
+          return;
+        }
+        if (method === 'DELETE') {
+          if (!inst) {
+            send(404);
+            return;
+          }
+          this.#instances.delete(a);
+          send(200, { instancesDeleted: 1 });
+          return;
+        }
+        send(404);
+        return;
+      }
+      if (method !== 'POST') {
+        send(404);
+        return;
+      }
+      if (!inst) {
+        send(404);
+        return;
+      }
+      const finished = inst.runtimeStatus === 'Completed' || inst.runtimeStatus === 'Terminated';
+      if (b === 'raiseEvent' && c !== undefined) {
+        if (finished || inst.runtimeStatus === 'Failed') {
+          send(410);
+          return;
+        }
+        const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (contentType !== 'application/json') {
+          send(400, { Message: 'Only application/json request content is supported' });
+          return;
+        }
+        this.raiseEvent(a, c, bodyText.trim() === '' ? undefined : JSON.parse(bodyText));
+        send(202);
+        return;
+      }
+      if (b.toLowerCase() === 'terminate') {
+        if (finished || inst.runtimeStatus === 'Failed') {
+          send(410);
+          return;
+        }
+        this.terminate(a, url.searchParams.get('reason') ?? '');
+        send(202);
+        return;
+      }
+      this.#harnessError(new HarnessError(`Harness does not support instance operation '${b}'`));
+      send(501);
+      return;
+    }
+
+    if (controller === 'entities' && a !== undefined && b !== undefined) {
+      const target = `@${a.toLowerCase()}@${b}`;
+      if (method === 'GET') {
+        const rec = this.#entities.get(target);
+        if (!rec?.exists) {
+          send(404);
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(rec.state ?? 'null');
+        return;
+      }
+      if (method === 'POST' || method === 'DELETE') {
+        const op = url.searchParams.get('op') ?? (method === 'DELETE' ? 'delete' : '');
+        const input = bodyText.trim() === '' ? undefined : JSON.parse(bodyText);
+        this.#runEntityOperation(target, randomUUID(), op, input, true, undefined);
+        send(202);
+        return;
+      }
+    }
+
+    this.#harnessError(new HarnessError(`Unsupported rpc ${method} ${url.pathname}`));
+    send(404);
+  }
+}

@@ -1,0 +1,619 @@
+/**
+ * `FunctionsHost` stands in for the Azure Functions host plus the Node.js worker. It loads an app entry module,
+ * captures what it registers through `@azure/functions-core` (see functionsCore.ts), and invokes functions through
+ * the programming model exactly as the worker's InvocationHandler does:
+ * getInvocationModel(coreCtx) → getArguments() → preInvocation hooks → invokeFunction() → postInvocation hooks →
+ * getResponse().
+ *
+ * HTTP requests are routed like the host (routePrefix `api`, route templates with `{param}`, `{param?}`,
+ * `{param:constraint}`, `{*catchAll}`), checked against `authLevel`, and turned into RpcHttpData with the shape the
+ * host sends to a worker that declares the capabilities RawHttpBodyBytes / RpcHttpBodyOnly /
+ * UseNullableValueDictionaryForHttp (the Node worker's default capabilities).
+ */
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import {
+  clearRegistrations,
+  getRegistrations,
+  lockIndexing,
+  type CoreInvocationContext,
+  type HookCallback,
+  type HookName,
+  type ProgrammingModel,
+  type RegisteredFunction,
+  type RpcBindingInfo,
+  type RpcHttpData,
+  type RpcInvocationRequest,
+  type RpcInvocationResponse,
+  type RpcLogCategory,
+  type RpcLogLevel,
+  type RpcNullableString,
+  type RpcParameterBinding,
+  type RpcTypedData,
+} from './functionsCore';
+
+export class HarnessError extends Error {
+  override name = 'HarnessError';
+}
+
+export interface HostFunction {
+  name: string;
+  metadata: RegisteredFunction['metadata'];
+  callback: RegisteredFunction['callback'];
+  triggerBindingName: string;
+  trigger: RpcBindingInfo;
+}
+
+export interface CapturedLog {
+  invocationId?: string;
+  functionName?: string;
+  level: RpcLogLevel;
+  category: RpcLogCategory;
+  message: string;
+}
+
+export interface InvocationOutcome {
+  invocationId: string;
+  functionName: string;
+  status: 'success' | 'failure';
+  returnValue?: RpcTypedData | null;
+  outputData: RpcParameterBinding[];
+  /** What the worker sends back for a thrown error (setupEventStream.ts: `{ message, stackTrace }`). */
+  exception?: { message: string; stackTrace?: string };
+  /** The thrown value itself, for tests. */
+  error?: unknown;
+}
+
+export interface InvokeOptions {
+  /** Input bindings by binding *name*; bindings not listed here are filled from `setBindingData` providers. */
+  extraInputs?: Record<string, RpcTypedData>;
+  triggerMetadata?: Record<string, RpcTypedData>;
+}
+
+export interface HttpRequestOptions {
+  headers?: Record<string, string>;
+  /** string/Buffer are sent as is; anything else is JSON-encoded with content-type application/json. */
+  body?: unknown;
+  query?: Record<string, string>;
+}
+
+export interface HostHttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  json(): unknown;
+}
+
+export type BindingDataProvider = (fn: HostFunction, invocationId: string) => unknown;
+
+export interface FunctionsHostOptions {
+  /** host.json extensions.http.routePrefix; default 'api'. */
+  routePrefix?: string;
+  /** Origin the host pretends to listen on; default http://localhost:7071 (what `func start` uses). */
+  origin?: string;
+}
+
+/**
+ * The one jest-specific piece: load a module with a fresh module registry so `@azure/functions` and
+ * `durable-functions` are new instances that register into functionsCore. Outside jest this would need a
+ * require hook mapping `@azure/functions-core` to a compiled functionsCore.js.
+ */
+function loadModuleIsolated(entry: string): void {
+  if (typeof jest === 'undefined') {
+    throw new HarnessError(
+      'FunctionsHost.load currently needs jest (jest.isolateModules + moduleNameMapper).',
+    );
+  }
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(entry);
+  });
+}
+
+function headerRecord(headers: Headers | Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  if (headers instanceof Headers) {
+    headers.forEach((v, k) => (out[k.toLowerCase()] = v));
+  } else {
+    for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  }
+  return out;
+}
+
+function describeThrown(err: unknown): string {
+  if (typeof err === 'string') return err;
+  try {
+    const text = JSON.stringify(err) as string | undefined;
+    return text ?? 'undefined';
+  } catch {
+    return 'Unserializable thrown value';
+  }
+}
+
+function toNullable(map: Record<string, string>): Record<string, RpcNullableString> {
+  const out: Record<string, RpcNullableString> = {};
+  for (const [k, v] of Object.entries(map)) out[k] = { value: v };
+  return out;
+}
+
+/** Decodes a TypedData the way a host would read an output binding. */
+export function typedDataToBuffer(data: RpcTypedData | null | undefined): Buffer {
+  if (!data) return Buffer.alloc(0);
+  if (data.bytes != null) return Buffer.from(data.bytes);
+  if (data.stream != null) return Buffer.from(data.stream);
+  if (data.string != null) return Buffer.from(data.string, 'utf8');
+  if (data.json != null) return Buffer.from(data.json, 'utf8');
+  if (data.int != null) return Buffer.from(String(data.int));
+  if (data.double != null) return Buffer.from(String(data.double));
+  throw new HarnessError(`Cannot read TypedData with keys ${Object.keys(data).join(', ')}`);
+}
+
+/** Parses a non-HTTP return value (orchestrator state, activity output, entity result). */
+export function typedDataToValue(data: RpcTypedData | null | undefined): unknown {
+  if (data == null) return undefined;
+  if (data.json != null) return JSON.parse(data.json) as unknown;
+  if (data.string != null) {
+    try {
+      return JSON.parse(data.string) as unknown;
+    } catch {
+      return data.string;
+    }
+  }
+  if (data.int != null) return data.int;
+  if (data.double != null) return data.double;
+  if (data.bytes != null) return Buffer.from(data.bytes);
+  throw new HarnessError(`Unsupported return TypedData: ${JSON.stringify(data)}`);
+}
+
+// ---- route templates ----
+interface RouteSegment {
+  literal?: string;
+  param?: string;
+  optional?: boolean;
+  catchAll?: boolean;
+  constraints: string[];
+}
+
+const constraintCheckers: Record<string, (v: string) => boolean> = {
+  guid: (v) => /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i.test(v),
+  int: (v) => /^-?\d+$/.test(v) && Math.abs(Number(v)) <= 2147483647,
+  long: (v) => /^-?\d+$/.test(v),
+  alpha: (v) => /^[a-z]+$/i.test(v),
+  bool: (v) => /^(true|false)$/i.test(v),
+  double: (v) => v.trim() !== '' && !Number.isNaN(Number(v)),
+  float: (v) => v.trim() !== '' && !Number.isNaN(Number(v)),
+  decimal: (v) => v.trim() !== '' && !Number.isNaN(Number(v)),
+};
+
+function checkConstraint(constraint: string, value: string): boolean {
+  const m = /^(\w+)(?:\((.*)\))?$/.exec(constraint);
+  if (!m) throw new HarnessError(`Unsupported route constraint "${constraint}"`);
+  const [, kind = '', arg = ''] = m;
+  const simple = constraintCheckers[kind];
+  if (simple) return simple(value);
+  switch (kind) {
+    case 'minlength':
+      return value.length >= Number(arg);
+    case 'maxlength':
+      return value.length <= Number(arg);
+    case 'length': {
+      const [a, b] = arg.split(',').map(Number);
+      return b === undefined ? value.length === a : value.length >= (a ?? 0) && value.length <= b;
+    }
+    case 'min':
+      return Number(value) >= Number(arg);
+    case 'max':
+      return Number(value) <= Number(arg);
+    case 'range': {
+      const [a, b] = arg.split(',').map(Number);
+      return Number(value) >= (a ?? -Infinity) && Number(value) <= (b ?? Infinity);
+    }
+    case 'regex':
+      return new RegExp(arg, 'i').test(value);
+    default:
+      throw new HarnessError(`Unsupported route constraint "${constraint}"`);
+  }
+}
+
+function parseRouteTemplate(template: string): RouteSegment[] {
+  const trimmed = template.replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') return [];
+  return trimmed.split('/').map((seg) => {
+    const m = /^\{(\*?)([A-Za-z_][\w]*)(\?)?((?::[^:}]+(?:\([^)]*\))?)*)\}$/.exec(seg);
+    if (!m) {
+      if (seg.includes('{')) throw new HarnessError(`Unsupported route segment "${seg}" in "${template}"`);
+      return { literal: seg, constraints: [] };
+    }
+    const [, star = '', name = '', opt, rest = ''] = m;
+    const constraints = rest
+      .split(':')
+      .map((c) => c.trim())
+      .filter((c) => c.length > 0);
+    return { param: name, optional: opt === '?', catchAll: star === '*', constraints };
+  });
+}
+
+function matchRoute(segments: RouteSegment[], pathParts: string[]): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const part = pathParts[i];
+    if (seg.catchAll) {
+      params[seg.param!] = pathParts.slice(i).join('/');
+      return params;
+    }
+    if (part === undefined) {
+      if (seg.optional) continue;
+      return undefined;
+    }
+    if (seg.literal !== undefined) {
+      if (seg.literal.toLowerCase() !== part.toLowerCase()) return undefined;
+      continue;
+    }
+    const value = decodeURIComponent(part);
+    for (const c of seg.constraints) if (!checkConstraint(c, value)) return undefined;
+    params[seg.param!] = value;
+  }
+  return pathParts.length <= segments.length ? params : undefined;
+}
+
+export class FunctionsHost {
+  readonly functions: ReadonlyMap<string, HostFunction>;
+  readonly logs: CapturedLog[] = [];
+  readonly routePrefix: string;
+  readonly origin: string;
+
+  readonly #programmingModel: ProgrammingModel;
+  readonly #hooks: Record<HookName, HookCallback[]>;
+  readonly #bindingProviders = new Map<string, BindingDataProvider>();
+  readonly #functionKeys = new Map<string, Set<string>>();
+  readonly #hostKeys = new Set<string>();
+  #masterKey: string | undefined;
+  readonly #appHookData: Record<string, unknown> = {};
+
+  private constructor(
+    registrations: ReturnType<typeof getRegistrations>,
+    model: ProgrammingModel,
+    options: FunctionsHostOptions,
+  ) {
+    this.routePrefix = (options.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+    this.origin = options.origin ?? 'http://localhost:7071';
+    this.#programmingModel = model;
+    this.#hooks = registrations.hooks;
+    const fns = new Map<string, HostFunction>();
+    for (const reg of registrations.functions.values()) {
+      const triggerEntry = Object.entries(reg.metadata.bindings).find(([, b]) =>
+        /trigger$/i.test(b.type ?? ''),
+      );
+      if (!triggerEntry) throw new HarnessError(`Function ${reg.metadata.name} has no trigger`);
+      fns.set(reg.metadata.name, {
+        name: reg.metadata.name,
+        metadata: reg.metadata,
+        callback: reg.callback,
+        triggerBindingName: triggerEntry[0],
+        trigger: triggerEntry[1],
+      });
+    }
+    this.functions = fns;
+  }
+
+  /** Loads an app entry (absolute path or relative to cwd) the way the worker loads `main` from package.json. */
+  static async load(entry: string, options: FunctionsHostOptions = {}): Promise<FunctionsHost> {
+    const resolved = path.resolve(entry);
+    clearRegistrations();
+    try {
+      loadModuleIsolated(resolved);
+      lockIndexing();
+      const regs = getRegistrations();
+      if (!regs.programmingModel) {
+        throw new HarnessError(`${entry} registered no programming model (did it import @azure/functions?)`);
+      }
+      if (regs.functions.size === 0) throw new HarnessError(`${entry} registered no functions`);
+      // WorkerInitHandler asks the model for capabilities, which also locks `app.setup()`.
+      await regs.programmingModel.getCapabilities?.({});
+      const host = new FunctionsHost(regs, regs.programmingModel, options);
+      for (const hook of regs.hooks.appStart) {
+        await hook({
+          hookData: {},
+          appHookData: host.#appHookData,
+          functionAppDirectory: path.dirname(resolved),
+        });
+      }
+      return host;
+    } finally {
+      clearRegistrations();
+    }
+  }
+
+  /** Runs appTerminate hooks. */
+  async stop(): Promise<void> {
+    for (const hook of this.#hooks.appTerminate) {
+      await hook({ hookData: {}, appHookData: this.#appHookData });
+    }
+  }
+
+  getFunction(name: string): HostFunction {
+    const fn = this.functions.get(name);
+    if (!fn) {
+      throw new HarnessError(`No function named "${name}" (have: ${[...this.functions.keys()].join(', ')})`);
+    }
+    return fn;
+  }
+
+  /** A function key (for one function, or a host key when `functionName` is omitted). */
+  setFunctionKey(key: string, functionName?: string): void {
+    if (functionName === undefined) {
+      this.#hostKeys.add(key);
+      return;
+    }
+    const set = this.#functionKeys.get(functionName) ?? new Set<string>();
+    set.add(key);
+    this.#functionKeys.set(functionName, set);
+  }
+
+  setMasterKey(key: string): void {
+    this.#masterKey = key;
+  }
+
+  /** Supplies the data for every input binding of `bindingType` (e.g. 'durableClient'). */
+  setBindingData(bindingType: string, provider: BindingDataProvider): void {
+    this.#bindingProviders.set(bindingType.toLowerCase(), provider);
+  }
+
+  /** Every captured log line (user and system) joined, for "no secret in logs" assertions. */
+  allLogText(): string {
+    return this.logs.map((l) => l.message).join('\n');
+  }
+
+  // ---- invocation ----
+
+  async invoke(
+    functionName: string,
+    triggerData: RpcTypedData,
+    options: InvokeOptions = {},
+  ): Promise<InvocationOutcome> {
+    const fn = this.getFunction(functionName);
+    const invocationId = randomUUID();
+    const inputData: RpcParameterBinding[] = [{ name: fn.triggerBindingName, data: triggerData }];
+    for (const [bindingName, binding] of Object.entries(fn.metadata.bindings)) {
+      if (bindingName === fn.triggerBindingName || binding.direction !== 'in') continue;
+      const explicit = options.extraInputs?.[bindingName];
+      if (explicit) {
+        inputData.push({ name: bindingName, data: explicit });
+        continue;
+      }
+      const provider = this.#bindingProviders.get(String(binding.type).toLowerCase());
+      if (!provider) {
+        throw new HarnessError(
+          `Function "${functionName}" has input binding "${bindingName}" of type "${String(binding.type)}" ` +
+            `but no data provider is registered (host.setBindingData).`,
+        );
+      }
+      const value = provider(fn, invocationId);
+      // Extensions hand bindings such as durableClient to the worker as a JSON string.
+      inputData.push({
+        name: bindingName,
+        data: { string: typeof value === 'string' ? value : JSON.stringify(value) },
+      });
+    }
+    const request: RpcInvocationRequest = {
+      invocationId,
+      functionId: fn.metadata.functionId ?? fn.name,
+      inputData,
+      triggerMetadata: options.triggerMetadata ?? {},
+      traceContext: {
+        traceParent: `00-${randomUUID().replace(/-/g, '')}-${'0'.repeat(15)}1-01`,
+        traceState: '',
+      },
+    };
+    const coreCtx: CoreInvocationContext = {
+      invocationId,
+      request,
+      metadata: fn.metadata,
+      state: undefined,
+      log: (level, category, message) => {
+        this.logs.push({ invocationId, functionName, level, category, message });
+      },
+    };
+
+    const model = await this.#programmingModel.getInvocationModel(coreCtx);
+    let { context, inputs } = await model.getArguments();
+    let callback = fn.callback;
+    const hookData: Record<string, unknown> = {};
+    const preCtx = {
+      hookData,
+      appHookData: this.#appHookData,
+      invocationContext: context,
+      functionCallback: callback,
+      inputs,
+    };
+    coreCtx.state = 'preInvocationHooks';
+    try {
+      for (const hook of this.#hooks.preInvocation) await hook(preCtx);
+    } finally {
+      coreCtx.state = undefined;
+    }
+    inputs = preCtx.inputs;
+    callback = preCtx.functionCallback;
+    context = preCtx.invocationContext;
+
+    const postCtx: Record<string, unknown> = {
+      hookData,
+      appHookData: this.#appHookData,
+      invocationContext: context,
+      inputs,
+      result: null,
+      error: null,
+    };
+    coreCtx.state = 'invocation';
+    try {
+      postCtx.result = await model.invokeFunction(context, inputs, callback);
+    } catch (err) {
+      postCtx.error = err;
+    } finally {
+      coreCtx.state = undefined;
+    }
+    coreCtx.state = 'postInvocationHooks';
+    try {
+      for (const hook of this.#hooks.postInvocation) await hook(postCtx);
+    } finally {
+      coreCtx.state = undefined;
+    }
+
+    if (postCtx.error !== null && postCtx.error !== undefined) {
+      const err: unknown = postCtx.error;
+      const asError = err instanceof Error ? err : new Error(describeThrown(err));
+      return {
+        invocationId,
+        functionName,
+        status: 'failure',
+        outputData: [],
+        exception: { message: asError.message, stackTrace: asError.stack },
+        error: err,
+      };
+    }
+    let response: RpcInvocationResponse;
+    try {
+      response = await model.getResponse(context, postCtx.result);
+    } catch (err) {
+      const asError = err instanceof Error ? err : new Error(String(err));
+      return {
+        invocationId,
+        functionName,
+        status: 'failure',
+        outputData: [],
+        exception: { message: asError.message, stackTrace: asError.stack },
+        error: err,
+      };
+    }
+    return {
+      invocationId,
+      functionName,
+      status: 'success',
+      returnValue: response.returnValue ?? null,
+      outputData: response.outputData ?? [],
+    };
+  }
+
+  // ---- HTTP ----
+
+  async http(method: string, urlPath: string, options: HttpRequestOptions = {}): Promise<HostHttpResponse> {
+    const upperMethod = method.toUpperCase();
+    const url = new URL(urlPath, this.origin);
+    for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
+    const headers = headerRecord(options.headers);
+
+    let bodyBytes: Buffer | undefined;
+    if (options.body !== undefined) {
+      if (typeof options.body === 'string') bodyBytes = Buffer.from(options.body, 'utf8');
+      else if (Buffer.isBuffer(options.body)) bodyBytes = options.body;
+      else {
+        bodyBytes = Buffer.from(JSON.stringify(options.body), 'utf8');
+        headers['content-type'] ??= 'application/json';
+      }
+      headers['content-length'] = String(bodyBytes.length);
+    }
+
+    const prefix = this.routePrefix === '' ? [] : this.routePrefix.split('/');
+    const parts = url.pathname.split('/').filter((p) => p.length > 0);
+    for (let i = 0; i < prefix.length; i++) {
+      if (parts[i]?.toLowerCase() !== prefix[i]!.toLowerCase()) return this.#plain(404);
+    }
+    const rest = parts.slice(prefix.length);
+
+    let methodMismatch = false;
+    let matched: { fn: HostFunction; params: Record<string, string> } | undefined;
+    for (const fn of this.functions.values()) {
+      if (String(fn.trigger.type).toLowerCase() !== 'httptrigger') continue;
+      const route =
+        typeof fn.trigger.route === 'string' && fn.trigger.route !== '' ? fn.trigger.route : fn.name;
+      const params = matchRoute(parseRouteTemplate(route), rest);
+      if (!params) continue;
+      const methods = Array.isArray(fn.trigger.methods)
+        ? (fn.trigger.methods as string[]).map((m) => m.toUpperCase())
+        : undefined;
+      if (methods && methods.length > 0 && !methods.includes(upperMethod)) {
+        methodMismatch = true;
+        continue;
+      }
+      matched = { fn, params };
+      break;
+    }
+    if (!matched) return this.#plain(methodMismatch ? 405 : 404);
+
+    const { fn, params } = matched;
+    if (!this.#authorized(fn, url, headers)) return this.#plain(401);
+
+    const query: Record<string, string> = {};
+    url.searchParams.forEach((v, k) => (query[k] = v));
+    const http: RpcHttpData = {
+      method: upperMethod,
+      url: url.toString(),
+      headers: {},
+      query: {},
+      params: {},
+      nullableHeaders: toNullable(headers),
+      nullableQuery: toNullable(query),
+      nullableParams: toNullable(params),
+    };
+    if (bodyBytes && bodyBytes.length > 0) {
+      const contentType = (headers['content-type'] ?? '').toLowerCase();
+      const binary =
+        contentType.startsWith('application/octet-stream') || contentType.startsWith('multipart/');
+      http.body = binary ? { bytes: new Uint8Array(bodyBytes) } : { string: bodyBytes.toString('utf8') };
+      http.rawBody = { bytes: new Uint8Array(bodyBytes) };
+    }
+
+    const outcome = await this.invoke(fn.name, { http }, { triggerMetadata: {} });
+    if (outcome.status === 'failure') {
+      // The host logs the failure and answers 500 with an empty body.
+      this.logs.push({
+        invocationId: outcome.invocationId,
+        functionName: fn.name,
+        level: 'error',
+        category: 'system',
+        message: `Executed 'Functions.${fn.name}' (Failed, Id=${outcome.invocationId})`,
+      });
+      return this.#plain(500);
+    }
+    const rpcHttp = outcome.returnValue?.http;
+    if (!rpcHttp) return this.#plain(204);
+    const status = Number(rpcHttp.statusCode ?? '200');
+    const respHeaders = headerRecord(rpcHttp.headers ?? {});
+    const body = typedDataToBuffer(rpcHttp.body).toString('utf8');
+    return {
+      status,
+      headers: respHeaders,
+      body,
+      json(): unknown {
+        return JSON.parse(body) as unknown;
+      },
+    };
+  }
+
+  #authorized(fn: HostFunction, url: URL, headers: Record<string, string>): boolean {
+    const level = (
+      typeof fn.trigger.authLevel === 'string' ? fn.trigger.authLevel : 'anonymous'
+    ).toLowerCase();
+    if (level === 'anonymous') return true;
+    const supplied = headers['x-functions-key'] ?? url.searchParams.get('code') ?? undefined;
+    if (supplied === undefined || supplied === '') return false;
+    if (this.#masterKey !== undefined && supplied === this.#masterKey) return true;
+    if (level === 'admin') return false;
+    if (level === 'function' && this.#functionKeys.get(fn.name)?.has(supplied)) return true;
+    if (level === 'function' || level === 'system') return this.#hostKeys.has(supplied);
+    throw new HarnessError(`Unsupported authLevel "${level}" on ${fn.name}`);
+  }
+
+  #plain(status: number): HostHttpResponse {
+    return {
+      status,
+      headers: {},
+      body: '',
+      json(): unknown {
+        throw new HarnessError(`HTTP ${status} response has no JSON body`);
+      },
+    };
+  }
+}
