@@ -74,8 +74,12 @@ export async function runAgentTurn(
       usage: completion.usage,
     };
   } catch (error) {
-    if (!(error instanceof ModelError) || error.retryable) {
+    if (!(error instanceof ModelError)) {
       throw error;
+    }
+    if (error.retryable) {
+      // The message is all that survives the trip through the Durable extension, so it carries the code.
+      throw new Error(`${error.code}: ${error.message}`, { cause: error });
     }
     return {
       status: 'failed',

@@ -70,6 +70,16 @@ function listNames(names: string[]): string {
   return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
 }
 
+/**
+ * The durable runtime hands back an activity failure as "Activity function 'x' failed: <message>" followed by
+ * serialized exception details and stack traces; callers need only the message.
+ */
+export function activityFailureReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const firstLine = text.split('\n')[0] ?? text;
+  return firstLine.replace(/^Activity function '[^']*' failed:\s*/, '').trim();
+}
+
 function toRetryOptions(policy: AgentRetryPolicy): df.RetryOptions {
   const options = new df.RetryOptions(policy.firstRetryIntervalMs, policy.maxAttempts);
   options.backoffCoefficient = policy.backoffCoefficient;
@@ -134,7 +144,7 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
     results = (yield context.df.Task.all(turnTasks)) as AgentTurnResult[];
   } catch (error) {
     const failed = names.filter((_, index) => turnTasks[index]?.isFaulted === true);
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = activityFailureReason(error);
     const message = `${listNames(failed.length > 0 ? failed : names)} failed after ${retry.maxNumberOfAttempts} attempts: ${reason}`;
     context.df.setCustomStatus({ phase: 'failed', message, agents: names } satisfies PanelStatus);
     throw new PanelFailedError(message);

@@ -166,6 +166,9 @@ function headerMap(request: IncomingMessage): Record<string, string | undefined>
 
 export class FakeOpenAIServer {
   readonly requests: RecordedRequest[] = [];
+  /** Most chat requests in progress at once: above 1 means callers really overlapped. */
+  peakConcurrency = 0;
+  private inFlight = 0;
   private readonly queue: Reply[] = [];
   private responder: Responder | undefined;
   private readonly sockets = new Set<Socket>();
@@ -323,8 +326,14 @@ export class FakeOpenAIServer {
     const reply =
       this.queue.shift() ?? this.responder?.(recorded) ?? completion(recorded, defaultAnswer(recorded));
     const delayMs = (reply.delayMs ?? 0) + (this.options.delayMs ?? 0);
-    if (delayMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    this.inFlight++;
+    this.peakConcurrency = Math.max(this.peakConcurrency, this.inFlight);
+    try {
+      if (delayMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    } finally {
+      this.inFlight--;
     }
     if (reply.hangUp) {
       request.socket.destroy();
