@@ -59,7 +59,14 @@ describe('runAgentTurn', () => {
 
   it('throws a transient failure so durable retry can reschedule the turn', async () => {
     server.enqueue(replies.serverError(502));
-    await expect(runAgentTurn(input, chat)).rejects.toMatchObject({ code: 'server_error', retryable: true });
+    const thrown = await runAgentTurn(input, chat).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    // Only the message survives the Durable extension, so it leads with the code.
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as Error).message).toMatch(/^server_error: The model service failed \(502\)/);
+    expect((thrown as Error).cause).toMatchObject({ code: 'server_error', retryable: true, status: 502 });
     await expect(runAgentTurn(input, chat)).resolves.toMatchObject({ status: 'answered' });
   });
 
