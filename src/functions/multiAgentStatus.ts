@@ -10,5 +10,5 @@ app.http(functionNames.panelStatus, {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: (request, context) =>
-    withJsonErrors(context, () => getPanelStatus(request, df.getClient(context))),
+    withJsonErrors(context, () => getPanelStatus(request, df.getClient(context), context)),
 });

@@ -9,11 +9,32 @@ export type HttpErrorCode =
   | 'invalid_instance_id'
   | 'instance_not_found'
   | 'configuration_error'
+  | 'backend_unavailable'
   | 'internal_error';
 
 /** Every error the API returns has this body, so clients parse one shape. */
 export interface ErrorBody {
   error: { code: HttpErrorCode; message: string };
+}
+
+/**
+ * The durable client could not reach the Durable Functions backend. The cause stays in the log: it can name
+ * internal addresses that callers have no use for.
+ */
+export function backendUnavailable(
+  context: { error: (...args: unknown[]) => void },
+  action: string,
+  error: unknown,
+): HttpResponseInit {
+  context.error(`Could not ${action}:`, error instanceof Error ? error.message : String(error));
+  return {
+    ...errorResponse(
+      503,
+      'backend_unavailable',
+      `Could not ${action}: the Durable Task Scheduler did not answer. Retry shortly; if it persists, check that the scheduler (or its local emulator) is running and DURABLE_TASK_SCHEDULER_CONNECTION_STRING points at it.`,
+    ),
+    headers: { 'Retry-After': '5' },
+  };
 }
 
 export function errorResponse(status: number, code: HttpErrorCode, message: string): HttpResponseInit {

@@ -1,6 +1,6 @@
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { OrchestrationRuntimeStatus, type DurableClient } from 'durable-functions';
-import { errorResponse } from './errorResponse';
+import { backendUnavailable, errorResponse } from './errorResponse';
 
 // Instance ids we mint are 32 hex characters; custom ids stay within what the scheduler accepts in a URL path.
 const instanceIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}$/;
@@ -13,10 +13,17 @@ function isNotFound(error: unknown): boolean {
   return error instanceof Error && /\b404\b/.test(error.message);
 }
 
+/** The extension wraps an orchestrator's error as "Orchestrator function 'name' failed: <message>". */
+function failureMessage(output: unknown): string {
+  const text = typeof output === 'string' ? output : JSON.stringify(output);
+  return text.replace(/^Orchestrator function '[^']*' failed:\s*/, '');
+}
+
 /** GET /api/multiagent/status/{instanceId}: the run's state, progress and (when done) every answer. */
 export async function getPanelStatus(
   request: HttpRequest,
   client: Pick<DurableClient, 'getStatus'>,
+  context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const instanceId = request.params.instanceId ?? '';
   if (!instanceIdPattern.test(instanceId)) {
@@ -38,13 +45,13 @@ export async function getPanelStatus(
         lastUpdatedTime: status.lastUpdatedTime,
         customStatus: status.customStatus ?? null,
         output: failed ? null : (status.output ?? null),
-        ...(failed ? { error: status.output ?? null } : {}),
+        ...(failed ? { error: failureMessage(status.output) } : {}),
       },
     };
   } catch (error) {
     if (isNotFound(error)) {
       return errorResponse(404, 'instance_not_found', `No panel run has the instance id "${instanceId}".`);
     }
-    throw error;
+    return backendUnavailable(context, 'read the run', error);
   }
 }

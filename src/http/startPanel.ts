@@ -4,7 +4,7 @@ import type { AgentDefinition } from '../agents/agentDefinition';
 import { ConfigurationError, type AppSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import type { PanelInput } from '../orchestration/panelOrchestration';
-import { errorResponse } from './errorResponse';
+import { backendUnavailable, errorResponse } from './errorResponse';
 import { parsePromptRequest } from './promptRequest';
 
 export interface StartPanelDependencies {
@@ -41,7 +41,12 @@ export async function startPanel(
   }
 
   const input: PanelInput = { prompt: parsed.prompt, agents: [...dependencies.panel] };
-  const instanceId = await client.startNew(functionNames.panelOrchestration, { input });
+  let instanceId: string;
+  try {
+    instanceId = await client.startNew(functionNames.panelOrchestration, { input });
+  } catch (error) {
+    return backendUnavailable(context, 'start the run', error);
+  }
   context.info(
     `Started panel ${instanceId} with ${input.agents.length} agents for a ${parsed.prompt.length}-character prompt.`,
   );

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ActionType, DurableBackend, EventType, type HistoryEvent } from '../host/durableBackend';
 import { FunctionsHost } from '../host/functionsHost';
+import type { PanelResult, PanelStatus } from '../../src/orchestration/panelOrchestration';
 import { FakeOpenAIServer, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
 
 /**
@@ -17,22 +18,8 @@ const chemistPrompt = 'You are an expert in chemistry. You answer questions from
 interface StatusBody {
   instanceId: string;
   runtimeStatus: string;
-  customStatus: { phase: string; message: string; agents: string[] } | null;
-  output: {
-    prompt: string;
-    answers: {
-      agent: string;
-      threadId: string;
-      threadKey: string;
-      answer: string;
-      model: string;
-      requestedModel: string;
-      finishReason: string;
-      usage: { inputTokens: number; outputTokens: number; totalTokens: number };
-      threadMessageCount: number;
-    }[];
-    usage: { totalTokens: number };
-  } | null;
+  customStatus: PanelStatus | null;
+  output: PanelResult | null;
   error?: string;
 }
 
@@ -298,7 +285,7 @@ describe('the multi-agent panel, end to end', () => {
     expect(body).toMatchObject({ runtimeStatus: 'Failed', output: null, customStatus: { phase: 'failed' } });
     expect(body.error).toContain('Chemist failed after 3 attempts');
     expect(body.error).toBe(
-      "Orchestrator function 'multiAgentPanel' failed: Chemist failed after 3 attempts: server_error: The model service failed (503): 503 The server had an error while processing your request.",
+      'Chemist failed after 3 attempts: server_error: The model service failed (503): 503 The server had an error while processing your request.',
     );
     expect(body.error).not.toContain('Physicist failed');
   });
@@ -311,7 +298,7 @@ describe('the multi-agent panel, end to end', () => {
     const body = (await status(instanceId)).json() as StatusBody;
     expect(body.runtimeStatus).toBe('Failed');
     expect(snapshot.history.filter((event) => event.EventType === EventType.EventSent)).toHaveLength(0);
-    expect(body.error).toContain(
+    expect(body.error).toBe(
       'Chemist failed (content_filter): The prompt was blocked by the content filter. Filtered categories: violence (medium).',
     );
     expect(model.requests).toHaveLength(2);
@@ -370,9 +357,9 @@ describe('the multi-agent panel, end to end', () => {
     expect(whenAll!.compoundActions.map((action) => action.input.agent.name)).toEqual(
       agents.map((a) => a.name),
     );
-    expect(
-      (snapshot.output as NonNullable<StatusBody['output']>).answers.map((answer) => answer.agent),
-    ).toEqual(agents.map((a) => a.name));
+    expect((snapshot.output as PanelResult).answers.map((answer) => answer.agent)).toEqual(
+      agents.map((a) => a.name),
+    );
   });
 
   it('keeps the model key out of every log line', async () => {
@@ -380,6 +367,30 @@ describe('the multi-agent panel, end to end', () => {
     await runToEnd('What is temperature?');
     expect(host.allLogText().length).toBeGreaterThan(0);
     expect(host.allLogText()).not.toContain(apiKey);
+  });
+});
+
+describe('when the Durable Task Scheduler cannot be reached', () => {
+  it('answers 503 with Retry-After for a start and a status read, and says what to check', async () => {
+    await loadApp(modelEnv());
+    // Nothing listens on the discard port: the durable client's calls are refused, as with a stopped scheduler.
+    host.setBindingData('durableClient', () => ({
+      ...(backend.clientBindingData() as Record<string, unknown>),
+      rpcBaseUrl: 'http://127.0.0.1:9/durabletask/',
+    }));
+    for (const response of [
+      await ask('What is temperature?'),
+      await status('0123456789abcdef0123456789abcdef'),
+    ]) {
+      expect(response.status).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      const { error } = response.json() as { error: { code: string; message: string } };
+      expect(error.code).toBe('backend_unavailable');
+      expect(error.message).toContain('DURABLE_TASK_SCHEDULER_CONNECTION_STRING');
+      expect(error.message).not.toContain('127.0.0.1');
+    }
+    expect(host.allLogText()).toContain('ECONNREFUSED');
+    expect(model.requests).toHaveLength(0);
   });
 });
 
