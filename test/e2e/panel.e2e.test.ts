@@ -375,7 +375,7 @@ describe('when the Durable Task Scheduler cannot be reached', () => {
     await loadApp(modelEnv());
     // Nothing listens on the discard port: the durable client's calls are refused, as with a stopped scheduler.
     host.setBindingData('durableClient', () => ({
-      ...(backend.clientBindingData()),
+      ...backend.clientBindingData(),
       rpcBaseUrl: 'http://127.0.0.1:9/durabletask/',
     }));
     for (const response of [
