@@ -461,8 +461,8 @@ export class FunctionsHost {
       coreCtx.state = undefined;
     }
 
-    if (postCtx.error !== null && postCtx.error !== undefined) {
-      const err: unknown = postCtx.error;
+    // What the worker reports to the host when an invocation fails: the message and the stack.
+    const failure = (err: unknown): InvocationOutcome => {
       const asError = err instanceof Error ? err : new Error(describeThrown(err));
       return {
         invocationId,
@@ -472,20 +472,15 @@ export class FunctionsHost {
         exception: { message: asError.message, stackTrace: asError.stack },
         error: err,
       };
+    };
+    if (postCtx.error !== null && postCtx.error !== undefined) {
+      return failure(postCtx.error);
     }
     let response: RpcInvocationResponse;
     try {
       response = await model.getResponse(context, postCtx.result);
     } catch (err) {
-      const asError = err instanceof Error ? err : new Error(String(err));
-      return {
-        invocationId,
-        functionName,
-        status: 'failure',
-        outputData: [],
-        exception: { message: asError.message, stackTrace: asError.stack },
-        error: err,
-      };
+      return failure(err);
     }
     return {
       invocationId,
