@@ -17,6 +17,10 @@ export interface ErrorBody {
   error: { code: HttpErrorCode; message: string };
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * The durable client could not reach the Durable Functions backend. The cause stays in the log: it can name
  * internal addresses that callers have no use for.
@@ -26,7 +30,7 @@ export function backendUnavailable(
   action: string,
   error: unknown,
 ): HttpResponseInit {
-  context.error(`Could not ${action}:`, error instanceof Error ? error.message : String(error));
+  context.error(`Could not ${action}:`, messageOf(error));
   return {
     ...errorResponse(
       503,
@@ -52,7 +56,7 @@ export async function withJsonErrors(
   try {
     return await handler();
   } catch (error) {
-    context.error('Request failed:', error instanceof Error ? error.message : String(error));
+    context.error('Request failed:', messageOf(error));
     return errorResponse(500, 'internal_error', 'The request failed unexpectedly. See the function logs.');
   }
 }

@@ -43,7 +43,7 @@ function backoffDelay(context: IRetryBackoffContext<unknown>, baseDelayMs: numbe
     return error.retryAfterMs;
   }
   const exponential = Math.min(maxBackoffMs, baseDelayMs * 2 ** (context.attempt - 1));
-  // Full jitter keeps a panel of agents from retrying in lockstep against the same quota.
+  // Jitter (50-100% of the step) keeps a panel of agents from retrying in lockstep against the same quota.
   return Math.round(exponential * (0.5 + Math.random() / 2));
 }
 
