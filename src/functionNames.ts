@@ -2,7 +2,9 @@
 export const functionNames = {
   startPanel: 'multiAgentRun',
   panelStatus: 'multiAgentStatus',
+  cancelPanel: 'multiAgentCancel',
   panelOrchestration: 'multiAgentPanel',
+  agentTurnOrchestration: 'agentTurn',
   agentTurnActivity: 'runAgentTurn',
   threadEntity: 'agentThread',
 } as const;

@@ -1,6 +1,8 @@
 // The entry point the host loads ("main" in package.json): each module registers its functions when imported.
 import './functions/multiAgentRun';
 import './functions/multiAgentStatus';
+import './functions/multiAgentCancel';
 import './functions/multiAgentPanel';
+import './functions/agentTurn';
 import './functions/runAgentTurn';
 import './functions/agentThread';

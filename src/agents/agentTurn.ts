@@ -1,95 +1,95 @@
 import { z } from 'zod';
+import { ConfigurationError } from '../config/settings';
+import { errorMessageMaxChars, fitText } from '../limits/payloadLimits';
 import type { ChatMessage, ChatModel, TokenUsage } from '../model/chatModel';
 import { ModelError, type ModelErrorCode } from '../model/modelError';
 import { threadMessageSchema } from '../threads/thread';
 import { agentDefinitionSchema } from './agentDefinition';
 
-export const agentTurnInputSchema = z
+export const agentAttemptInputSchema = z
   .object({
     agent: agentDefinitionSchema,
-    threadId: z.string().min(1),
     /** The thread's earlier messages; empty for a fresh thread. */
     history: z.array(threadMessageSchema),
     prompt: z.string().min(1),
+    answerMaxChars: z.number().int().min(1),
+    answerMaxBytes: z.number().int().min(64),
   })
   .strict();
-export type AgentTurnInput = z.infer<typeof agentTurnInputSchema>;
+export type AgentAttemptInput = z.infer<typeof agentAttemptInputSchema>;
 
-export type AgentTurnResult =
-  | {
-      status: 'answered';
-      agent: string;
-      threadId: string;
-      answer: string;
-      model: string;
-      requestedModel: string;
-      finishReason: string;
-      usage: TokenUsage;
-    }
-  | {
-      status: 'failed';
-      agent: string;
-      threadId: string;
-      error: { code: ModelErrorCode | 'invalid_input'; message: string; requestId?: string };
-    };
+export type AgentErrorCode = ModelErrorCode | 'invalid_input' | 'configuration_error' | 'activity_failed';
 
-export function buildMessages(input: AgentTurnInput): ChatMessage[] {
+/** A failure as a value: what went wrong, in words a caller can act on, and whether another attempt can help. */
+export interface AgentError {
+  code: AgentErrorCode;
+  message: string;
+  retryable: boolean;
+  retryAfterMs?: number;
+  requestId?: string;
+}
+
+export interface AgentAnswerText {
+  answer: string;
+  /** The answer was longer than the limits and is kept shortened. */
+  truncated: boolean;
+  model: string;
+  requestedModel: string;
+  finishReason: string;
+  usage: TokenUsage;
+}
+
+/** What one attempt returns. It never throws for a model failure: retrying is the orchestration's decision. */
+export type AgentAttemptResult =
+  ({ status: 'answered' } & AgentAnswerText) | { status: 'failed'; error: AgentError };
+
+export function buildMessages(input: AgentAttemptInput): ChatMessage[] {
   return [
     { role: 'system', content: input.agent.instructions },
-    ...input.history,
+    ...input.history.map(({ role, content }) => ({ role, content })),
     { role: 'user', content: input.prompt },
   ];
 }
 
-/**
- * One agent answering one prompt on its thread. A failure that retrying could fix is thrown so durable retry
- * reschedules the turn; any other failure is returned, because retrying it would only repeat it.
- */
-export async function runAgentTurn(
-  rawInput: unknown,
-  chat: ChatModel,
-  options: { onRetry?: (error: ModelError, retry: number) => void } = {},
-): Promise<AgentTurnResult> {
-  const parsed = agentTurnInputSchema.safeParse(rawInput);
+export function failedAttempt(error: AgentError): AgentAttemptResult {
+  return {
+    status: 'failed',
+    error: { ...error, message: fitText(error.message, errorMessageMaxChars).text },
+  };
+}
+
+/** One attempt of one agent at one prompt, with its thread's earlier messages. */
+export async function runAgentAttempt(rawInput: unknown, chat: () => ChatModel): Promise<AgentAttemptResult> {
+  const parsed = agentAttemptInputSchema.safeParse(rawInput);
   if (!parsed.success) {
-    const agent = (rawInput as { agent?: { name?: unknown } } | undefined)?.agent?.name;
-    return {
-      status: 'failed',
-      agent: typeof agent === 'string' ? agent : 'unknown',
-      threadId: 'unknown',
-      error: { code: 'invalid_input', message: z.prettifyError(parsed.error) },
-    };
+    return failedAttempt({ code: 'invalid_input', message: z.prettifyError(parsed.error), retryable: false });
   }
   const input = parsed.data;
   try {
-    const completion = await chat.complete(buildMessages(input), input.agent.model, options);
+    const completion = await chat().complete(buildMessages(input), input.agent.model);
+    const fitted = fitText(completion.text, input.answerMaxChars, input.answerMaxBytes);
     return {
       status: 'answered',
-      agent: input.agent.name,
-      threadId: input.threadId,
-      answer: completion.text,
+      answer: fitted.text,
+      truncated: fitted.truncated,
       model: completion.model,
       requestedModel: completion.requestedModel,
       finishReason: completion.finishReason,
       usage: completion.usage,
     };
   } catch (error) {
+    if (error instanceof ConfigurationError) {
+      return failedAttempt({ code: 'configuration_error', message: error.message, retryable: false });
+    }
     if (!(error instanceof ModelError)) {
       throw error;
     }
-    if (error.retryable) {
-      // The message is all that survives the trip through the Durable extension, so it carries the code.
-      throw new Error(`${error.code}: ${error.message}`, { cause: error });
-    }
-    return {
-      status: 'failed',
-      agent: input.agent.name,
-      threadId: input.threadId,
-      error: {
-        code: error.code,
-        message: error.message,
-        ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
-      },
-    };
+    return failedAttempt({
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable,
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+      ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+    });
   }
 }

@@ -16,12 +16,42 @@ export type ModelTarget =
     }
   | { kind: 'openai-compatible'; baseUrl: string; model: string; apiKey: string };
 
+export const reasoningEfforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+export type ReasoningEffort = (typeof reasoningEfforts)[number];
+
+/** What every model request carries; sampling and reasoning options are sent only when configured. */
+export interface ModelRequestOptions {
+  /** Deadline of one attempt. */
+  timeoutMs: number;
+  maxCompletionTokens: number;
+  reasoningEffort?: ReasoningEffort;
+  temperature?: number;
+}
+
+/** How an agent turn retries, with durable timers between attempts. */
+export interface AgentRetryPolicy {
+  maxAttempts: number;
+  firstRetryDelayMs: number;
+  maxRetryDelayMs: number;
+  /** The longest retry-after honoured; a longer one ends the turn as quota_exhausted. */
+  maxRetryAfterMs: number;
+}
+
+/** Sizes that keep every payload handed to the durable backend far below its 1 MB limit. */
+export interface SizeLimits {
+  promptMaxChars: number;
+  answerMaxChars: number;
+  threadMaxMessages: number;
+  threadMaxChars: number;
+}
+
 export interface AppSettings {
   model: ModelTarget;
-  modelTimeoutMs: number;
-  modelMaxRetries: number;
-  modelMaxRetryAfterMs: number;
-  promptMaxChars: number;
+  request: ModelRequestOptions;
+  retry: AgentRetryPolicy;
+  limits: SizeLimits;
+  panelDeadlineMs: number;
+  exposeManagementUrls: boolean;
 }
 
 /** Thrown when settings are missing or malformed; the message names each setting to fix, never a value. */
@@ -65,6 +95,12 @@ const httpUrl = (name: AppSettingName) =>
     error: `${name} must be an http(s) URL.`,
   });
 
+const booleanSetting = (name: AppSettingName) =>
+  optionalText
+    .transform((value) => (value ?? defaultOf(name) ?? 'false').toLowerCase())
+    .pipe(z.enum(['true', 'false'], { error: `${name} must be true or false.` }))
+    .transform((value) => value === 'true');
+
 const rawSchema = z.object({
   AZURE_OPENAI_ENDPOINT: httpUrl('AZURE_OPENAI_ENDPOINT'),
   AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: optionalText,
@@ -74,10 +110,35 @@ const rawSchema = z.object({
   OPENAI_BASE_URL: httpUrl('OPENAI_BASE_URL'),
   OPENAI_API_KEY: optionalText,
   OPENAI_MODEL: optionalText,
-  MODEL_TIMEOUT_MS: integerSetting('MODEL_TIMEOUT_MS', 1000, 600_000),
-  MODEL_MAX_RETRIES: integerSetting('MODEL_MAX_RETRIES', 0, 10),
+  // The host's functionTimeout is 10 minutes; an attempt must end well inside it (see host.json).
+  MODEL_TIMEOUT_MS: integerSetting('MODEL_TIMEOUT_MS', 1000, 540_000),
+  MODEL_MAX_COMPLETION_TOKENS: integerSetting('MODEL_MAX_COMPLETION_TOKENS', 16, 128_000),
+  MODEL_REASONING_EFFORT: optionalText.pipe(
+    z
+      .enum(reasoningEfforts, {
+        error: `MODEL_REASONING_EFFORT must be one of ${reasoningEfforts.join(', ')}.`,
+      })
+      .optional(),
+  ),
+  MODEL_TEMPERATURE: optionalText
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .pipe(
+      z
+        .number({ error: 'MODEL_TEMPERATURE must be a number from 0 to 2.' })
+        .min(0, { error: 'MODEL_TEMPERATURE must be a number from 0 to 2.' })
+        .max(2, { error: 'MODEL_TEMPERATURE must be a number from 0 to 2.' })
+        .optional(),
+    ),
   MODEL_MAX_RETRY_AFTER_MS: integerSetting('MODEL_MAX_RETRY_AFTER_MS', 0, 300_000),
-  PROMPT_MAX_CHARS: integerSetting('PROMPT_MAX_CHARS', 1, 100_000),
+  AGENT_MAX_ATTEMPTS: integerSetting('AGENT_MAX_ATTEMPTS', 1, 10),
+  AGENT_RETRY_DELAY_MS: integerSetting('AGENT_RETRY_DELAY_MS', 100, 300_000),
+  AGENT_RETRY_MAX_DELAY_MS: integerSetting('AGENT_RETRY_MAX_DELAY_MS', 100, 600_000),
+  PANEL_DEADLINE_MS: integerSetting('PANEL_DEADLINE_MS', 1000, 86_400_000),
+  ANSWER_MAX_CHARS: integerSetting('ANSWER_MAX_CHARS', 100, 40_000),
+  THREAD_MAX_MESSAGES: integerSetting('THREAD_MAX_MESSAGES', 2, 1000),
+  THREAD_MAX_CHARS: integerSetting('THREAD_MAX_CHARS', 1000, 100_000),
+  PROMPT_MAX_CHARS: integerSetting('PROMPT_MAX_CHARS', 1, 16_000),
+  EXPOSE_MANAGEMENT_URLS: booleanSetting('EXPOSE_MANAGEMENT_URLS'),
 } satisfies Record<AppSettingName, z.ZodType>);
 
 type RawSettings = z.output<typeof rawSchema>;
@@ -129,18 +190,54 @@ export function readSettings(env: NodeJS.ProcessEnv): AppSettings {
   if (!parsed.success) {
     throw new ConfigurationError(parsed.error.issues.map((issue) => issue.message));
   }
+  const raw = parsed.data;
   const problems: string[] = [];
-  const model = resolveModelTarget(parsed.data, problems);
-  if (model === undefined) {
+  const model = resolveModelTarget(raw, problems);
+  problems.push(...combinationProblems(raw));
+  if (model === undefined || problems.length > 0) {
     throw new ConfigurationError(problems);
   }
   return {
     model,
-    modelTimeoutMs: parsed.data.MODEL_TIMEOUT_MS,
-    modelMaxRetries: parsed.data.MODEL_MAX_RETRIES,
-    modelMaxRetryAfterMs: parsed.data.MODEL_MAX_RETRY_AFTER_MS,
-    promptMaxChars: parsed.data.PROMPT_MAX_CHARS,
+    request: {
+      timeoutMs: raw.MODEL_TIMEOUT_MS,
+      maxCompletionTokens: raw.MODEL_MAX_COMPLETION_TOKENS,
+      ...(raw.MODEL_REASONING_EFFORT === undefined ? {} : { reasoningEffort: raw.MODEL_REASONING_EFFORT }),
+      ...(raw.MODEL_TEMPERATURE === undefined ? {} : { temperature: raw.MODEL_TEMPERATURE }),
+    },
+    retry: {
+      maxAttempts: raw.AGENT_MAX_ATTEMPTS,
+      firstRetryDelayMs: raw.AGENT_RETRY_DELAY_MS,
+      maxRetryDelayMs: raw.AGENT_RETRY_MAX_DELAY_MS,
+      maxRetryAfterMs: raw.MODEL_MAX_RETRY_AFTER_MS,
+    },
+    limits: {
+      promptMaxChars: raw.PROMPT_MAX_CHARS,
+      answerMaxChars: raw.ANSWER_MAX_CHARS,
+      threadMaxMessages: raw.THREAD_MAX_MESSAGES,
+      threadMaxChars: raw.THREAD_MAX_CHARS,
+    },
+    panelDeadlineMs: raw.PANEL_DEADLINE_MS,
+    exposeManagementUrls: raw.EXPOSE_MANAGEMENT_URLS,
   };
+}
+
+/** Settings that are each valid but cannot work together. */
+function combinationProblems(raw: RawSettings): string[] {
+  const problems: string[] = [];
+  if (raw.PANEL_DEADLINE_MS < raw.MODEL_TIMEOUT_MS) {
+    problems.push('PANEL_DEADLINE_MS must be at least MODEL_TIMEOUT_MS, so one full attempt fits in a run.');
+  }
+  if (raw.AGENT_RETRY_MAX_DELAY_MS < raw.AGENT_RETRY_DELAY_MS) {
+    problems.push('AGENT_RETRY_MAX_DELAY_MS must be at least AGENT_RETRY_DELAY_MS.');
+  }
+  // A thread keeps at least the turn just asked: the longest prompt plus the longest answer.
+  if (raw.THREAD_MAX_CHARS < raw.PROMPT_MAX_CHARS + raw.ANSWER_MAX_CHARS) {
+    problems.push(
+      'THREAD_MAX_CHARS must be at least PROMPT_MAX_CHARS + ANSWER_MAX_CHARS, so a thread holds one whole turn.',
+    );
+  }
+  return problems;
 }
 
 let cached: { settings: AppSettings } | { error: unknown } | undefined;

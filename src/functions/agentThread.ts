@@ -9,7 +9,9 @@ df.app.entity(functionNames.threadEntity, (context: EntityContext<ThreadState>) 
     context.df.operationName ?? '',
     context.df.getInput(),
   );
-  if (state !== undefined) {
+  if (state === undefined) {
+    context.df.destructOnExit();
+  } else {
     context.df.setState(state);
   }
   context.df.return(result);

@@ -1,23 +1,20 @@
 import * as df from 'durable-functions';
-import { runAgentTurn } from '../agents/agentTurn';
+import { runAgentAttempt } from '../agents/agentTurn';
 import { functionNames } from '../functionNames';
 import { getChatModel } from '../model';
 
 df.app.activity(functionNames.agentTurnActivity, {
   handler: async (input: unknown, context) => {
-    const result = await runAgentTurn(input, getChatModel(), {
-      onRetry: (error, retry) => {
-        context.warn(
-          `Model call retry ${retry} after ${error.code}${error.status ? ` (${error.status})` : ''}.`,
-        );
-      },
-    });
+    const result = await runAgentAttempt(input, getChatModel);
+    // Ids and codes only: prompts and answers never enter the logs.
+    const agent = (input as { agent?: { name?: unknown } } | undefined)?.agent?.name;
+    const who = `${typeof agent === 'string' ? agent : 'unknown agent'} (${context.invocationId})`;
     if (result.status === 'answered') {
-      context.info(
-        `${result.agent} answered on thread ${result.threadId} with ${result.model} (${result.usage.totalTokens} tokens).`,
-      );
+      context.info(`${who} answered with ${result.model} (${result.usage.totalTokens} tokens).`);
     } else {
-      context.warn(`${result.agent} failed on thread ${result.threadId}: ${result.error.code}.`);
+      context.warn(
+        `${who} attempt failed: ${result.error.code}${result.error.retryable ? ' (retryable)' : ''}.`,
+      );
     }
     return result;
   },

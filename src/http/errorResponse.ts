@@ -1,4 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
+import { messageOf } from '../errorMessage';
 
 export type HttpErrorCode =
   | 'empty_prompt'
@@ -6,6 +7,9 @@ export type HttpErrorCode =
   | 'invalid_body'
   | 'prompt_too_large'
   | 'unsupported_media_type'
+  | 'unsupported_charset'
+  | 'invalid_encoding'
+  | 'not_running'
   | 'invalid_instance_id'
   | 'instance_not_found'
   | 'configuration_error'
@@ -15,10 +19,6 @@ export type HttpErrorCode =
 /** Every error the API returns has this body, so clients parse one shape. */
 export interface ErrorBody {
   error: { code: HttpErrorCode; message: string };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { DurableClient } from 'durable-functions';
+import type { DurableClient, HttpManagementPayload } from 'durable-functions';
 import type { AgentDefinition } from '../agents/agentDefinition';
 import { ConfigurationError, type AppSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import type { PanelInput } from '../orchestration/panelOrchestration';
 import { backendUnavailable, errorResponse } from './errorResponse';
+import { panelCancelUrl, panelStatusUrl } from './panelRoutes';
 import { parsePromptRequest } from './promptRequest';
 
 export interface StartPanelDependencies {
@@ -12,15 +13,32 @@ export interface StartPanelDependencies {
   panel: readonly AgentDefinition[];
 }
 
-/** Where our own status route lives, beside the durable management URLs, on the origin the caller used. */
-export function panelStatusUrl(request: HttpRequest, instanceId: string): string {
-  return new URL(`/api/multiagent/status/${encodeURIComponent(instanceId)}`, request.url).href;
+/** The input of a panel run: the panel and every limit, fixed when the run starts. */
+export function panelInputFor(
+  prompt: string,
+  agents: readonly AgentDefinition[],
+  settings: AppSettings,
+): PanelInput {
+  return {
+    prompt,
+    agents: [...agents],
+    retry: settings.retry,
+    answerMaxChars: settings.limits.answerMaxChars,
+    thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
+    deadlineMs: settings.panelDeadlineMs,
+  };
+}
+
+function managementUrls(payload: HttpManagementPayload): Record<string, string> {
+  const { statusQueryGetUri, sendEventPostUri, terminatePostUri, rewindPostUri, purgeHistoryDeleteUri } =
+    payload;
+  return { statusQueryGetUri, sendEventPostUri, terminatePostUri, rewindPostUri, purgeHistoryDeleteUri };
 }
 
 /** POST /api/multiagent/run: validates the prompt, starts one panel orchestration, answers 202 with its URLs. */
 export async function startPanel(
   request: HttpRequest,
-  client: Pick<DurableClient, 'startNew' | 'createCheckStatusResponse'>,
+  client: Pick<DurableClient, 'startNew' | 'createHttpManagementPayload'>,
   context: InvocationContext,
   dependencies: StartPanelDependencies,
 ): Promise<HttpResponseInit> {
@@ -35,12 +53,12 @@ export async function startPanel(
     throw error;
   }
 
-  const parsed = await parsePromptRequest(request, settings.promptMaxChars);
+  const parsed = await parsePromptRequest(request, settings.limits.promptMaxChars);
   if (!parsed.ok) {
     return parsed.response;
   }
 
-  const input: PanelInput = { prompt: parsed.prompt, agents: [...dependencies.panel] };
+  const input = panelInputFor(parsed.prompt, dependencies.panel, settings);
   let instanceId: string;
   try {
     instanceId = await client.startNew(functionNames.panelOrchestration, { input });
@@ -51,17 +69,19 @@ export async function startPanel(
     `Started panel ${instanceId} with ${input.agents.length} agents for a ${parsed.prompt.length}-character prompt.`,
   );
 
-  const check = client.createCheckStatusResponse(request, instanceId);
-  const management = (await check.json()) as Record<string, string>;
+  const statusUri = panelStatusUrl(request, instanceId);
   return {
     status: 202,
-    headers: Object.fromEntries(check.headers.entries()),
+    headers: { Location: statusUri, 'Retry-After': '2' },
     jsonBody: {
       instanceId,
-      prompt: parsed.prompt,
       agents: input.agents.map((agent) => agent.name),
-      statusUri: panelStatusUrl(request, instanceId),
-      ...management,
+      statusUri,
+      cancelUri: panelCancelUrl(request, instanceId),
+      // The extension's URLs carry its system key, valid for every instance: only when the operator opts in.
+      ...(settings.exposeManagementUrls
+        ? managementUrls(client.createHttpManagementPayload(instanceId))
+        : {}),
     },
   };
 }

@@ -1,6 +1,6 @@
 import type {} from '@azure/openai/types';
-import { DelegateBackoff, handleWhen, retry, type IRetryBackoffContext, type RetryPolicy } from 'cockatiel';
 import type OpenAI from 'openai';
+import type { ModelRequestOptions } from '../config/settings';
 import { filteredCategories, ModelError, toModelError } from './modelError';
 
 export interface ChatMessage {
@@ -16,7 +16,7 @@ export interface TokenUsage {
 
 export interface ChatCompletionResult {
   text: string;
-  /** The model the service says answered, e.g. "gpt-4o-mini-2024-07-18". */
+  /** The model the service says answered, e.g. "gpt-5.4-mini-2026-03-17". */
   model: string;
   /** What the request asked for: the Azure deployment or the compatible server's model name. */
   requestedModel: string;
@@ -24,90 +24,98 @@ export interface ChatCompletionResult {
   usage: TokenUsage;
 }
 
-export interface ChatRetryPolicy {
-  /** Deadline of one attempt. */
-  timeoutMs: number;
-  /** Retries after the first attempt, for transient failures only. */
-  maxRetries: number;
-  /** The longest retry-after honoured; ModelError classifies longer ones as not retryable. */
-  maxRetryAfterMs: number;
-  /** Base of the exponential backoff used when the service gives no retry-after. */
-  baseDelayMs?: number;
-}
-
-const maxBackoffMs = 8000;
-
-function backoffDelay(context: IRetryBackoffContext<unknown>, baseDelayMs: number): number {
-  const error = 'error' in context.result ? context.result.error : undefined;
-  if (error instanceof ModelError && error.retryAfterMs !== undefined) {
-    return error.retryAfterMs;
-  }
-  const exponential = Math.min(maxBackoffMs, baseDelayMs * 2 ** (context.attempt - 1));
-  // Jitter (50-100% of the step) keeps a panel of agents from retrying in lockstep against the same quota.
-  return Math.round(exponential * (0.5 + Math.random() / 2));
-}
-
-/** Sends chat completions with bounded, classified retries; every failure surfaces as a ModelError. */
+/**
+ * Sends one chat completion attempt with its own deadline; every failure surfaces as a ModelError that says
+ * whether retrying can help. Retrying is the orchestration's job: it waits on durable timers, which cost no
+ * compute and survive a restart, where an in-process retry would hold the activity open.
+ */
 export class ChatModel {
-  private readonly policy: RetryPolicy;
-
   constructor(
     private readonly client: OpenAI,
     private readonly defaultModel: string,
-    private readonly retryPolicy: ChatRetryPolicy,
-  ) {
-    const baseDelayMs = retryPolicy.baseDelayMs ?? 500;
-    this.policy = retry(
-      handleWhen((error) => error instanceof ModelError && error.retryable),
-      {
-        maxAttempts: retryPolicy.maxRetries,
-        backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) =>
-          backoffDelay(context, baseDelayMs),
-        ),
-      },
-    );
+    private readonly options: ModelRequestOptions,
+    /** The longest retry-after a caller will honour; longer ones make a 429 not retryable. */
+    private readonly maxRetryAfterMs: number,
+  ) {}
+
+  async complete(messages: ChatMessage[], model?: string): Promise<ChatCompletionResult> {
+    const requestedModel = model ?? this.defaultModel;
+    // One controller per call, released in finally: a signal shared across calls (or AbortSignal.any over one)
+    // accumulates dependants that Node walks on every abort check (nodejs/node#55351) and stalls the event loop.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => {
+      deadline.abort();
+    }, this.options.timeoutMs);
+    try {
+      const completion = await this.client.chat.completions.create(
+        this.requestBody(messages, requestedModel),
+        {
+          signal: deadline.signal,
+        },
+      );
+      return toResult(completion, requestedModel);
+    } catch (error) {
+      if (deadline.signal.aborted) {
+        throw new ModelError(
+          'timeout',
+          `The model did not answer within ${this.options.timeoutMs} ms (MODEL_TIMEOUT_MS).`,
+          { retryable: true, cause: error },
+        );
+      }
+      throw toModelError(error, this.maxRetryAfterMs);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  async complete(
+  /**
+   * Valid for reasoning models (the gpt-5 family rejects max_tokens, temperature and top_p) and classic chat
+   * models alike: the token cap goes as max_completion_tokens, and sampling or reasoning options only when set.
+   */
+  private requestBody(
     messages: ChatMessage[],
-    model?: string,
-    options: { onRetry?: (error: ModelError, retry: number) => void } = {},
-  ): Promise<ChatCompletionResult> {
-    const requestedModel = model ?? this.defaultModel;
-    return this.policy.execute(async ({ signal, attempt }) => {
-      // Our own deadline, so a timeout is known for what it is rather than inferred from the abort error's shape.
-      const deadline = AbortSignal.timeout(this.retryPolicy.timeoutMs);
-      try {
-        const completion = await this.client.chat.completions.create(
-          { model: requestedModel, messages },
-          { signal: AbortSignal.any([signal, deadline]) },
-        );
-        return toResult(completion, requestedModel);
-      } catch (error) {
-        const modelError = deadline.aborted
-          ? new ModelError(
-              'timeout',
-              `The model did not answer within ${this.retryPolicy.timeoutMs} ms (MODEL_TIMEOUT_MS).`,
-              { retryable: true, cause: error },
-            )
-          : toModelError(error, this.retryPolicy.maxRetryAfterMs);
-        if (modelError.retryable && attempt < this.retryPolicy.maxRetries) {
-          options.onRetry?.(modelError, attempt + 1);
-        }
-        throw modelError;
-      }
-    });
+    model: string,
+  ): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {
+    return {
+      model,
+      messages,
+      max_completion_tokens: this.options.maxCompletionTokens,
+      ...(this.options.reasoningEffort === undefined
+        ? {}
+        : { reasoning_effort: this.options.reasoningEffort }),
+      ...(this.options.temperature === undefined ? {} : { temperature: this.options.temperature }),
+    };
   }
 }
 
-function toResult(
-  completion: OpenAI.Chat.Completions.ChatCompletion,
-  requestedModel: string,
-): ChatCompletionResult {
-  const choice = completion.choices[0];
-  if (choice === undefined) {
+function malformed(detail: string): ModelError {
+  return new ModelError('bad_response', `The model service sent a malformed reply: ${detail}.`, {
+    retryable: true,
+  });
+}
+
+function hasMessage(choice: unknown): choice is OpenAI.Chat.Completions.ChatCompletion.Choice {
+  const message = (choice as { message?: unknown } | null)?.message;
+  return typeof message === 'object' && message !== null;
+}
+
+function toResult(completion: unknown, requestedModel: string): ChatCompletionResult {
+  // The body is whatever the server sent: a proxy or a broken deployment can answer 200 with anything.
+  if (typeof completion !== 'object' || completion === null) {
+    throw malformed('not a JSON object');
+  }
+  const { choices, model, usage } = completion as Partial<OpenAI.Chat.Completions.ChatCompletion>;
+  if (!Array.isArray(choices)) {
+    throw malformed('no choices array');
+  }
+  const first: unknown = choices[0];
+  if (first === undefined) {
     throw new ModelError('empty_response', 'The model returned no choices.', { retryable: true });
   }
+  if (!hasMessage(first)) {
+    throw malformed('a choice without a message');
+  }
+  const choice = first;
   if (choice.finish_reason === 'content_filter') {
     const categories = filteredCategories(
       choice.content_filter_results as Parameters<typeof filteredCategories>[0],
@@ -117,19 +125,29 @@ function toResult(
       retryable: false,
     });
   }
-  const text = choice.message.content ?? '';
+  const refusal = choice.message.refusal;
+  if (typeof refusal === 'string' && refusal.trim() !== '') {
+    // A refusal is the model's considered reply: asking again bills again for the same answer.
+    throw new ModelError('refused', refusal, { retryable: false });
+  }
+  const content: unknown = choice.message.content;
+  if (content !== null && content !== undefined && typeof content !== 'string') {
+    throw malformed('message content is not text');
+  }
+  const text = content ?? '';
   if (text.trim() === '') {
-    throw new ModelError('empty_response', 'The model returned an empty answer.', { retryable: true });
+    const why = choice.finish_reason === 'length' ? ' (it used all MODEL_MAX_COMPLETION_TOKENS)' : '';
+    throw new ModelError('empty_response', `The model returned an empty answer${why}.`, { retryable: true });
   }
   return {
     text,
-    model: completion.model || requestedModel,
+    model: typeof model === 'string' && model !== '' ? model : requestedModel,
     requestedModel,
-    finishReason: choice.finish_reason,
+    finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : 'unknown',
     usage: {
-      inputTokens: completion.usage?.prompt_tokens ?? 0,
-      outputTokens: completion.usage?.completion_tokens ?? 0,
-      totalTokens: completion.usage?.total_tokens ?? 0,
+      inputTokens: usage?.prompt_tokens ?? 0,
+      outputTokens: usage?.completion_tokens ?? 0,
+      totalTokens: usage?.total_tokens ?? 0,
     },
   };
 }

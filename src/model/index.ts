@@ -9,13 +9,10 @@ export function getChatModel(): ChatModel {
   if (chatModel === undefined) {
     const settings = getSettings();
     chatModel = new ChatModel(
-      createOpenAIClient(settings.model, { timeoutMs: settings.modelTimeoutMs + 5000 }),
+      createOpenAIClient(settings.model, { timeoutMs: settings.request.timeoutMs + 5000 }),
       defaultModelOf(settings.model),
-      {
-        timeoutMs: settings.modelTimeoutMs,
-        maxRetries: settings.modelMaxRetries,
-        maxRetryAfterMs: settings.modelMaxRetryAfterMs,
-      },
+      settings.request,
+      settings.retry.maxRetryAfterMs,
     );
   }
   return chatModel;

@@ -1,4 +1,6 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { messageOf } from '../errorMessage';
+import type { APIError } from 'openai/core/error';
+import { loadOpenAI } from './openaiModule';
 
 export type ModelErrorCode =
   | 'rate_limited'
@@ -12,6 +14,8 @@ export type ModelErrorCode =
   | 'deployment_not_found'
   | 'bad_request'
   | 'empty_response'
+  | 'bad_response'
+  | 'refused'
   | 'unexpected_error';
 
 /** A model call failure in terms a caller can act on: whether retrying can help, and what the service said. */
@@ -148,11 +152,45 @@ function describeStatus(error: APIError<number>, maxRetryAfterMs: number): Model
   );
 }
 
+// @azure/identity's errors when no token can be had; matched by name so that module loads only on the Entra path.
+const credentialErrorNames = new Set([
+  'CredentialUnavailableError',
+  'AuthenticationRequiredError',
+  'AggregateAuthenticationError',
+  'AuthenticationError',
+]);
+
+function credentialFailure(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    if (credentialErrorNames.has(current.name) && !('status' in current)) {
+      return true;
+    }
+    current = current.cause;
+  }
+  return false;
+}
+
 /** Translates anything the openai client throws into a ModelError. */
 export function toModelError(error: unknown, maxRetryAfterMs: number): ModelError {
   if (error instanceof ModelError) {
     return error;
   }
+  if (credentialFailure(error)) {
+    // The credential chain's own message runs to kilobytes of every source it tried; the action is what matters.
+    return new ModelError(
+      'authentication_failed',
+      'No Microsoft Entra ID token could be had for Azure OpenAI. Locally, sign in with `az login` (or set AZURE_OPENAI_API_KEY to use a key); in Azure, check that the managed identity named by AZURE_CLIENT_ID exists and is assigned to the function app.',
+      { retryable: false, cause: error },
+    );
+  }
+  if (error instanceof SyntaxError) {
+    // The client could not parse a 200 reply: a proxy's error page, a truncated body. Another attempt may be fine.
+    return new ModelError('bad_response', 'The model service sent a reply that is not valid JSON.', {
+      retryable: true,
+      cause: error,
+    });
+  }
+  const { APIConnectionError, APIConnectionTimeoutError, APIError } = loadOpenAI();
   if (error instanceof APIConnectionTimeoutError) {
     return new ModelError('timeout', 'The model request timed out.', {
       retryable: true,
@@ -168,7 +206,7 @@ export function toModelError(error: unknown, maxRetryAfterMs: number): ModelErro
   if (error instanceof APIError && typeof error.status === 'number') {
     return describeStatus(error as APIError<number>, maxRetryAfterMs);
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return new ModelError('unexpected_error', `The model call failed: ${message}`, {
     retryable: false,
     cause: error,

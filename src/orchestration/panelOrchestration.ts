@@ -1,104 +1,61 @@
-import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { z } from 'zod';
-import { panelSchema, type AgentDefinition } from '../agents/agentDefinition';
-import type { AgentTurnInput, AgentTurnResult } from '../agents/agentTurn';
+import { agentKey, panelSchema } from '../agents/agentDefinition';
 import { functionNames } from '../functionNames';
+import { answerBytesFor } from '../limits/payloadLimits';
 import type { TokenUsage } from '../model/chatModel';
-import { threadEntityKey, type AppendTurnInput, type ThreadOperationResult } from '../threads/thread';
-
-const agentRetrySchema = z
-  .object({
-    firstRetryIntervalMs: z.number().int().min(100),
-    maxAttempts: z.number().int().min(1).max(10),
-    backoffCoefficient: z.number().min(1).max(10),
-    maxRetryIntervalMs: z.number().int().min(100),
-  })
-  .strict();
-export type AgentRetryPolicy = z.infer<typeof agentRetrySchema>;
-
-/** Durable retry for an agent turn that failed transiently after its in-process retries. */
-export const defaultAgentRetry: AgentRetryPolicy = {
-  firstRetryIntervalMs: 5000,
-  maxAttempts: 3,
-  backoffCoefficient: 2,
-  maxRetryIntervalMs: 60_000,
-};
+import { threadLimitsSchema } from '../threads/thread';
+import {
+  durableFailureReason,
+  listNames,
+  sumUsage,
+  type AgentAnswer,
+  type AgentFailure,
+  type AgentOutcome,
+} from './agentOutcome';
+import { agentRetryPolicySchema, type AgentTurnRequest } from './agentTurnOrchestration';
 
 /**
- * Everything the orchestration needs travels in its input (and so in its history): the panel is resolved when
- * the run starts, so a redeploy that edits agents.json cannot change a run that is already in flight.
+ * Everything the orchestration needs travels in its input (and so in its history): the panel and the limits
+ * are resolved when the run starts, so a redeploy that edits agents.json or settings cannot change a run in
+ * flight, and replays never read the environment.
  */
 export const panelInputSchema = z
   .object({
     prompt: z.string().trim().min(1),
     agents: panelSchema,
-    retry: agentRetrySchema.optional(),
+    /** Thread id per agent key, to continue earlier conversations; agents not listed start a fresh thread. */
+    threads: z.record(z.string(), z.string().min(1)).optional(),
+    retry: agentRetryPolicySchema,
+    answerMaxChars: z.number().int().min(1),
+    thread: threadLimitsSchema,
+    deadlineMs: z.number().int().min(1),
   })
   .strict();
 export type PanelInput = z.infer<typeof panelInputSchema>;
 
-export interface AgentAnswer {
-  agent: string;
-  threadId: string;
-  /** Durable entity holding the thread: `agentThread` with this key. */
-  threadKey: string;
-  answer: string;
-  model: string;
-  requestedModel: string;
-  finishReason: string;
-  usage: TokenUsage;
-  /** Messages on the thread after this turn. */
-  threadMessageCount: number;
-}
-
 export interface PanelResult {
   prompt: string;
+  /** e.g. "2 of 3 agents answered." */
+  summary: string;
   answers: AgentAnswer[];
+  /** Every agent without an answer, and why. */
+  failures: AgentFailure[];
   usage: TokenUsage;
 }
 
-export type PanelPhase = 'asking' | 'recording' | 'completed' | 'failed';
+export type PanelPhase = 'asking' | 'completed' | 'partial' | 'failed';
 
+/** The panel run's own custom status; each agent's live state is its turn's custom status. */
 export interface PanelStatus {
   phase: PanelPhase;
   message: string;
   agents: string[];
+  /** Per failed agent, once the run has ended without every answer. */
+  failures?: Pick<AgentFailure, 'agent' | 'status' | 'code' | 'attempts'>[];
 }
 
-function listNames(names: string[]): string {
-  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
-}
-
-/**
- * The durable runtime hands back an activity failure as "Activity function 'x' failed: <message>" followed by
- * serialized exception details and stack traces; callers need only the message.
- */
-export function activityFailureReason(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const firstLine = text.split('\n')[0] ?? text;
-  return firstLine.replace(/^Activity function '[^']*' failed:\s*/, '').trim();
-}
-
-function toRetryOptions(policy: AgentRetryPolicy): df.RetryOptions {
-  const options = new df.RetryOptions(policy.firstRetryIntervalMs, policy.maxAttempts);
-  options.backoffCoefficient = policy.backoffCoefficient;
-  options.maxRetryIntervalInMilliseconds = policy.maxRetryIntervalMs;
-  return options;
-}
-
-function sumUsage(usages: TokenUsage[]): TokenUsage {
-  return usages.reduce(
-    (total, usage) => ({
-      inputTokens: total.inputTokens + usage.inputTokens,
-      outputTokens: total.outputTokens + usage.outputTokens,
-      totalTokens: total.totalTokens + usage.totalTokens,
-    }),
-    { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
-  );
-}
-
-/** Raised when the panel cannot produce every answer; its message names each agent and why. */
+/** Raised when no agent answered; its message names each agent and why. */
 export class PanelFailedError extends Error {
   constructor(message: string) {
     super(message);
@@ -106,8 +63,23 @@ export class PanelFailedError extends Error {
   }
 }
 
+/** Instance id of an agent's turn within a panel run: derived, so the status route can find it without a lookup. */
+export function agentTurnInstanceId(panelInstanceId: string, agentName: string): string {
+  return `${panelInstanceId}:${agentKey(agentName)}`;
+}
+
+function describeFailures(failures: AgentFailure[]): string {
+  return failures
+    .map(
+      (failure) =>
+        `${failure.agent} ${failure.status === 'timed_out' ? 'timed out' : 'failed'} (${failure.code}): ${failure.message}`,
+    )
+    .join(' ');
+}
+
 /**
- * Asks every agent the same prompt at once, each on a fresh thread, then records each turn on its thread.
+ * Asks every agent the same prompt at once, one turn orchestration per agent, and completes with every answer
+ * that arrived before the deadline. Turns return failures as values, so the fan-out never fails fast.
  * Deterministic by construction: no clock, randomness, I/O or environment, only context.df and the input.
  */
 export function* panelOrchestrator(context: OrchestrationContext): Generator<Task, PanelResult, unknown> {
@@ -115,14 +87,10 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
   if (!parsed.success) {
     throw new PanelFailedError(`The orchestration input is invalid: ${z.prettifyError(parsed.error)}`);
   }
-  const { prompt, agents } = parsed.data;
-  const names = agents.map((agent) => agent.name);
-  const retry = toRetryOptions(parsed.data.retry ?? defaultAgentRetry);
-
-  const turns = agents.map((agent: AgentDefinition) => ({
-    agent,
-    threadId: context.df.newGuid(context.df.instanceId),
-  }));
+  const input = parsed.data;
+  const names = input.agents.map((agent) => agent.name);
+  const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.deadlineMs);
+  const answerMaxBytes = answerBytesFor(input.agents.length);
 
   context.df.setCustomStatus({
     phase: 'asking',
@@ -130,86 +98,99 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
     agents: names,
   } satisfies PanelStatus);
 
-  const turnTasks = turns.map(({ agent, threadId }) =>
-    context.df.callActivityWithRetry(functionNames.agentTurnActivity, retry, {
+  const turns = input.agents.map((agent) => {
+    const existingThread = input.threads?.[agentKey(agent.name)];
+    const request: AgentTurnRequest = {
       agent,
-      threadId,
-      history: [],
-      prompt,
-    } satisfies AgentTurnInput),
-  );
-
-  let results: AgentTurnResult[];
-  try {
-    results = (yield context.df.Task.all(turnTasks)) as AgentTurnResult[];
-  } catch (error) {
-    const failed = names.filter((_, index) => turnTasks[index]?.isFaulted === true);
-    const reason = activityFailureReason(error);
-    const message = `${listNames(failed.length > 0 ? failed : names)} failed after ${retry.maxNumberOfAttempts} attempts: ${reason}`;
-    context.df.setCustomStatus({ phase: 'failed', message, agents: names } satisfies PanelStatus);
-    throw new PanelFailedError(message);
-  }
-
-  const failures = results.filter((result) => result.status === 'failed');
-  if (failures.length > 0) {
-    const message = failures
-      .map((failure) => `${failure.agent} failed (${failure.error.code}): ${failure.error.message}`)
-      .join(' ');
-    context.df.setCustomStatus({ phase: 'failed', message, agents: names } satisfies PanelStatus);
-    throw new PanelFailedError(message);
-  }
-  const answers = results.filter((result) => result.status === 'answered');
-
-  context.df.setCustomStatus({
-    phase: 'recording',
-    message: `${listNames(names)} answered; saving each conversation thread.`,
-    agents: names,
-  } satisfies PanelStatus);
-
-  const recorded = (yield context.df.Task.all(
-    answers.map((answer) =>
-      context.df.callEntity(
-        new df.EntityId(functionNames.threadEntity, threadEntityKey(answer.agent, answer.threadId)),
-        'appendTurn',
-        {
-          agent: answer.agent,
-          messages: [
-            { role: 'user', content: prompt },
-            { role: 'assistant', content: answer.answer },
-          ],
-        } satisfies AppendTurnInput,
+      threadId: existingThread ?? context.df.newGuid(`${context.df.instanceId}:${agentKey(agent.name)}`),
+      prompt: input.prompt,
+      readThread: existingThread !== undefined,
+      retry: input.retry,
+      answerMaxChars: input.answerMaxChars,
+      answerMaxBytes,
+      thread: input.thread,
+      deadline: deadline.toISOString(),
+    };
+    return {
+      request,
+      task: context.df.callSubOrchestrator(
+        functionNames.agentTurnOrchestration,
+        request,
+        agentTurnInstanceId(context.df.instanceId, agent.name),
       ),
-    ),
-  )) as ThreadOperationResult[];
+    };
+  });
 
-  const result: PanelResult = {
-    prompt,
-    answers: answers.map((answer, index) => {
-      const record = recorded[index];
-      if (record === undefined || !record.ok) {
-        throw new PanelFailedError(
-          `Saving ${answer.agent}'s thread failed: ${record?.ok === false ? record.error.message : 'no result'}`,
-        );
+  const timer = context.df.createTimer(deadline);
+  const everyTurn = context.df.Task.all(turns.map((turn) => turn.task));
+  yield context.df.Task.any([everyTurn, timer]);
+  // Turns never fail, but a runtime fault still can. Wait out the others one by one: re-yielding scheduled
+  // tasks adds no actions, while wrapping them in a new Task.any/all would schedule them again.
+  if (everyTurn.isFaulted && !timer.isCompleted) {
+    for (const turn of turns) {
+      if (!turn.task.isCompleted && !turn.task.isFaulted) {
+        try {
+          yield turn.task;
+        } catch {
+          // Classified below with the other turns.
+        }
       }
-      return {
-        agent: answer.agent,
-        threadId: answer.threadId,
-        threadKey: threadEntityKey(answer.agent, answer.threadId),
-        answer: answer.answer,
-        model: answer.model,
-        requestedModel: answer.requestedModel,
-        finishReason: answer.finishReason,
-        usage: answer.usage,
-        threadMessageCount: record.messageCount,
-      };
-    }),
+    }
+  }
+  if (!timer.isCompleted) {
+    timer.cancel();
+  }
+
+  const outcomes: AgentOutcome[] = turns.map(({ request, task }) => {
+    if (task.isCompleted) {
+      return task.result as AgentOutcome;
+    }
+    const base = { agent: request.agent.name, threadId: request.threadId, attempts: 0 };
+    return task.isFaulted
+      ? {
+          ...base,
+          status: 'failed',
+          code: 'orchestration_failed',
+          message: durableFailureReason(task.result),
+        }
+      : {
+          ...base,
+          status: 'timed_out',
+          code: 'timeout',
+          message: `No answer within the run's deadline of ${Math.round(input.deadlineMs / 1000)} s (PANEL_DEADLINE_MS).`,
+        };
+  });
+  const answers = outcomes.filter((outcome): outcome is AgentAnswer => outcome.status === 'answered');
+  const failures = outcomes.filter((outcome): outcome is AgentFailure => outcome.status !== 'answered');
+  const summary = `${answers.length} of ${outcomes.length} agents answered.`;
+  const failureSummary = failures.map(({ agent, status, code, attempts }) => ({
+    agent,
+    status,
+    code,
+    attempts,
+  }));
+
+  if (answers.length === 0) {
+    const message = `No agent answered. ${describeFailures(failures)}`;
+    context.df.setCustomStatus({
+      phase: 'failed',
+      message,
+      agents: names,
+      failures: failureSummary,
+    } satisfies PanelStatus);
+    throw new PanelFailedError(message);
+  }
+  context.df.setCustomStatus({
+    phase: failures.length === 0 ? 'completed' : 'partial',
+    message: summary,
+    agents: names,
+    ...(failures.length === 0 ? {} : { failures: failureSummary }),
+  } satisfies PanelStatus);
+  return {
+    prompt: input.prompt,
+    summary,
+    answers,
+    failures,
     usage: sumUsage(answers.map((answer) => answer.usage)),
   };
-
-  context.df.setCustomStatus({
-    phase: 'completed',
-    message: `${listNames(names)} answered.`,
-    agents: names,
-  } satisfies PanelStatus);
-  return result;
 }

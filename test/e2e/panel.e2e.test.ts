@@ -1,8 +1,15 @@
 import * as path from 'node:path';
-import { ActionType, DurableBackend, EventType, type HistoryEvent } from '../host/durableBackend';
+import {
+  ActionType,
+  DurableBackend,
+  EventType,
+  type HistoryEvent,
+  type InstanceSnapshot,
+} from '../host/durableBackend';
 import { FunctionsHost } from '../host/functionsHost';
+import type { AgentProgress } from '../../src/orchestration/agentOutcome';
 import type { PanelResult, PanelStatus } from '../../src/orchestration/panelOrchestration';
-import { FakeOpenAIServer, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
+import { FakeOpenAIServer, completion, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
 
 /**
  * The built app, run the way the Functions host and the Durable extension run it: registered through the
@@ -14,18 +21,23 @@ const functionKey = 'e2e-function-key';
 const apiKey = 'e2e-azure-openai-key-0123456789';
 const physicistPrompt = 'You are an expert in physics. You answer questions from a physics perspective.';
 const chemistPrompt = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
+const question = 'What is temperature?';
 
 interface StatusBody {
   instanceId: string;
   runtimeStatus: string;
   customStatus: PanelStatus | null;
+  agents: AgentProgress[];
   output: PanelResult | null;
   error?: string;
 }
 
-interface WhenAllAction {
+interface Action {
   actionType: number;
-  compoundActions: { actionType: number; functionName: string; input: { agent: { name: string } } }[];
+  functionName?: string;
+  instanceId?: string;
+  input?: { agent?: { name: string } };
+  compoundActions?: Action[];
 }
 
 let model: FakeOpenAIServer;
@@ -40,13 +52,13 @@ async function loadApp(env: Record<string, string>): Promise<void> {
   backend = await DurableBackend.start(host);
 }
 
-const modelEnv = () => ({
+const modelEnv = (extra: Record<string, string> = {}) => ({
   AZURE_OPENAI_ENDPOINT: model.azureEndpoint,
   AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
   AZURE_OPENAI_API_KEY: apiKey,
-  // One attempt per activity execution, so transient failures reach durable retry.
-  MODEL_MAX_RETRIES: '0',
   MODEL_TIMEOUT_MS: '5000',
+  AGENT_MAX_ATTEMPTS: '3',
+  ...extra,
 });
 
 beforeEach(async () => {
@@ -67,31 +79,53 @@ async function ask(body: string, contentType = 'text/plain') {
   });
 }
 
-async function status(instanceId: string) {
-  return host.http('GET', `/api/multiagent/status/${instanceId}`, { query: { code: functionKey } });
+async function status(instanceId: string): Promise<{ status: number; body: StatusBody }> {
+  const response = await host.http('GET', `/api/multiagent/status/${instanceId}`, {
+    query: { code: functionKey },
+  });
+  return { status: response.status, body: response.json() as StatusBody };
 }
 
-async function runToEnd(prompt: string) {
+async function runToEnd(prompt = question) {
   const started = await ask(prompt);
   expect(started.status).toBe(202);
   const { instanceId } = started.json() as { instanceId: string };
   const snapshot = await backend.waitForCompletion(instanceId);
+  await backend.waitForIdle();
   backend.assertNoHarnessErrors();
-  return { started, instanceId, snapshot };
+  return { started, instanceId, snapshot, final: (await status(instanceId)).body };
+}
+
+async function pollUntil(instanceId: string, done: (body: StatusBody) => boolean): Promise<StatusBody> {
+  for (let poll = 0; poll < 200; poll++) {
+    const { body } = await status(instanceId);
+    if (done(body)) {
+      return body;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('the status never reached the expected state');
 }
 
 const forAgent = (systemPrompt: string) => (request: RecordedRequest) =>
   request.systemPrompt === systemPrompt;
+const turnOf = (instanceId: string, agent: string) => `${instanceId}:${agent.toLowerCase()}`;
+const typesOf = (snapshot: InstanceSnapshot | undefined) =>
+  (snapshot?.history ?? [])
+    .map((event) => event.EventType)
+    .filter((type) => type !== EventType.OrchestratorStarted && type !== EventType.OrchestratorCompleted);
 
 describe('the multi-agent panel, end to end', () => {
   beforeEach(async () => {
     await loadApp(modelEnv());
   });
 
-  it('registers the HTTP starter, status route, orchestrator, activity and entity', () => {
+  it('registers the HTTP routes, both orchestrators, the activity and the entity', () => {
     expect([...host.functions.values()].map((fn) => `${fn.metadata.name}:${fn.trigger.type}`).sort()).toEqual(
       [
         'agentThread:entityTrigger',
+        'agentTurn:orchestrationTrigger',
+        'multiAgentCancel:httpTrigger',
         'multiAgentPanel:orchestrationTrigger',
         'multiAgentRun:httpTrigger',
         'multiAgentStatus:httpTrigger',
@@ -100,218 +134,359 @@ describe('the multi-agent panel, end to end', () => {
     );
   });
 
-  it('starts a run with 202 and the durable management URLs, then returns both answers', async () => {
-    const { started, instanceId } = await runToEnd('What is temperature?');
+  it("starts a run with 202 and the app's own URLs, then returns both answers", async () => {
+    const { started, instanceId, final } = await runToEnd();
 
     const accepted = started.json() as Record<string, unknown>;
-    expect(accepted).toMatchObject({
+    expect(accepted).toEqual({
       instanceId,
-      id: instanceId,
-      prompt: 'What is temperature?',
       agents: ['Physicist', 'Chemist'],
+      statusUri: expect.stringMatching(new RegExp(`/api/multiagent/status/${instanceId}$`)) as unknown,
+      cancelUri: expect.stringMatching(new RegExp(`/api/multiagent/${instanceId}/cancel$`)) as unknown,
     });
-    expect(accepted.statusUri).toMatch(new RegExp(`/api/multiagent/status/${instanceId}$`));
-    for (const key of [
-      'statusQueryGetUri',
-      'sendEventPostUri',
-      'terminatePostUri',
-      'purgeHistoryDeleteUri',
-    ]) {
-      expect(accepted[key]).toContain(instanceId);
-    }
-    expect(started.headers.location).toBe(accepted.statusQueryGetUri);
+    // No extension management URL, and so no system key, unless the operator opts in.
+    expect(JSON.stringify(accepted)).not.toContain('code=');
+    expect(started.headers.location).toBe(accepted.statusUri);
+    expect(started.headers['retry-after']).toBeDefined();
 
-    const finished = await status(instanceId);
-    expect(finished.status).toBe(200);
-    const body = finished.json() as StatusBody;
-    expect(body).toMatchObject({
+    expect(final).toMatchObject({
       instanceId,
       runtimeStatus: 'Completed',
-      customStatus: { phase: 'completed', agents: ['Physicist', 'Chemist'] },
+      customStatus: {
+        phase: 'completed',
+        message: '2 of 2 agents answered.',
+        agents: ['Physicist', 'Chemist'],
+      },
+      agents: [
+        { agent: 'Physicist', state: 'answered', attempt: 1 },
+        { agent: 'Chemist', state: 'answered', attempt: 1 },
+      ],
     });
-    const [physicist, chemist] = body.output!.answers;
+    const output = final.output!;
+    expect(output).toMatchObject({ prompt: question, summary: '2 of 2 agents answered.', failures: [] });
+    const [physicist, chemist] = output.answers;
     expect(physicist).toMatchObject({
+      status: 'answered',
       agent: 'Physicist',
-      answer: `[${physicistPrompt}] answers: What is temperature?`,
-      model: 'gpt-4o-mini-2024-07-18',
+      answer: `[${physicistPrompt}] answers: ${question}`,
+      truncated: false,
+      model: 'gpt-5.4-mini-2026-03-17',
       requestedModel: 'chat',
       finishReason: 'stop',
+      attempts: 1,
       threadMessageCount: 2,
     });
-    expect(chemist).toMatchObject({
-      agent: 'Chemist',
-      answer: `[${chemistPrompt}] answers: What is temperature?`,
-      threadMessageCount: 2,
-    });
-    expect(body.output!.usage.totalTokens).toBe(physicist!.usage.totalTokens + chemist!.usage.totalTokens);
-    expect(physicist!.usage.totalTokens).toBeGreaterThan(0);
+    expect(chemist).toMatchObject({ agent: 'Chemist', answer: `[${chemistPrompt}] answers: ${question}` });
+    expect(output.usage.totalTokens).toBe(physicist!.usage.totalTokens + chemist!.usage.totalTokens);
 
-    // What reached the model: one request per agent, to the deployment, with the key, each with its own system prompt.
+    // What reached the model: Azure's v1 API, one request per agent, valid for a reasoning model.
     expect(model.requests.map((request) => request.systemPrompt).sort()).toEqual([
       chemistPrompt,
       physicistPrompt,
     ]);
     for (const request of model.requests) {
-      expect(request.model).toBe('chat');
-      expect(request.headers['api-key']).toBe(apiKey);
-      expect(request.body.messages).toEqual([
-        { role: 'system', content: request.systemPrompt },
-        { role: 'user', content: 'What is temperature?' },
-      ]);
+      expect(request).toMatchObject({ path: '/openai/v1/chat/completions', model: 'chat' });
+      expect(request.headers.authorization).toBe(`Bearer ${apiKey}`);
+      expect(request.body).toEqual({
+        model: 'chat',
+        messages: [
+          { role: 'system', content: request.systemPrompt },
+          { role: 'user', content: question },
+        ],
+        max_completion_tokens: 8000,
+      });
     }
   });
 
-  it('schedules every agent in the first episode, as one Task.all with durable retry', async () => {
-    const { snapshot } = await runToEnd('What is temperature?');
-    const first = snapshot.episodes[0]!;
-    const actions = first.actions as unknown as WhenAllAction[][];
-    expect(actions).toHaveLength(1);
-    expect(actions[0]).toHaveLength(1);
-    const [whenAll] = actions[0]!;
+  it('fans out one turn orchestration per agent with Task.all, raced against the deadline timer', async () => {
+    const { instanceId, snapshot } = await runToEnd();
+    const [episodeActions] = snapshot.episodes[0]!.actions as unknown as Action[][];
+    expect(episodeActions).toHaveLength(1);
+    const [whenAny] = episodeActions!;
+    expect(whenAny!.actionType).toBe(ActionType.WhenAny);
+    const [whenAll, timer] = whenAny!.compoundActions!;
+    expect(timer!.actionType).toBe(ActionType.CreateTimer);
     expect(whenAll!.actionType).toBe(ActionType.WhenAll);
-    expect(whenAll!.compoundActions.map((action) => [action.actionType, action.functionName])).toEqual([
-      [ActionType.CallActivityWithRetry, 'runAgentTurn'],
-      [ActionType.CallActivityWithRetry, 'runAgentTurn'],
-    ]);
-    expect(whenAll!.compoundActions.map((action) => action.input.agent.name)).toEqual([
-      'Physicist',
-      'Chemist',
-    ]);
     expect(
-      first.decisions.filter((event: HistoryEvent) => event.EventType === EventType.TaskScheduled),
-    ).toHaveLength(2);
+      whenAll!.compoundActions!.map((action) => [action.actionType, action.functionName, action.instanceId]),
+    ).toEqual([
+      [ActionType.CallSubOrchestrator, 'agentTurn', turnOf(instanceId, 'Physicist')],
+      [ActionType.CallSubOrchestrator, 'agentTurn', turnOf(instanceId, 'Chemist')],
+    ]);
+    // Each answer is stored once in the panel's history: in its turn's result.
+    const turn = backend.getInstance(turnOf(instanceId, 'Chemist'));
+    expect(turn).toMatchObject({
+      name: 'agentTurn',
+      runtimeStatus: 'Completed',
+      parentInstanceId: instanceId,
+    });
+    expect(typesOf(turn)).toEqual([
+      EventType.ExecutionStarted,
+      EventType.TaskScheduled,
+      EventType.TaskCompleted,
+      EventType.EventSent,
+      EventType.EventRaised,
+      EventType.ExecutionCompleted,
+    ]);
   });
 
   it('runs the agents concurrently', async () => {
     model.respondWith(() => ({ delayMs: 400 }));
-    await runToEnd('What is temperature?');
+    await runToEnd();
     expect(model.requests).toHaveLength(2);
     expect(model.peakConcurrency).toBe(2);
   });
 
-  it("keeps a separate thread per agent, holding the run's prompt and that agent's answer", async () => {
-    const { instanceId } = await runToEnd('What is temperature?');
-    const { output } = (await status(instanceId)).json() as StatusBody;
-    const [physicist, chemist] = output!.answers;
+  it("keeps a separate thread per agent, holding the run's prompt and that agent's answer with times", async () => {
+    const { final } = await runToEnd();
+    const [physicist, chemist] = final.output!.answers;
     expect(physicist!.threadId).not.toBe(chemist!.threadId);
     expect(physicist!.threadKey).toBe(`physicist:${physicist!.threadId}`);
-    expect(chemist!.threadKey).toBe(`chemist:${chemist!.threadId}`);
-
     expect(backend.getEntity('agentThread', physicist!.threadKey)).toEqual({
       exists: true,
       state: {
         agent: 'Physicist',
         messages: [
-          { role: 'user', content: 'What is temperature?' },
-          { role: 'assistant', content: physicist!.answer },
+          { role: 'user', content: question, at: expect.any(String) as unknown },
+          { role: 'assistant', content: physicist!.answer, at: expect.any(String) as unknown },
         ],
       },
     });
-    expect(backend.getEntity('agentThread', chemist!.threadKey).state).toMatchObject({
-      agent: 'Chemist',
-      messages: [
-        { role: 'user', content: 'What is temperature?' },
-        { role: 'assistant', content: chemist!.answer },
-      ],
-    });
+    expect(backend.getEntity('agentThread', chemist!.threadKey).state).toMatchObject({ agent: 'Chemist' });
 
     const second = await runToEnd('What is pressure?');
-    const next = ((await status(second.instanceId)).json() as StatusBody).output!;
-    expect(next.answers.map((answer) => answer.threadId)).not.toContain(physicist!.threadId);
-    expect(next.answers.every((answer) => answer.threadMessageCount === 2)).toBe(true);
+    expect(second.final.output!.answers.map((answer) => answer.threadId)).not.toContain(physicist!.threadId);
   });
 
-  it('is deterministic: replaying the finished history yields the same actions and output', async () => {
-    const { instanceId, snapshot } = await runToEnd('What is temperature?');
-    const replayed = await backend.replay(instanceId);
-    const last = snapshot.episodes.at(-1)!;
-    expect(replayed.actions).toEqual(last.actions);
-    expect(replayed.output).toEqual(snapshot.output);
-    expect(replayed.isDone).toBe(true);
-  });
-
-  it('reports progress through custom status while the agents work', async () => {
-    model.respondWith(() => ({ delayMs: 1500 }));
-    const started = await ask('What is temperature?');
-    const { instanceId } = started.json() as { instanceId: string };
-    let running: StatusBody | undefined;
-    for (let poll = 0; poll < 50 && running?.customStatus == null; poll++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      running = (await status(instanceId)).json() as StatusBody;
+  it('is deterministic: replaying the finished histories yields the same actions and outputs', async () => {
+    const { instanceId, snapshot } = await runToEnd();
+    for (const [id, finished] of [
+      [instanceId, snapshot],
+      [turnOf(instanceId, 'Physicist'), backend.getInstance(turnOf(instanceId, 'Physicist'))!],
+    ] as const) {
+      const replayed = await backend.replay(id);
+      expect(replayed.actions).toEqual(finished.episodes.at(-1)!.actions);
+      expect(replayed.output).toEqual(finished.output);
+      expect(replayed.isDone).toBe(true);
     }
-    expect(running).toMatchObject({
+  });
+
+  it('shows each agent live: answering, then retrying with the next attempt time, then answered', async () => {
+    let chemistCalls = 0;
+    model.respondWith((request) => {
+      if (forAgent(chemistPrompt)(request)) {
+        return ++chemistCalls === 1 ? { ...replies.serverError(503), delayMs: 300 } : undefined;
+      }
+      return { delayMs: 300 };
+    });
+    backend.autoAdvance = false;
+    const started = await ask(question);
+    const { instanceId } = started.json() as { instanceId: string };
+
+    const answering = await pollUntil(instanceId, (body) =>
+      body.agents.some((agent) => agent.state === 'answering'),
+    );
+    expect(answering).toMatchObject({
       runtimeStatus: 'Running',
-      customStatus: { phase: 'asking', message: 'Asking Physicist and Chemist in parallel.' },
+      customStatus: { phase: 'asking' },
       output: null,
     });
+
+    const retrying = await pollUntil(instanceId, (body) => body.agents[1]?.state === 'retrying');
+    expect(retrying.agents[1]).toMatchObject({
+      agent: 'Chemist',
+      state: 'retrying',
+      attempt: 1,
+      maxAttempts: 3,
+      lastErrorCode: 'server_error',
+    });
+    expect(Date.parse(retrying.agents[1]!.nextAttemptAt!)).toBeGreaterThan(backend.now());
+
+    backend.autoAdvance = true;
     await backend.waitForCompletion(instanceId);
+    const { body } = await status(instanceId);
+    expect(body.agents.map((agent) => [agent.agent, agent.state, agent.attempt])).toEqual([
+      ['Physicist', 'answered', 1],
+      ['Chemist', 'answered', 2],
+    ]);
   });
 
-  it('retries an agent that fails transiently, through durable retry, and succeeds', async () => {
+  it('retries a transient failure on a durable timer and succeeds, the failure passing as a value', async () => {
     let chemistCalls = 0;
     model.respondWith((request) =>
       forAgent(chemistPrompt)(request) && ++chemistCalls === 1 ? replies.serverError(503) : undefined,
     );
-    const { instanceId, snapshot } = await runToEnd('What is temperature?');
-
-    expect(snapshot.runtimeStatus).toBe('Completed');
+    const { instanceId, final } = await runToEnd();
     expect(chemistCalls).toBe(2);
-    const types = snapshot.history.map((event) => event.EventType);
-    expect(types).toContain(EventType.TaskFailed);
-    const failed = snapshot.history.find((event) => event.EventType === EventType.TaskFailed)!;
-    expect(String(failed.Reason)).toContain('server_error: The model service failed (503)');
-    // DTFx's retry: the failure, a backoff timer, then the same activity scheduled again.
-    const afterFailure = types.slice(types.indexOf(EventType.TaskFailed));
-    expect(
-      afterFailure.filter(
-        (type) => type !== EventType.OrchestratorStarted && type !== EventType.OrchestratorCompleted,
-      ),
-    ).toEqual(
-      expect.arrayContaining([EventType.TimerCreated, EventType.TimerFired, EventType.TaskScheduled]),
-    );
-
-    const { output } = (await status(instanceId)).json() as StatusBody;
-    expect(output!.answers.map((answer) => answer.agent)).toEqual(['Physicist', 'Chemist']);
-    expect(output!.answers[1]!.answer).toContain(chemistPrompt);
+    expect(final.output!.answers.map((answer) => [answer.agent, answer.attempts])).toEqual([
+      ['Physicist', 1],
+      ['Chemist', 2],
+    ]);
+    const turn = backend.getInstance(turnOf(instanceId, 'Chemist'))!;
+    // The failed attempt completed (a value, not an exception), then a timer, then the next attempt.
+    expect(typesOf(turn)).not.toContain(EventType.TaskFailed);
+    expect(typesOf(turn).slice(0, 6)).toEqual([
+      EventType.ExecutionStarted,
+      EventType.TaskScheduled,
+      EventType.TaskCompleted,
+      EventType.TimerCreated,
+      EventType.TimerFired,
+      EventType.TaskScheduled,
+    ]);
   });
 
-  it('fails the run with each agent and cause named when durable retries are exhausted', async () => {
-    model.respondWith((request) => (forAgent(chemistPrompt)(request) ? replies.serverError(503) : undefined));
-    const { instanceId, snapshot } = await runToEnd('What is temperature?');
-
-    expect(snapshot.runtimeStatus).toBe('Failed');
-    expect(model.requests.filter(forAgent(chemistPrompt))).toHaveLength(3);
-    const body = (await status(instanceId)).json() as StatusBody;
-    expect(body).toMatchObject({ runtimeStatus: 'Failed', output: null, customStatus: { phase: 'failed' } });
-    expect(body.error).toContain('Chemist failed after 3 attempts');
-    expect(body.error).toBe(
-      'Chemist failed after 3 attempts: server_error: The model service failed (503): 503 The server had an error while processing your request.',
+  it('waits the retry-after a 429 asks for before the next attempt', async () => {
+    let chemistCalls = 0;
+    model.respondWith((request) =>
+      forAgent(chemistPrompt)(request) && ++chemistCalls === 1 ? replies.rateLimited(7) : undefined,
     );
-    expect(body.error).not.toContain('Physicist failed');
+    const { instanceId } = await runToEnd();
+    const history = backend.getInstance(turnOf(instanceId, 'Chemist'))!.history;
+    const created = history.find((event) => event.EventType === EventType.TimerCreated)!;
+    const waitMs = Date.parse(created.FireAt as string) - Date.parse(created.Timestamp);
+    expect(waitMs).toBeGreaterThanOrEqual(6900);
+    expect(waitMs).toBeLessThan(8000);
   });
 
-  it('reports a content-filtered prompt precisely, without retrying it or recording threads', async () => {
+  it("keeps one agent's answer when the other fails for good, and reports the failure", async () => {
     model.respondWith((request) =>
       forAgent(chemistPrompt)(request) ? replies.promptFiltered('violence', 'medium') : undefined,
     );
-    const { instanceId, snapshot } = await runToEnd('What is temperature?');
-    const body = (await status(instanceId)).json() as StatusBody;
-    expect(body.runtimeStatus).toBe('Failed');
-    expect(snapshot.history.filter((event) => event.EventType === EventType.EventSent)).toHaveLength(0);
-    expect(body.error).toBe(
-      'Chemist failed (content_filter): The prompt was blocked by the content filter. Filtered categories: violence (medium).',
+    const { instanceId, final } = await runToEnd();
+    expect(final).toMatchObject({
+      runtimeStatus: 'Completed',
+      customStatus: {
+        phase: 'partial',
+        message: '1 of 2 agents answered.',
+        failures: [{ agent: 'Chemist', status: 'failed', code: 'content_filter', attempts: 1 }],
+      },
+      agents: [
+        { agent: 'Physicist', state: 'answered' },
+        { agent: 'Chemist', state: 'failed', lastErrorCode: 'content_filter' },
+      ],
+    });
+    expect(final.output!.answers.map((answer) => answer.agent)).toEqual(['Physicist']);
+    expect(final.output!.failures).toEqual([
+      {
+        status: 'failed',
+        agent: 'Chemist',
+        threadId: expect.any(String) as unknown,
+        code: 'content_filter',
+        message: 'The prompt was blocked by the content filter. Filtered categories: violence (medium).',
+        attempts: 1,
+      },
+    ]);
+    // Not retried (it would fail the same way), and only the answering agent's thread is written.
+    expect(model.requests.filter(forAgent(chemistPrompt))).toHaveLength(1);
+    expect(backend.getEntity('agentThread', final.output!.answers[0]!.threadKey).exists).toBe(true);
+    expect(typesOf(backend.getInstance(turnOf(instanceId, 'Chemist')))).not.toContain(EventType.EventSent);
+  });
+
+  it('fails the run only when no agent answered, naming every agent and why', async () => {
+    model.respondWith(() => replies.serverError(503));
+    const { final } = await runToEnd();
+    expect(model.requests).toHaveLength(6);
+    expect(final).toMatchObject({
+      runtimeStatus: 'Failed',
+      output: null,
+      customStatus: {
+        phase: 'failed',
+        failures: [
+          { agent: 'Physicist', code: 'server_error', attempts: 3 },
+          { agent: 'Chemist', code: 'server_error', attempts: 3 },
+        ],
+      },
+      agents: [
+        { agent: 'Physicist', state: 'failed', attempt: 3, lastErrorCode: 'server_error' },
+        { agent: 'Chemist', state: 'failed', attempt: 3, lastErrorCode: 'server_error' },
+      ],
+    });
+    expect(final.error).toMatch(
+      /^No agent answered\. Physicist failed \(server_error\): .*503.* Chemist failed \(server_error\): /,
     );
-    expect(model.requests).toHaveLength(2);
+  });
+
+  it('keeps a refusal as the reason and does not ask again', async () => {
+    model.respondWith((request) => {
+      if (!forAgent(chemistPrompt)(request)) {
+        return undefined;
+      }
+      const reply = completion(request, 'x');
+      const body = reply.body as { choices: { message: Record<string, unknown> }[] };
+      body.choices[0]!.message = { role: 'assistant', content: null, refusal: 'I cannot discuss that.' };
+      return reply;
+    });
+    const { final } = await runToEnd();
+    expect(final.output!.failures).toMatchObject([
+      { agent: 'Chemist', code: 'refused', message: 'I cannot discuss that.', attempts: 1 },
+    ]);
+    expect(model.requests.filter(forAgent(chemistPrompt))).toHaveLength(1);
+  });
+
+  it('asks again once, and only once, after an empty answer', async () => {
+    model.respondWith((request) => (forAgent(chemistPrompt)(request) ? completion(request, ' ') : undefined));
+    const { final } = await runToEnd();
+    expect(final.output!.failures).toMatchObject([{ agent: 'Chemist', code: 'empty_response', attempts: 2 }]);
+    expect(model.requests.filter(forAgent(chemistPrompt))).toHaveLength(2);
+  });
+
+  it('reports an activity crash for that agent only, after retrying it', async () => {
+    backend.faults.activity('runAgentTurn', {
+      failTimes: Infinity,
+      error: 'worker crashed',
+      predicate: (input) => (input as { agent: { name: string } }).agent.name === 'Chemist',
+    });
+    const { final } = await runToEnd();
+    expect(final.runtimeStatus).toBe('Completed');
+    expect(final.output!.answers.map((answer) => answer.agent)).toEqual(['Physicist']);
+    expect(final.output!.failures).toMatchObject([
+      { agent: 'Chemist', code: 'activity_failed', attempts: 3 },
+    ]);
+    expect(final.output!.failures[0]!.message).toContain('worker crashed');
+  });
+
+  it('keeps every payload it hands the backend under 256 KB, even for a 2 MB answer', async () => {
+    const huge = 'Σ'.repeat(1024 * 1024);
+    model.respondWith((request) => completion(request, huge));
+    const { final, instanceId } = await runToEnd();
+    const [answer] = final.output!.answers;
+    expect(answer).toMatchObject({ truncated: true });
+    expect(answer!.answer.length).toBe(20_000);
+
+    const limit = 256 * 1024;
+    const sizes: [string, number][] = [];
+    const measure = (what: string, value: unknown) => {
+      if (value !== undefined && value !== null) {
+        sizes.push([what, Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value))]);
+      }
+    };
+    for (const instance of backend.listInstances()) {
+      measure(`${instance.name} output`, instance.output);
+      measure(`${instance.name} custom status`, instance.customStatus);
+      for (const event of instance.history) {
+        for (const field of ['Input', 'Result', 'Reason', 'Details'] as const) {
+          measure(`${instance.name} event ${event.EventType} ${field}`, event[field]);
+        }
+      }
+    }
+    for (const answerOf of final.output!.answers) {
+      measure(`thread ${answerOf.agent}`, backend.getEntity('agentThread', answerOf.threadKey).state);
+    }
+    expect(sizes.length).toBeGreaterThan(20);
+    expect(sizes.filter(([, bytes]) => bytes > limit)).toEqual([]);
+    expect(backend.getInstance(instanceId)!.runtimeStatus).toBe('Completed');
   });
 
   it('never starts an orchestration for bad input, and says what to fix', async () => {
     const cases: [string, string, number, string][] = [
       ['', 'text/plain', 400, 'empty_prompt'],
       ['   ', 'text/plain', 400, 'empty_prompt'],
+      ['\u0000\u0000\u0000', 'text/plain', 400, 'empty_prompt'],
       ['{"prompt":', 'application/json', 400, 'invalid_json'],
       ['{"question":"What is temperature?"}', 'application/json', 400, 'invalid_body'],
       ['x'.repeat(4001), 'text/plain', 413, 'prompt_too_large'],
       ['prompt=hi', 'application/x-www-form-urlencoded', 415, 'unsupported_media_type'],
+      ['What is heat?', 'text/plain; charset=utf-16', 415, 'unsupported_charset'],
     ];
     for (const [body, contentType, expectedStatus, code] of cases) {
       const response = await ask(body, contentType);
@@ -320,53 +495,139 @@ describe('the multi-agent panel, end to end', () => {
         code,
       ]);
     }
-    expect(
-      (
-        await host.http('POST', '/api/multiagent/run', {
-          headers: { 'content-type': 'text/plain' },
-          body: 'hi',
-        })
-      ).status,
-    ).toBe(401);
+    const anonymous = await host.http('POST', '/api/multiagent/run', {
+      headers: { 'content-type': 'text/plain' },
+      body: 'hi',
+    });
+    expect(anonymous.status).toBe(401);
     expect(backend.listInstances()).toHaveLength(0);
     expect(model.requests).toHaveLength(0);
   });
 
-  it('answers 404 for an unknown instance and 400 for a malformed id, as JSON', async () => {
+  it('answers 404 for an unknown instance or one that is not a panel run, and 400 for a malformed id', async () => {
     const missing = await status('0123456789abcdef0123456789abcdef');
-    expect(missing.status).toBe(404);
-    expect(missing.json()).toEqual({
-      error: {
-        code: 'instance_not_found',
-        message: 'No panel run has the instance id "0123456789abcdef0123456789abcdef".',
+    expect(missing).toEqual({
+      status: 404,
+      body: {
+        error: {
+          code: 'instance_not_found',
+          message: 'No panel run has the instance id "0123456789abcdef0123456789abcdef".',
+        },
       },
     });
+    const { instanceId } = await runToEnd();
+    expect((await status(turnOf(instanceId, 'Physicist'))).status).toBe(404);
     const malformed = await status('not%20valid');
     expect(malformed.status).toBe(400);
-    expect((malformed.json() as { error: { code: string } }).error.code).toBe('invalid_instance_id');
+    expect((malformed.body as unknown as { error: { code: string } }).error.code).toBe('invalid_instance_id');
   });
 
-  it('runs a panel of any size from data: five agents, all in the first episode', async () => {
+  it('cancels a running panel and its turns; a finished or unknown run cannot be cancelled', async () => {
+    model.respondWith(() => ({ delayMs: 2000 }));
+    const started = await ask(question);
+    const { instanceId, cancelUri } = started.json() as { instanceId: string; cancelUri: string };
+    await pollUntil(instanceId, (body) => body.agents.every((agent) => agent.state === 'answering'));
+
+    const cancel = () =>
+      host.http('POST', new URL(cancelUri).pathname, { headers: { 'x-functions-key': functionKey } });
+    const cancelled = await cancel();
+    expect(cancelled.status).toBe(202);
+    expect(backend.getInstance(instanceId)!.runtimeStatus).toBe('Terminated');
+    for (const agent of ['Physicist', 'Chemist']) {
+      expect(backend.getInstance(turnOf(instanceId, agent))!.runtimeStatus).toBe('Terminated');
+    }
+    expect((await status(instanceId)).body.runtimeStatus).toBe('Terminated');
+
+    const again = await cancel();
+    expect([again.status, (again.json() as { error: { code: string } }).error.code]).toEqual([
+      409,
+      'not_running',
+    ]);
+    const unknown = await host.http('POST', '/api/multiagent/0123456789abcdef0123456789abcdef/cancel', {
+      headers: { 'x-functions-key': functionKey },
+    });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('runs a panel of any size from data: five agents, each its own turn', async () => {
     const agents = ['Physicist', 'Chemist', 'Biologist', 'Geologist', 'Astronomer'].map((name) => ({
       name,
       instructions: `You are an expert ${name.toLowerCase()}.`,
     }));
-    const instanceId = backend.startNew('multiAgentPanel', { prompt: 'What is time?', agents });
+    const instanceId = backend.startNew('multiAgentPanel', {
+      prompt: 'What is time?',
+      agents,
+      retry: { maxAttempts: 2, firstRetryDelayMs: 1000, maxRetryDelayMs: 5000, maxRetryAfterMs: 5000 },
+      answerMaxChars: 1000,
+      thread: { maxMessages: 10, maxChars: 10_000 },
+      deadlineMs: 60_000,
+    });
     const snapshot = await backend.waitForCompletion(instanceId);
-    const [whenAll] = (snapshot.episodes[0]!.actions as unknown as WhenAllAction[][])[0]!;
-    expect(whenAll!.compoundActions.map((action) => action.input.agent.name)).toEqual(
-      agents.map((a) => a.name),
-    );
     expect((snapshot.output as PanelResult).answers.map((answer) => answer.agent)).toEqual(
       agents.map((a) => a.name),
     );
+    expect((snapshot.output as PanelResult).summary).toBe('5 of 5 agents answered.');
   });
 
-  it('keeps the model key out of every log line', async () => {
+  it('keeps the model key, prompts and answers out of every log line', async () => {
     model.respondWith((request) => (forAgent(chemistPrompt)(request) ? replies.serverError(500) : undefined));
-    await runToEnd('What is temperature?');
-    expect(host.allLogText().length).toBeGreaterThan(0);
-    expect(host.allLogText()).not.toContain(apiKey);
+    const { final } = await runToEnd('What is the secret of phlogiston?');
+    const logs = host.allLogText();
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain(apiKey);
+    expect(logs).not.toContain('phlogiston');
+    expect(logs).not.toContain(final.output!.answers[0]!.answer);
+  });
+});
+
+describe('the exposed management URLs opt-in', () => {
+  it('adds the extension URLs to the 202 reply only when EXPOSE_MANAGEMENT_URLS is true', async () => {
+    await loadApp(modelEnv({ EXPOSE_MANAGEMENT_URLS: 'true' }));
+    const { started, instanceId } = await runToEnd();
+    const accepted = started.json() as Record<string, string>;
+    for (const key of [
+      'statusQueryGetUri',
+      'sendEventPostUri',
+      'terminatePostUri',
+      'purgeHistoryDeleteUri',
+    ]) {
+      expect(accepted[key]).toContain(instanceId);
+    }
+  });
+});
+
+describe('the panel deadline', () => {
+  it('completes with the answers it has when the deadline passes, the late agent timed out', async () => {
+    await loadApp(modelEnv({ PANEL_DEADLINE_MS: '60000', MODEL_TIMEOUT_MS: '30000' }));
+    model.respondWith((request) => (forAgent(chemistPrompt)(request) ? { delayMs: 3000 } : undefined));
+    const started = await ask(question);
+    const { instanceId } = started.json() as { instanceId: string };
+    await pollUntil(instanceId, (body) => body.agents[0]?.state === 'answered');
+    backend.advanceClock(61_000);
+    const snapshot = await backend.waitForCompletion(instanceId);
+    expect(snapshot.runtimeStatus).toBe('Completed');
+    const output = snapshot.output as PanelResult;
+    expect(output.answers.map((answer) => answer.agent)).toEqual(['Physicist']);
+    expect(output.failures).toMatchObject([{ agent: 'Chemist', status: 'timed_out', code: 'timeout' }]);
+    expect(output.failures[0]!.message).toContain('PANEL_DEADLINE_MS');
+    expect(output.summary).toBe('1 of 2 agents answered.');
+  });
+
+  it("stops an agent's retries that could only start after the deadline", async () => {
+    await loadApp(
+      modelEnv({
+        PANEL_DEADLINE_MS: '10000',
+        MODEL_TIMEOUT_MS: '5000',
+        AGENT_RETRY_DELAY_MS: '20000',
+        AGENT_RETRY_MAX_DELAY_MS: '20000',
+      }),
+    );
+    model.respondWith((request) => (forAgent(chemistPrompt)(request) ? replies.serverError(503) : undefined));
+    const { final } = await runToEnd();
+    expect(final.output!.failures).toMatchObject([
+      { agent: 'Chemist', status: 'timed_out', code: 'server_error', attempts: 1 },
+    ]);
+    expect(model.requests.filter(forAgent(chemistPrompt))).toHaveLength(1);
   });
 });
 
@@ -379,8 +640,10 @@ describe('when the Durable Task Scheduler cannot be reached', () => {
       rpcBaseUrl: 'http://127.0.0.1:9/durabletask/',
     }));
     for (const response of [
-      await ask('What is temperature?'),
-      await status('0123456789abcdef0123456789abcdef'),
+      await ask(question),
+      await host.http('GET', '/api/multiagent/status/0123456789abcdef0123456789abcdef', {
+        query: { code: functionKey },
+      }),
     ]) {
       expect(response.status).toBe(503);
       expect(response.headers['retry-after']).toBe('5');
@@ -397,7 +660,7 @@ describe('when the Durable Task Scheduler cannot be reached', () => {
 describe('a misconfigured app', () => {
   it('answers 500 naming the missing setting, and starts nothing', async () => {
     await loadApp({ AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat', AZURE_OPENAI_ENDPOINT: '' });
-    const response = await ask('What is temperature?');
+    const response = await ask(question);
     expect(response.status).toBe(500);
     expect(response.json()).toMatchObject({ error: { code: 'configuration_error' } });
     expect((response.json() as { error: { message: string } }).error.message).toContain(
@@ -406,3 +669,5 @@ describe('a misconfigured app', () => {
     expect(backend.listInstances()).toHaveLength(0);
   });
 });
+
+export type { HistoryEvent };

@@ -3,9 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
- * A loopback stand-in for Azure OpenAI (`/openai/deployments/{name}/chat/completions?api-version=`) and
- * OpenAI-compatible servers (`/v1/chat/completions`). It answers with the services' JSON shapes, status codes,
- * headers and error bodies, checks credentials, and records every request so tests can see what was sent.
+ * A loopback stand-in for Azure OpenAI (the v1 API `/openai/v1/chat/completions` and the dated deployments API
+ * `/openai/deployments/{name}/chat/completions?api-version=`) and OpenAI-compatible servers
+ * (`/v1/chat/completions`). It answers with the services' JSON shapes, status codes, headers and error bodies,
+ * checks credentials, rejects the parameters reasoning models reject, and records every request.
  */
 
 export interface ChatMessageJson {
@@ -19,9 +20,10 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: Record<string, string | undefined>;
   body: { model?: string; messages?: ChatMessageJson[] } & Record<string, unknown>;
-  /** Azure: the deployment in the path; OpenAI-compatible: the body's model. */
+  /** Azure deployments API: the deployment in the path; otherwise the body's model. */
   model: string | undefined;
-  flavour: 'azure' | 'openai';
+  /** azure: the deployments API; azure-v1: Azure's v1 API; openai: an OpenAI-compatible server. */
+  flavour: 'azure' | 'azure-v1' | 'openai';
   systemPrompt: string | undefined;
   lastUserMessage: string | undefined;
   receivedAt: number;
@@ -35,6 +37,8 @@ export interface Reply {
   delayMs?: number;
   /** Drops the connection without answering. */
   hangUp?: boolean;
+  /** Sent as is instead of body, e.g. a broken JSON document. */
+  rawBody?: string;
 }
 
 export type Responder = (request: RecordedRequest) => Reply | undefined;
@@ -48,6 +52,52 @@ export interface FakeOpenAIOptions {
   deployments?: string[];
   /** Latency added to every answer. */
   delayMs?: number;
+  /**
+   * Models that take classic sampling parameters (temperature, top_p, max_tokens). Every other model behaves
+   * like the gpt-5 reasoning family, the default deployment, and rejects them with the service's 400.
+   */
+  classicModels?: string[];
+}
+
+/** Azure's reply when a reasoning model gets a parameter it does not take. */
+function unsupportedParameter(parameter: string, hint: string): Reply {
+  return {
+    status: 400,
+    body: {
+      error: {
+        message: `Unsupported parameter: '${parameter}' is not supported with this model.${hint}`,
+        type: 'invalid_request_error',
+        param: parameter,
+        code: 'unsupported_parameter',
+      },
+    },
+  };
+}
+
+/** What a reasoning model rejects in a request body, as the service words it; undefined when it is fine. */
+export function reasoningModelRejection(body: Record<string, unknown>): Reply | undefined {
+  if ('max_tokens' in body) {
+    return unsupportedParameter('max_tokens', " Use 'max_completion_tokens' instead.");
+  }
+  for (const parameter of ['top_p', 'presence_penalty', 'frequency_penalty', 'logprobs']) {
+    if (parameter in body) {
+      return unsupportedParameter(parameter, '');
+    }
+  }
+  if ('temperature' in body && body.temperature !== 1) {
+    return {
+      status: 400,
+      body: {
+        error: {
+          message: `Unsupported value: 'temperature' does not support ${String(body.temperature)} with this model. Only the default (1) value is supported.`,
+          type: 'invalid_request_error',
+          param: 'temperature',
+          code: 'unsupported_value',
+        },
+      },
+    };
+  }
+  return undefined;
 }
 
 const safeFilter = { filtered: false, severity: 'safe' };
@@ -71,7 +121,7 @@ export function completion(request: RecordedRequest, text: string, finishReason 
       object: 'chat.completion',
       created: Math.floor(request.receivedAt / 1000),
       // Azure reports the underlying model version, not the deployment name.
-      model: request.flavour === 'azure' ? 'gpt-4o-mini-2024-07-18' : (request.model ?? 'unknown'),
+      model: request.flavour === 'openai' ? (request.model ?? 'unknown') : 'gpt-5.4-mini-2026-03-17',
       system_fingerprint: 'fp_loopback',
       choices: [
         {
@@ -83,7 +133,7 @@ export function completion(request: RecordedRequest, text: string, finishReason 
             content: finishReason === 'content_filter' ? null : text,
             refusal: null,
           },
-          ...(request.flavour === 'azure'
+          ...(request.flavour !== 'openai'
             ? {
                 content_filter_results:
                   finishReason === 'content_filter'
@@ -98,7 +148,7 @@ export function completion(request: RecordedRequest, text: string, finishReason 
         completion_tokens: completionTokens,
         total_tokens: promptTokens + completionTokens,
       },
-      ...(request.flavour === 'azure'
+      ...(request.flavour !== 'openai'
         ? { prompt_filter_results: [{ prompt_index: 0, content_filter_results: allSafe }] }
         : {}),
     },
@@ -156,6 +206,12 @@ export const replies = {
   },
 };
 
+function isDelayOnly(reply: Reply): boolean {
+  return (
+    reply.status === undefined && reply.body === undefined && reply.rawBody === undefined && !reply.hangUp
+  );
+}
+
 function headerMap(request: IncomingMessage): Record<string, string | undefined> {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -172,6 +228,8 @@ export class FakeOpenAIServer {
   private readonly queue: Reply[] = [];
   private responder: Responder | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Replies still waiting out their delay; closing the server drops them so nothing outlives a test. */
+  private readonly delays = new Set<NodeJS.Timeout>();
   private requestCounter = 0;
 
   private constructor(
@@ -199,7 +257,7 @@ export class FakeOpenAIServer {
     return `http://127.0.0.1:${port}`;
   }
 
-  /** What AZURE_OPENAI_ENDPOINT would hold. */
+  /** What AZURE_OPENAI_ENDPOINT would hold (the v1 API lives under openai/v1/ beneath it). */
   get azureEndpoint(): string {
     return `${this.origin}/`;
   }
@@ -219,6 +277,10 @@ export class FakeOpenAIServer {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.delays) {
+      clearTimeout(timer);
+    }
+    this.delays.clear();
     for (const socket of this.sockets) {
       socket.destroy();
     }
@@ -229,12 +291,22 @@ export class FakeOpenAIServer {
     });
   }
 
-  private authorised(flavour: 'azure' | 'openai', headers: Record<string, string | undefined>): boolean {
+  private authorised(
+    flavour: RecordedRequest['flavour'],
+    headers: Record<string, string | undefined>,
+  ): boolean {
     const bearer = headers.authorization?.replace(/^Bearer /, '');
+    const matches = (value: string | undefined, expected: string | undefined) =>
+      expected !== undefined && value === expected;
     if (flavour === 'azure') {
+      return matches(headers['api-key'], this.options.apiKey) || matches(bearer, this.options.bearerToken);
+    }
+    if (flavour === 'azure-v1') {
+      // The v1 API takes a key as the api-key header or as a bearer token, and Entra ID tokens as bearer.
       return (
-        (this.options.apiKey !== undefined && headers['api-key'] === this.options.apiKey) ||
-        (this.options.bearerToken !== undefined && bearer === this.options.bearerToken)
+        matches(headers['api-key'], this.options.apiKey) ||
+        matches(bearer, this.options.apiKey) ||
+        matches(bearer, this.options.bearerToken)
       );
     }
     return this.options.apiKey === undefined || bearer === this.options.apiKey;
@@ -249,7 +321,7 @@ export class FakeOpenAIServer {
     const headers = headerMap(request);
     const requestId = `req-${++this.requestCounter}`;
     const send = (reply: Reply) => {
-      const payload = JSON.stringify(reply.body ?? {});
+      const payload = reply.rawBody ?? JSON.stringify(reply.body ?? {});
       response.writeHead(reply.status ?? 200, {
         'content-type': 'application/json',
         'x-request-id': requestId,
@@ -260,7 +332,13 @@ export class FakeOpenAIServer {
     };
 
     const azure = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(url.pathname);
-    const flavour = azure ? 'azure' : url.pathname === '/v1/chat/completions' ? 'openai' : undefined;
+    const flavour: RecordedRequest['flavour'] | undefined = azure
+      ? 'azure'
+      : url.pathname === '/openai/v1/chat/completions'
+        ? 'azure-v1'
+        : url.pathname === '/v1/chat/completions'
+          ? 'openai'
+          : undefined;
     if (request.method !== 'POST' || flavour === undefined) {
       send({ status: 404, body: { error: { code: '404', message: 'Resource not found' } } });
       return;
@@ -307,7 +385,7 @@ export class FakeOpenAIServer {
       return;
     }
     if (
-      flavour === 'azure' &&
+      flavour !== 'openai' &&
       this.options.deployments &&
       !this.options.deployments.includes(recorded.model ?? '')
     ) {
@@ -323,14 +401,32 @@ export class FakeOpenAIServer {
       return;
     }
 
+    const rejection = this.options.classicModels?.includes(recorded.model ?? '')
+      ? undefined
+      : reasoningModelRejection(body);
+    if (rejection !== undefined) {
+      send(rejection);
+      return;
+    }
+
+    const chosen = this.queue.shift() ?? this.responder?.(recorded);
+    // A reply that only sets a delay is the default answer, late.
     const reply =
-      this.queue.shift() ?? this.responder?.(recorded) ?? completion(recorded, defaultAnswer(recorded));
+      chosen === undefined || isDelayOnly(chosen)
+        ? { ...completion(recorded, defaultAnswer(recorded)), delayMs: chosen?.delayMs ?? 0 }
+        : chosen;
     const delayMs = (reply.delayMs ?? 0) + (this.options.delayMs ?? 0);
     this.inFlight++;
     this.peakConcurrency = Math.max(this.peakConcurrency, this.inFlight);
     try {
       if (delayMs > 0) {
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.delays.delete(timer);
+            resolve();
+          }, delayMs);
+          this.delays.add(timer);
+        });
       }
     } finally {
       this.inFlight--;

@@ -1,7 +1,8 @@
-import { runAgentTurn, type AgentTurnInput } from '../../src/agents/agentTurn';
+import { runAgentAttempt, type AgentAttemptInput } from '../../src/agents/agentTurn';
+import { ConfigurationError } from '../../src/config/settings';
 import { ChatModel } from '../../src/model/chatModel';
 import { createOpenAIClient } from '../../src/model/openaiClient';
-import { FakeOpenAIServer, replies } from '../support/fakeOpenAIServer';
+import { FakeOpenAIServer, completion, replies } from '../support/fakeOpenAIServer';
 
 let server: FakeOpenAIServer;
 let chat: ChatModel;
@@ -11,12 +12,11 @@ beforeEach(async () => {
   chat = new ChatModel(
     createOpenAIClient(
       { kind: 'openai-compatible', baseUrl: server.openaiBaseUrl, model: 'm', apiKey: 'k' },
-      {
-        timeoutMs: 10_000,
-      },
+      { timeoutMs: 10_000 },
     ),
     'm',
-    { timeoutMs: 5000, maxRetries: 0, maxRetryAfterMs: 1000 },
+    { timeoutMs: 5000, maxCompletionTokens: 500 },
+    1000,
   );
 });
 
@@ -24,19 +24,20 @@ afterEach(async () => {
   await server.close();
 });
 
-const input: AgentTurnInput = {
+const input: AgentAttemptInput = {
   agent: { name: 'Chemist', instructions: 'You are an expert in chemistry.' },
-  threadId: 't-1',
   history: [
-    { role: 'user', content: 'Earlier question' },
-    { role: 'assistant', content: 'Earlier answer' },
+    { role: 'user', content: 'Earlier question', at: '2026-11-25T10:00:00.000Z' },
+    { role: 'assistant', content: 'Earlier answer', at: '2026-11-25T10:00:00.000Z' },
   ],
   prompt: 'What is temperature?',
+  answerMaxChars: 10_000,
+  answerMaxBytes: 64 * 1024,
 };
 
-describe('runAgentTurn', () => {
+describe('runAgentAttempt', () => {
   it("sends the agent's instructions, its thread history and the prompt, in that order", async () => {
-    const result = await runAgentTurn(input, chat);
+    const result = await runAgentAttempt(input, () => chat);
     expect(server.requests[0]!.body.messages).toEqual([
       { role: 'system', content: 'You are an expert in chemistry.' },
       { role: 'user', content: 'Earlier question' },
@@ -45,46 +46,78 @@ describe('runAgentTurn', () => {
     ]);
     expect(result).toMatchObject({
       status: 'answered',
-      agent: 'Chemist',
-      threadId: 't-1',
       answer: '[You are an expert in chemistry.] answers: What is temperature?',
+      truncated: false,
       requestedModel: 'm',
     });
   });
 
   it("uses the agent's own model when it names one", async () => {
-    await runAgentTurn({ ...input, agent: { ...input.agent, model: 'special' } }, chat);
+    await runAgentAttempt({ ...input, agent: { ...input.agent, model: 'special' } }, () => chat);
     expect(server.requests[0]!.model).toBe('special');
   });
 
-  it('throws a transient failure so durable retry can reschedule the turn', async () => {
-    server.enqueue(replies.serverError(502));
-    const thrown = await runAgentTurn(input, chat).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    // Only the message survives the Durable extension, so it leads with the code.
-    expect(thrown).toBeInstanceOf(Error);
-    expect((thrown as Error).message).toMatch(/^server_error: The model service failed \(502\)/);
-    expect((thrown as Error).cause).toMatchObject({ code: 'server_error', retryable: true, status: 502 });
-    await expect(runAgentTurn(input, chat)).resolves.toMatchObject({ status: 'answered' });
+  it('returns a transient failure as a retryable value instead of throwing', async () => {
+    server.enqueue(replies.rateLimited(0.5));
+    await expect(runAgentAttempt(input, () => chat)).resolves.toEqual({
+      status: 'failed',
+      error: expect.objectContaining({ code: 'rate_limited', retryable: true, retryAfterMs: 500 }) as unknown,
+    });
+    expect(server.requests).toHaveLength(1);
   });
 
-  it('returns a permanent failure as a result, since retrying would only repeat it', async () => {
+  it('returns a permanent failure as a value that says so', async () => {
     server.enqueue(replies.promptFiltered('hate', 'high'));
-    const result = await runAgentTurn(input, chat);
+    const result = await runAgentAttempt(input, () => chat);
     expect(result).toMatchObject({
       status: 'failed',
-      agent: 'Chemist',
-      threadId: 't-1',
-      error: { code: 'content_filter', requestId: 'req-1' },
+      error: { code: 'content_filter', retryable: false, requestId: 'req-1' },
     });
     expect(JSON.stringify(result)).toContain('hate (high)');
   });
 
+  it('keeps an over-long answer truncated, within both the character and the byte limit', async () => {
+    server.respondWith((request) => completion(request, 'é'.repeat(5000)));
+    const byChars = await runAgentAttempt({ ...input, answerMaxChars: 100 }, () => chat);
+    expect(byChars).toMatchObject({ status: 'answered', truncated: true, answer: 'é'.repeat(100) });
+    const byBytes = await runAgentAttempt({ ...input, answerMaxBytes: 1002 }, () => chat);
+    // "é" is 2 bytes of UTF-8; the JSON string adds 2 quotes.
+    expect(byBytes).toMatchObject({ status: 'answered', truncated: true, answer: 'é'.repeat(500) });
+  });
+
+  it('shortens a long refusal or error message', async () => {
+    server.respondWith((request) => {
+      const reply = completion(request, 'x');
+      const body = reply.body as { choices: { message: Record<string, unknown> }[] };
+      body.choices[0]!.message = { role: 'assistant', content: null, refusal: 'No. '.repeat(5000) };
+      return reply;
+    });
+    const result = await runAgentAttempt(input, () => chat);
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'refused', retryable: false } });
+    expect(result.status === 'failed' && result.error.message.length).toBe(2000);
+  });
+
+  it('reports missing settings as a configuration error, not retryable', async () => {
+    const result = await runAgentAttempt(input, () => {
+      throw new ConfigurationError(['Set AZURE_OPENAI_ENDPOINT.']);
+    });
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: { code: 'configuration_error', retryable: false },
+    });
+  });
+
   it('rejects malformed input without calling the model', async () => {
-    const result = await runAgentTurn({ agent: { name: 'Chemist' }, prompt: '' }, chat);
-    expect(result).toMatchObject({ status: 'failed', agent: 'Chemist', error: { code: 'invalid_input' } });
+    const result = await runAgentAttempt({ agent: { name: 'Chemist' }, prompt: '' }, () => chat);
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'invalid_input', retryable: false } });
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('lets a bug surface as an exception, for the orchestration to report per agent', async () => {
+    await expect(
+      runAgentAttempt(input, () => {
+        throw new TypeError('bug');
+      }),
+    ).rejects.toThrow('bug');
   });
 });

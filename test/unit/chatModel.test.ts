@@ -1,5 +1,5 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import type { ModelTarget } from '../../src/config/settings';
+import type { ModelRequestOptions, ModelTarget } from '../../src/config/settings';
 import { ChatModel, type ChatMessage } from '../../src/model/chatModel';
 import { ModelError } from '../../src/model/modelError';
 import { cognitiveServicesScope, createOpenAIClient, defaultModelOf } from '../../src/model/openaiClient';
@@ -19,13 +19,25 @@ class FixedTokenCredential implements TokenCredential {
   }
 }
 
+/** Fails the way DefaultAzureCredential does on a machine with no login: a long chain of reasons. */
+class NoLoginCredential implements TokenCredential {
+  getToken(): Promise<AccessToken | null> {
+    const error = new Error(
+      `DefaultAzureCredential failed to retrieve a token from the included credentials.\n${'- EnvironmentCredential is unavailable. '.repeat(40)}`,
+    );
+    error.name = 'CredentialUnavailableError';
+    return Promise.reject(error);
+  }
+}
+
 let server: FakeOpenAIServer;
 
 beforeEach(async () => {
   server = await FakeOpenAIServer.start({
     apiKey: 'test-key',
     bearerToken: 'entra-token',
-    deployments: ['chat', 'big'],
+    deployments: ['chat', 'big', 'classic'],
+    classicModels: ['classic'],
   });
 });
 
@@ -33,37 +45,25 @@ afterEach(async () => {
   await server.close();
 });
 
-function azureTarget(auth: Extract<ModelTarget, { kind: 'azure-openai' }>['auth']): ModelTarget {
-  return {
-    kind: 'azure-openai',
-    endpoint: server.azureEndpoint,
-    deployment: 'chat',
-    apiVersion: '2024-10-21',
-    auth,
-  };
+function azureTarget(
+  auth: Extract<ModelTarget, { kind: 'azure-openai' }>['auth'],
+  apiVersion = 'v1',
+): ModelTarget {
+  return { kind: 'azure-openai', endpoint: server.azureEndpoint, deployment: 'chat', apiVersion, auth };
 }
+
+const keyAuth = { kind: 'api-key', apiKey: 'test-key' } as const;
 
 function chatModel(
   target: ModelTarget,
-  options: {
-    maxRetries?: number;
-    maxRetryAfterMs?: number;
-    timeoutMs?: number;
-    credential?: TokenCredential;
-  } = {},
+  options: Partial<ModelRequestOptions> & { credential?: TokenCredential; maxRetryAfterMs?: number } = {},
 ) {
+  const { credential, maxRetryAfterMs, ...request } = options;
   return new ChatModel(
-    createOpenAIClient(target, {
-      timeoutMs: 30_000,
-      ...(options.credential ? { credential: options.credential } : {}),
-    }),
+    createOpenAIClient(target, { timeoutMs: 30_000, ...(credential ? { credential } : {}) }),
     defaultModelOf(target),
-    {
-      timeoutMs: options.timeoutMs ?? 5000,
-      maxRetries: options.maxRetries ?? 2,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? 1000,
-      baseDelayMs: 10,
-    },
+    { timeoutMs: 5000, maxCompletionTokens: 1000, ...request },
+    maxRetryAfterMs ?? 1000,
   );
 }
 
@@ -79,25 +79,23 @@ async function failure(promise: Promise<unknown>): Promise<ModelError> {
   throw new Error('expected a ModelError');
 }
 
-describe('ChatModel against Azure OpenAI', () => {
-  it('sends the deployment, api-version, key, system prompt and messages', async () => {
-    const result = await chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages);
+describe('ChatModel against the Azure OpenAI v1 API (the default)', () => {
+  it('posts the deployment as the model to /openai/v1/, with no api-version, and a request a reasoning model takes', async () => {
+    const result = await chatModel(azureTarget(keyAuth)).complete(messages);
 
     expect(server.requests).toHaveLength(1);
     const [request] = server.requests;
     expect(request).toMatchObject({
-      path: '/openai/deployments/chat/chat/completions',
+      path: '/openai/v1/chat/completions',
+      flavour: 'azure-v1',
       model: 'chat',
-      systemPrompt: 'You are an expert in physics.',
-      lastUserMessage: 'What is temperature?',
     });
-    expect(request!.query.get('api-version')).toBe('2024-10-21');
-    expect(request!.headers['api-key']).toBe('test-key');
-    expect(request!.headers.authorization).toBeUndefined();
-    expect(request!.body.messages).toEqual(messages);
+    expect(request!.query.get('api-version')).toBeNull();
+    expect(request!.headers.authorization).toBe('Bearer test-key');
+    expect(request!.body).toEqual({ model: 'chat', messages, max_completion_tokens: 1000 });
     expect(result).toEqual({
       text: '[You are an expert in physics.] answers: What is temperature?',
-      model: 'gpt-4o-mini-2024-07-18',
+      model: 'gpt-5.4-mini-2026-03-17',
       requestedModel: 'chat',
       finishReason: 'stop',
       usage: { inputTokens: 49, outputTokens: 61, totalTokens: 110 },
@@ -112,113 +110,149 @@ describe('ChatModel against Azure OpenAI', () => {
     expect(credential.scopes).toEqual([cognitiveServicesScope]);
   });
 
+  it('turns a missing Entra ID login into authentication_failed with the fix, not the credential chain', async () => {
+    const error = await failure(
+      chatModel(azureTarget({ kind: 'entra-id' }), { credential: new NoLoginCredential() }).complete(
+        messages,
+      ),
+    );
+    expect(error).toMatchObject({ code: 'authentication_failed', retryable: false });
+    expect(error.message).toMatch(/az login/);
+    expect(error.message).toMatch(/managed identity/);
+    expect(error.message.length).toBeLessThan(400);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("routes an agent's model override to that deployment", async () => {
-    await chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages, 'big');
-    expect(server.requests[0]!.path).toBe('/openai/deployments/big/chat/completions');
+    await chatModel(azureTarget(keyAuth)).complete(messages, 'big');
+    expect(server.requests[0]!.body.model).toBe('big');
   });
 
-  it('retries a 429 after the retry-after the service asks for, then succeeds', async () => {
+  it('sends reasoning effort and temperature only when configured', async () => {
+    await chatModel(azureTarget(keyAuth), { reasoningEffort: 'low' }).complete(messages);
+    expect(server.requests[0]!.body).toMatchObject({ reasoning_effort: 'low', max_completion_tokens: 1000 });
+    expect(server.requests[0]!.body).not.toHaveProperty('temperature');
+
+    await chatModel(azureTarget(keyAuth), { temperature: 0.2 }).complete(messages, 'classic');
+    expect(server.requests[1]!.body).toMatchObject({ temperature: 0.2 });
+  });
+
+  it('reports what a reasoning model rejects as a bad request, so a wrong setting is visible', async () => {
+    const error = await failure(chatModel(azureTarget(keyAuth), { temperature: 0.2 }).complete(messages));
+    expect(error).toMatchObject({ code: 'bad_request', status: 400, retryable: false });
+    expect(error.message).toContain("'temperature' does not support 0.2");
+  });
+});
+
+describe('ChatModel against the dated Azure OpenAI deployments API', () => {
+  it('sends the deployment in the path, the api-version and the key header', async () => {
+    await chatModel(azureTarget(keyAuth, '2024-10-21')).complete(messages);
+    const [request] = server.requests;
+    expect(request!.path).toBe('/openai/deployments/chat/chat/completions');
+    expect(request!.query.get('api-version')).toBe('2024-10-21');
+    expect(request!.headers['api-key']).toBe('test-key');
+    expect(request!.headers.authorization).toBeUndefined();
+    expect(request!.body).toMatchObject({ max_completion_tokens: 1000 });
+    expect(request!.body).not.toHaveProperty('max_tokens');
+  });
+});
+
+describe('ChatModel failures: one attempt each, classified for the orchestration to retry or not', () => {
+  const model = () => chatModel(azureTarget(keyAuth));
+
+  it('passes on the retry-after of a 429', async () => {
     server.enqueue(replies.rateLimited(0.2));
-    const retries: string[] = [];
-    const started = Date.now();
-    const result = await chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(
-      messages,
-      undefined,
-      { onRetry: (error, retry) => retries.push(`${retry}:${error.code}`) },
-    );
-    expect(result.text).toContain('What is temperature?');
-    expect(server.requests).toHaveLength(2);
-    expect(server.requests[1]!.receivedAt - server.requests[0]!.receivedAt).toBeGreaterThanOrEqual(190);
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect(retries).toEqual(['1:rate_limited']);
+    const error = await failure(model().complete(messages));
+    expect(error).toMatchObject({ code: 'rate_limited', retryable: true, status: 429, retryAfterMs: 200 });
+    expect(server.requests).toHaveLength(1);
   });
 
-  it('does not sleep through a retry-after longer than the cap: it fails at once as quota_exhausted', async () => {
+  it('does not wait through a retry-after longer than the cap: quota_exhausted, not retryable', async () => {
     server.enqueue(replies.rateLimited(86_400));
-    const error = await failure(
-      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages),
-    );
-    expect(error).toMatchObject({
-      code: 'quota_exhausted',
-      retryable: false,
-      status: 429,
-      retryAfterMs: 86_400_000,
-    });
+    const error = await failure(model().complete(messages));
+    expect(error).toMatchObject({ code: 'quota_exhausted', retryable: false, retryAfterMs: 86_400_000 });
     expect(error.message).toMatch(/86400 s.*MODEL_MAX_RETRY_AFTER_MS/);
-    expect(server.requests).toHaveLength(1);
   });
 
-  it('gives up on a persistent 5xx after the configured retries and says so', async () => {
-    server.respondWith(() => replies.serverError(503));
-    const error = await failure(
-      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' }), { maxRetries: 2 }).complete(messages),
-    );
-    expect(error).toMatchObject({ code: 'server_error', retryable: true, status: 503, requestId: 'req-3' });
-    expect(server.requests).toHaveLength(3);
+  it('classifies a 5xx as retryable, with the request id', async () => {
+    server.enqueue(replies.serverError(503));
+    const error = await failure(model().complete(messages));
+    expect(error).toMatchObject({ code: 'server_error', retryable: true, status: 503, requestId: 'req-1' });
   });
 
-  it('reports a filtered prompt precisely and does not retry it', async () => {
+  it('reports a filtered prompt and a filtered answer precisely, as not retryable', async () => {
     server.enqueue(replies.promptFiltered('violence', 'medium'));
-    const error = await failure(
-      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages),
-    );
-    expect(error).toMatchObject({ code: 'content_filter', retryable: false, status: 400 });
-    expect(error.message).toContain('violence (medium)');
-    expect(server.requests).toHaveLength(1);
-  });
+    const prompt = await failure(model().complete(messages));
+    expect(prompt).toMatchObject({ code: 'content_filter', retryable: false, status: 400 });
+    expect(prompt.message).toContain('violence (medium)');
 
-  it('reports a filtered answer (finish_reason content_filter)', async () => {
     server.respondWith((request) => completion(request, '', 'content_filter'));
-    const error = await failure(
-      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages),
-    );
-    expect(error).toMatchObject({ code: 'content_filter', retryable: false });
-    expect(error.message).toContain('violence (high)');
+    const answer = await failure(model().complete(messages));
+    expect(answer).toMatchObject({ code: 'content_filter', retryable: false });
+    expect(answer.message).toContain('violence (high)');
   });
 
-  it('times out a slow request and retries it', async () => {
+  it('keeps a refusal as the reason, not retryable', async () => {
+    server.respondWith((request) => {
+      const reply = completion(request, 'ignored');
+      const body = reply.body as {
+        choices: { message: { content: string | null; refusal: string | null } }[];
+      };
+      body.choices[0]!.message = {
+        ...body.choices[0]!.message,
+        content: null,
+        refusal: "I can't help with that.",
+      };
+      return reply;
+    });
+    const error = await failure(model().complete(messages));
+    expect(error).toMatchObject({ code: 'refused', retryable: false, message: "I can't help with that." });
+  });
+
+  it('calls an empty answer retryable, and says when the token cap used it up', async () => {
+    server.respondWith((request) => completion(request, '   '));
+    const empty = await failure(model().complete(messages));
+    expect(empty).toMatchObject({ code: 'empty_response', retryable: true });
+
+    server.respondWith((request) => completion(request, '', 'length'));
+    const exhausted = await failure(model().complete(messages));
+    expect(exhausted.message).toContain('MODEL_MAX_COMPLETION_TOKENS');
+  });
+
+  it.each([
+    ['a body without choices', { body: { id: 'x', object: 'chat.completion' } }],
+    ['a choice without a message', { body: { choices: [{ index: 0, finish_reason: 'stop' }] } }],
+    ['content that is not text', { body: { choices: [{ message: { role: 'assistant', content: 42 } }] } }],
+    ['a body that is not JSON', { rawBody: '{"choices": [' }],
+  ])('calls %s a retryable bad_response', async (_name, reply) => {
+    server.enqueue({ status: 200, ...reply });
+    const error = await failure(model().complete(messages));
+    expect(error).toMatchObject({ code: 'bad_response', retryable: true });
+  });
+
+  it('times out a slow request with its own deadline', async () => {
     server.enqueue({ delayMs: 1500 });
-    const result = await chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' }), {
-      timeoutMs: 1000,
-    }).complete(messages);
-    expect(result.finishReason).toBe('stop');
-    expect(server.requests).toHaveLength(2);
-  });
-
-  it('classifies a timeout that persists', async () => {
-    server.respondWith(() => ({ delayMs: 1500 }));
-    const error = await failure(
-      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' }), {
-        timeoutMs: 1000,
-        maxRetries: 0,
-      }).complete(messages),
-    );
+    const error = await failure(chatModel(azureTarget(keyAuth), { timeoutMs: 300 }).complete(messages));
     expect(error).toMatchObject({ code: 'timeout', retryable: true });
-    expect(error.message).toContain('1000 ms');
+    expect(error.message).toContain('300 ms');
   });
 
   it('classifies a dropped connection as retryable', async () => {
-    server.respondWith(() => replies.hangUp());
-    const error = await failure(
-      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' }), { maxRetries: 1 }).complete(messages),
-    );
+    server.enqueue(replies.hangUp());
+    const error = await failure(model().complete(messages));
     expect(error).toMatchObject({ code: 'connection_failed', retryable: true });
-    expect(server.requests).toHaveLength(2);
   });
 
-  it('explains a rejected key and an unknown deployment without retrying', async () => {
+  it('explains a rejected key and an unknown deployment, not retryable, without echoing the key', async () => {
     const badKey = await failure(
       chatModel(azureTarget({ kind: 'api-key', apiKey: 'wrong' })).complete(messages),
     );
     expect(badKey).toMatchObject({ code: 'authentication_failed', status: 401, retryable: false });
     expect(badKey.message).not.toContain('wrong');
 
-    const missing = await failure(
-      chatModel(azureTarget({ kind: 'api-key', apiKey: 'test-key' })).complete(messages, 'nope'),
-    );
+    const missing = await failure(model().complete(messages, 'nope'));
     expect(missing).toMatchObject({ code: 'deployment_not_found', status: 404, retryable: false });
     expect(missing.message).toContain('AZURE_OPENAI_CHAT_DEPLOYMENT_NAME');
-    expect(server.requests).toHaveLength(2);
   });
 });
 

@@ -6,7 +6,7 @@ const orchestrationDir = join(__dirname, '../../src/orchestration');
 // Each of these gives a different answer on replay than on the first run.
 const nondeterministic: [RegExp, string][] = [
   [/\bDate\.now\s*\(/, 'Date.now()'],
-  [/\bnew Date\s*\(/, 'new Date()'],
+  [/\bnew Date\s*\(\s*\)/, 'new Date()'],
   [/\bMath\.random\s*\(/, 'Math.random()'],
   [/\bprocess\.env\b/, 'process.env'],
   [/\bset(Timeout|Interval|Immediate)\s*\(/, 'timers'],

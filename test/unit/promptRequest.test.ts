@@ -39,6 +39,11 @@ describe('parsePromptRequest', () => {
     ['x'.repeat(101), 'text/plain', 413, 'prompt_too_large'],
     [JSON.stringify({ prompt: 'x'.repeat(101) }), 'application/json', 413, 'prompt_too_large'],
     ['x'.repeat(5000), 'text/plain', 413, 'prompt_too_large'],
+    ['\u0000\u0000\u0000', 'text/plain', 400, 'empty_prompt'],
+    [' \u0007\u001b \u007f ', 'text/plain', 400, 'empty_prompt'],
+    ['{"prompt":"\\u0000\\u0000"}', 'application/json', 400, 'empty_prompt'],
+    ['What is heat?', 'text/plain; charset=utf-16', 415, 'unsupported_charset'],
+    ['What is heat?', 'text/plain; charset=ISO-8859-1', 415, 'unsupported_charset'],
   ])('rejects %j (%s) with %i %s', async (body, contentType, status, code) => {
     const result = await parse(body, contentType);
     expect(result).toMatchObject({ ok: false, response: { status, jsonBody: { error: { code } } } });
@@ -59,5 +64,55 @@ describe('parsePromptRequest', () => {
   it('counts characters, not bytes, against the limit', async () => {
     await expect(parse('é'.repeat(100), 'text/plain')).resolves.toMatchObject({ ok: true });
     await expect(parse('🔥'.repeat(100), 'text/plain')).resolves.toMatchObject({ ok: true });
+  });
+
+  it('removes control characters but keeps newlines and tabs', async () => {
+    await expect(parse('What\u0000 is\theat?\nAnd\u001b cold?', 'text/plain')).resolves.toEqual({
+      ok: true,
+      prompt: 'What is\theat?\nAnd cold?',
+    });
+  });
+
+  it('accepts an explicit UTF-8 charset however it is spelled', async () => {
+    await expect(parse('Wärme?', 'text/plain; charset="UTF-8"')).resolves.toEqual({
+      ok: true,
+      prompt: 'Wärme?',
+    });
+    await expect(parse('{"prompt":"Wärme?"}', 'application/json;charset=utf8')).resolves.toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('rejects bytes that are not UTF-8 instead of guessing', async () => {
+    const latin1 = new HttpRequest({
+      method: 'POST',
+      url: 'http://localhost:7071/api/multiagent/run',
+      body: { bytes: Buffer.from('W\u00e4rme?', 'latin1') },
+      headers: { 'content-type': 'text/plain' },
+    });
+    await expect(parsePromptRequest(latin1, 100)).resolves.toMatchObject({
+      ok: false,
+      response: { status: 400, jsonBody: { error: { code: 'invalid_encoding' } } },
+    });
+  });
+
+  it('stops reading a body as soon as it passes the cap, whatever Content-Length claims', async () => {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(1024).fill(120));
+      },
+    });
+    // HttpRequest's constructor takes only whole bodies; the host hands the handler a stream like this one.
+    const streamed = {
+      headers: new Headers({ 'content-type': 'text/plain' }),
+      body: endless,
+    } as unknown as HttpRequest;
+    await expect(parsePromptRequest(streamed, 100)).resolves.toMatchObject({
+      ok: false,
+      response: { status: 413 },
+    });
+    expect(pulled).toBeLessThan(5);
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import catalog from '../../src/config/settings.json';
 import { appSettingNames, ConfigurationError, readSettings } from '../../src/config/settings';
 
@@ -32,11 +34,28 @@ describe('readSettings', () => {
       apiVersion: catalog.app.AZURE_OPENAI_API_VERSION.default,
       auth: { kind: 'entra-id' },
     });
-    expect(settings).toMatchObject({
-      modelTimeoutMs: Number(catalog.app.MODEL_TIMEOUT_MS.default),
-      modelMaxRetries: Number(catalog.app.MODEL_MAX_RETRIES.default),
-      modelMaxRetryAfterMs: Number(catalog.app.MODEL_MAX_RETRY_AFTER_MS.default),
-      promptMaxChars: Number(catalog.app.PROMPT_MAX_CHARS.default),
+    expect(settings.model).toMatchObject({ apiVersion: 'v1' });
+    expect(settings).toEqual({
+      model: settings.model,
+      // No sampling or reasoning option unless set: the default gpt-5 family rejects sampling parameters.
+      request: {
+        timeoutMs: Number(catalog.app.MODEL_TIMEOUT_MS.default),
+        maxCompletionTokens: Number(catalog.app.MODEL_MAX_COMPLETION_TOKENS.default),
+      },
+      retry: {
+        maxAttempts: Number(catalog.app.AGENT_MAX_ATTEMPTS.default),
+        firstRetryDelayMs: Number(catalog.app.AGENT_RETRY_DELAY_MS.default),
+        maxRetryDelayMs: Number(catalog.app.AGENT_RETRY_MAX_DELAY_MS.default),
+        maxRetryAfterMs: Number(catalog.app.MODEL_MAX_RETRY_AFTER_MS.default),
+      },
+      limits: {
+        promptMaxChars: Number(catalog.app.PROMPT_MAX_CHARS.default),
+        answerMaxChars: Number(catalog.app.ANSWER_MAX_CHARS.default),
+        threadMaxMessages: Number(catalog.app.THREAD_MAX_MESSAGES.default),
+        threadMaxChars: Number(catalog.app.THREAD_MAX_CHARS.default),
+      },
+      panelDeadlineMs: Number(catalog.app.PANEL_DEADLINE_MS.default),
+      exposeManagementUrls: false,
     });
   });
 
@@ -82,11 +101,63 @@ describe('readSettings', () => {
     expect(problemsOf({ ...azure, MODEL_TIMEOUT_MS: 'soon' })).toEqual([
       'MODEL_TIMEOUT_MS must be a whole number.',
     ]);
-    expect(problemsOf({ ...azure, MODEL_MAX_RETRIES: '99' })).toEqual([
-      'MODEL_MAX_RETRIES must be at most 10.',
+    expect(problemsOf({ ...azure, AGENT_MAX_ATTEMPTS: '99' })).toEqual([
+      'AGENT_MAX_ATTEMPTS must be at most 10.',
+    ]);
+    expect(problemsOf({ ...azure, MODEL_REASONING_EFFORT: 'extreme' })[0]).toMatch(
+      /MODEL_REASONING_EFFORT must be one of none, minimal, low, medium, high, xhigh/,
+    );
+    expect(problemsOf({ ...azure, MODEL_TEMPERATURE: 'warm' })).toEqual([
+      'MODEL_TEMPERATURE must be a number from 0 to 2.',
+    ]);
+    expect(problemsOf({ ...azure, EXPOSE_MANAGEMENT_URLS: 'yes' })).toEqual([
+      'EXPOSE_MANAGEMENT_URLS must be true or false.',
     ]);
     const problems = problemsOf({ ...azure, AZURE_OPENAI_ENDPOINT: 'secret-looking-value' });
     expect(problems).toEqual(['AZURE_OPENAI_ENDPOINT must be an http(s) URL.']);
     expect(problems.join(' ')).not.toContain('secret-looking-value');
+  });
+
+  it('reads the optional model options and the management URL opt-in', () => {
+    const settings = readSettings({
+      ...azure,
+      MODEL_REASONING_EFFORT: 'low',
+      MODEL_TEMPERATURE: '0.3',
+      EXPOSE_MANAGEMENT_URLS: 'TRUE',
+      AZURE_OPENAI_API_VERSION: '2024-10-21',
+    });
+    expect(settings.request).toMatchObject({ reasoningEffort: 'low', temperature: 0.3 });
+    expect(settings.exposeManagementUrls).toBe(true);
+    expect(settings.model).toMatchObject({ apiVersion: '2024-10-21' });
+  });
+
+  it('rejects settings that are each valid but cannot work together', () => {
+    expect(problemsOf({ ...azure, PANEL_DEADLINE_MS: '5000', MODEL_TIMEOUT_MS: '60000' })).toEqual([
+      'PANEL_DEADLINE_MS must be at least MODEL_TIMEOUT_MS, so one full attempt fits in a run.',
+    ]);
+    expect(problemsOf({ ...azure, AGENT_RETRY_DELAY_MS: '5000', AGENT_RETRY_MAX_DELAY_MS: '1000' })).toEqual([
+      'AGENT_RETRY_MAX_DELAY_MS must be at least AGENT_RETRY_DELAY_MS.',
+    ]);
+    expect(problemsOf({ ...azure, THREAD_MAX_CHARS: '10000' })[0]).toMatch(
+      /THREAD_MAX_CHARS must be at least/,
+    );
+  });
+
+  it("keeps one model attempt inside the host's functionTimeout", () => {
+    const host = JSON.parse(readFileSync(join(__dirname, '../../host.json'), 'utf8')) as {
+      functionTimeout: string;
+    };
+    const [hours = 0, minutes = 0, seconds = 0] = host.functionTimeout.split(':').map(Number);
+    const functionTimeoutMs = ((hours * 60 + minutes) * 60 + seconds) * 1000;
+    expect(problemsOf({ ...azure, MODEL_TIMEOUT_MS: String(functionTimeoutMs) })[0]).toMatch(
+      /MODEL_TIMEOUT_MS must be at most/,
+    );
+    expect(
+      readSettings({
+        ...azure,
+        MODEL_TIMEOUT_MS: String(functionTimeoutMs - 60_000),
+        PANEL_DEADLINE_MS: String(functionTimeoutMs),
+      }).request.timeoutMs,
+    ).toBe(functionTimeoutMs - 60_000);
   });
 });

@@ -1,11 +1,15 @@
-import { applyThreadOperation, threadEntityKey } from '../../src/threads/thread';
+import { jsonBytes, threadMaxBytes } from '../../src/limits/payloadLimits';
+import { applyThreadOperation, threadEntityKey, type ThreadState } from '../../src/threads/thread';
 
-const turn = (question: string, answer: string) => ({
+const limits = { maxMessages: 100, maxChars: 100_000 };
+
+const turn = (question: string, answer: string, turnLimits = limits) => ({
   agent: 'Physicist',
   messages: [
-    { role: 'user' as const, content: question },
-    { role: 'assistant' as const, content: answer },
+    { role: 'user' as const, content: question, at: '2026-11-25T10:00:00.000Z' },
+    { role: 'assistant' as const, content: answer, at: '2026-11-25T10:00:01.000Z' },
   ],
+  limits: turnLimits,
 });
 
 describe('thread operations', () => {
@@ -31,14 +35,58 @@ describe('thread operations', () => {
       error: { code: 'agent_mismatch' },
     });
     expect(
-      applyThreadOperation(state, 'appendTurn', { agent: 'Physicist', messages: [] }).result,
+      applyThreadOperation(state, 'appendTurn', { agent: 'Physicist', messages: [], limits }).result,
     ).toMatchObject({
       ok: false,
       error: { code: 'invalid_input' },
     });
-    const unknown = applyThreadOperation(state, 'delete', undefined);
+    const unknown = applyThreadOperation(state, 'rename', undefined);
     expect(unknown.result).toMatchObject({ ok: false, error: { code: 'unknown_operation' } });
     expect(unknown.state).toBe(state);
+  });
+
+  it('deletes a thread', () => {
+    const state = applyThreadOperation(undefined, 'appendTurn', turn('q', 'a')).state;
+    expect(applyThreadOperation(state, 'delete', undefined)).toEqual({
+      state: undefined,
+      result: { ok: true, messageCount: 0 },
+    });
+  });
+
+  it('drops the oldest whole turns past the message limit', () => {
+    let state: ThreadState | undefined;
+    for (const n of [1, 2, 3]) {
+      state = applyThreadOperation(
+        state,
+        'appendTurn',
+        turn(`q${n}`, `a${n}`, { maxMessages: 4, maxChars: 1000 }),
+      ).state;
+    }
+    expect(state?.messages.map((message) => message.content)).toEqual(['q2', 'a2', 'q3', 'a3']);
+  });
+
+  it('drops the oldest turns past the character limit, and reports how many', () => {
+    const first = applyThreadOperation(undefined, 'appendTurn', turn('q'.repeat(40), 'a'.repeat(40))).state;
+    const second = applyThreadOperation(
+      first,
+      'appendTurn',
+      turn('q2', 'a2', { maxMessages: 100, maxChars: 50 }),
+    );
+    expect(second.result).toEqual({ ok: true, messageCount: 2, trimmedMessages: 2 });
+  });
+
+  it('keeps the state under the byte budget whatever the settings say', () => {
+    const big = 'x'.repeat(40_000);
+    let state: ThreadState | undefined;
+    for (let n = 0; n < 6; n++) {
+      state = applyThreadOperation(
+        state,
+        'appendTurn',
+        turn(big, big, { maxMessages: 1000, maxChars: 10_000_000 }),
+      ).state;
+    }
+    expect(jsonBytes(state)).toBeLessThanOrEqual(threadMaxBytes);
+    expect(state?.messages.at(-1)?.content).toBe(big);
   });
 
   it('keys a thread by agent and thread id', () => {

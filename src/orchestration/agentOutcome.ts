@@ -1,0 +1,69 @@
+import { messageOf } from '../errorMessage';
+import type { AgentAnswerText, AgentErrorCode } from '../agents/agentTurn';
+import type { TokenUsage } from '../model/chatModel';
+
+/** One agent's answer to one prompt, recorded on its thread. */
+export interface AgentAnswer extends AgentAnswerText {
+  status: 'answered';
+  agent: string;
+  threadId: string;
+  /** Durable entity holding the thread: `agentThread` with this key. */
+  threadKey: string;
+  attempts: number;
+  /** Messages on the thread after this turn; absent when the thread could not be written (see threadError). */
+  threadMessageCount?: number;
+  threadError?: string;
+}
+
+export type AgentFailureCode = AgentErrorCode | 'thread_conflict' | 'orchestration_failed';
+
+/** Why an agent has no answer. `timed_out`: the run's deadline came first. */
+export interface AgentFailure {
+  status: 'failed' | 'timed_out';
+  agent: string;
+  threadId: string;
+  code: AgentFailureCode;
+  message: string;
+  attempts: number;
+}
+
+export type AgentOutcome = AgentAnswer | AgentFailure;
+
+export type AgentState = 'waiting' | 'answering' | 'retrying' | 'answered' | 'failed' | 'timed_out';
+
+/** An agent's live state, kept as the custom status of its turn's orchestration. */
+export interface AgentProgress {
+  agent: string;
+  state: AgentState;
+  attempt: number;
+  maxAttempts: number;
+  /** When the next attempt starts (ISO 8601), while retrying. */
+  nextAttemptAt?: string;
+  /** The code of the last failed attempt, while retrying or once failed. */
+  lastErrorCode?: AgentFailureCode;
+}
+
+export function sumUsage(usages: TokenUsage[]): TokenUsage {
+  return usages.reduce(
+    (total, usage) => ({
+      inputTokens: total.inputTokens + usage.inputTokens,
+      outputTokens: total.outputTokens + usage.outputTokens,
+      totalTokens: total.totalTokens + usage.totalTokens,
+    }),
+    { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+  );
+}
+
+export function listNames(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+}
+
+/**
+ * The durable runtime hands back an activity or sub-orchestration failure as "... function 'x' failed: <message>"
+ * followed by serialized exception details and stack traces; callers need only the message.
+ */
+export function durableFailureReason(error: unknown): string {
+  const text = messageOf(error);
+  const firstLine = text.split('\n')[0] ?? text;
+  return firstLine.replace(/^(Activity|Orchestrator) function '[^']*' failed:\s*/, '').trim();
+}
