@@ -187,6 +187,48 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
     });
   });
 
+  describe('locations', () => {
+    // Role assignments are extension resources and module deployments target a resource group:
+    // neither takes a location. Every other top-level type here is a tracked resource.
+    const takesNoLocation = ['Microsoft.Authorization/roleAssignments', 'Microsoft.Resources/deployments'];
+    const trackedTypes = [
+      'Microsoft.Resources/resourceGroups',
+      'Microsoft.ManagedIdentity/userAssignedIdentities',
+      'Microsoft.Storage/storageAccounts',
+      'Microsoft.OperationalInsights/workspaces',
+      'Microsoft.Insights/components',
+      'Microsoft.DurableTask/schedulers',
+      'Microsoft.CognitiveServices/accounts',
+      'Microsoft.Web/serverfarms',
+      'Microsoft.Web/sites',
+    ];
+
+    it('are set on every top-level resource that ARM requires one for', () => {
+      const topLevel = resources.filter(
+        (r) => r.resource.type.split('/').length === 2 && !takesNoLocation.includes(r.resource.type),
+      );
+      expect([...new Set(topLevel.map((r) => r.resource.type))].sort()).toEqual([...trackedTypes].sort());
+      for (const { resource } of topLevel) {
+        expect({ type: resource.type, location: resource.location }).toEqual({
+          type: resource.type,
+          location: expect.stringMatching(/^\[.*parameters\('location'\).*\]$/),
+        });
+      }
+    });
+
+    it('are set on the FTP and SCM publishing-credential policies (ARM rejects them without one)', () => {
+      const policies = ofType(resources, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+      expect(policies).toHaveLength(2);
+      for (const policy of policies) {
+        expect({ name: policy.resource.name, location: policy.resource.location }).toEqual({
+          name: policy.resource.name,
+          location: site().resource.location,
+        });
+      }
+      expect(site().resource.location).toBe("[parameters('location')]");
+    });
+  });
+
   describe('no secrets', () => {
     it('never reads keys (no listKeys / listSecrets / listConnectionStrings)', () => {
       expect(templateText).not.toMatch(/list(Keys|Secrets|ConnectionStrings|AccountSas|ServiceSas)\s*\(/i);
