@@ -31,16 +31,20 @@ param principalType string = 'User'
 @description('Region of the Azure OpenAI account; empty means the same as location. Pick one that offers the chat model.')
 param openAiLocation string = ''
 
-@description('Chat model name.')
-param chatModelName string = 'gpt-4o-mini'
+// The default chat model is GA, deployable as GlobalStandard, and not deprecated. Source: the Azure
+// OpenAI table of the model retirement schedule (MicrosoftDocs/azure-ai-docs, foundry/openai
+// concepts/model-retirement-schedule, September 2026): gpt-5.4-mini 2026-03-17, GA, retires 2027-09-21.
+// azd fills these four from AZURE_OPENAI_MODEL, _VERSION, _SKU and _CAPACITY (main.parameters.json).
+@description('Chat model name (azd: AZURE_OPENAI_MODEL). Also the name of its deployment.')
+param chatModelName string = 'gpt-5.4-mini'
 
-@description('Chat model version.')
-param chatModelVersion string = '2024-07-18'
+@description('Chat model version (azd: AZURE_OPENAI_MODEL_VERSION).')
+param chatModelVersion string = '2026-03-17'
 
-@description('Chat deployment SKU.')
+@description('Chat deployment SKU, e.g. GlobalStandard, DataZoneStandard or Standard (azd: AZURE_OPENAI_MODEL_SKU).')
 param chatSkuName string = 'GlobalStandard'
 
-@description('Chat deployment capacity, in thousands of tokens per minute.')
+@description('Chat deployment capacity, in thousands of tokens per minute (azd: AZURE_OPENAI_MODEL_CAPACITY).')
 @minValue(1)
 param chatCapacity int = 30
 
