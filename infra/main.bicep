@@ -8,8 +8,28 @@ targetScope = 'subscription'
 @maxLength(64)
 param environmentName string
 
+// Regions offering Flex Consumption, the Durable Task Scheduler and the default chat model
+// (gpt-5.4-mini 2026-03-17, GlobalStandard). Microsoft's docs publish no list for the first two, only a
+// live query (`az functionapp list-flexconsumption-locations`; `az provider show --namespace
+// Microsoft.DurableTask`), so this takes the intersection of:
+// - Flex Consumption: the @allowed list of Azure-Samples/functions-quickstart-typescript-azd (infra/main.bicep);
+// - Flex Consumption with DTS: the @allowed list of Azure-Samples/durable-functions-quickstart-typescript-azd
+//   (infra/main.bicep), a subset of the first; it leaves out westeurope, where DTS was missing
+//   (Azure/Durable-Task-Scheduler#29);
+// - the model: MicrosoftDocs/azure-ai-docs articles/foundry/openai/includes/model-matrix/standard-global.md
+//   (Global Standard availability), which lacks eastasia, northeurope and westus2.
+// Azure OpenAI alone can go elsewhere with openAiLocation (AZURE_OPENAI_LOCATION), e.g. for another model.
 @description('Azure region for all resources (except Azure OpenAI when openAiLocation is set).')
 @minLength(1)
+@allowed([
+  'australiaeast'
+  'centralus'
+  'eastus2'
+  'northcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+])
 @metadata({
   azd: {
     type: 'location'

@@ -222,6 +222,17 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
   });
 
   describe('locations', () => {
+    // Flex Consumption ∩ Durable Task Scheduler ∩ GlobalStandard gpt-5.4-mini; sources in infra/main.bicep.
+    const documentedRegions = [
+      'australiaeast',
+      'centralus',
+      'eastus2',
+      'northcentralus',
+      'southeastasia',
+      'swedencentral',
+      'uksouth',
+    ];
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     // Role assignments are extension resources and module deployments target a resource group:
     // neither takes a location. Every other top-level type here is a tracked resource.
     const takesNoLocation = ['Microsoft.Authorization/roleAssignments', 'Microsoft.Resources/deployments'];
@@ -246,6 +257,19 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
         expect({ type: resource.type, location: resource.location }).toEqual({
           type: resource.type,
           location: expect.stringMatching(/^\[.*parameters\('location'\).*\]$/),
+        });
+      }
+    });
+
+    it('are limited to the regions the README documents, where Flex Consumption, DTS and the default model meet', () => {
+      const allowed = template.parameters?.location?.allowedValues ?? [];
+      expect(allowed.length).toBeGreaterThan(0);
+      expect([...allowed].sort()).toEqual([...documentedRegions].sort());
+      const deploySection = /^## Deploy to Azure$([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+      for (const region of documentedRegions) {
+        expect({ region, inReadme: deploySection.includes(`\`${region}\``) }).toEqual({
+          region,
+          inReadme: true,
         });
       }
     });
