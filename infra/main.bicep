@@ -40,7 +40,7 @@ param location string
 @description('Object id of the deploying user or service principal. Gets the DTS dashboard and Azure OpenAI roles; empty to skip.')
 param principalId string = ''
 
-@description('Type of principalId: User for a person, ServicePrincipal for a CI identity.')
+@description('Type of principalId: User for a person, ServicePrincipal for a CI identity. azd sets it from the login.')
 @allowed([
   'User'
   'ServicePrincipal'
