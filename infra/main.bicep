@@ -8,8 +8,28 @@ targetScope = 'subscription'
 @maxLength(64)
 param environmentName string
 
+// Regions offering Flex Consumption, the Durable Task Scheduler and the default chat model
+// (gpt-5.4-mini 2026-03-17, GlobalStandard). Microsoft's docs publish no list for the first two, only a
+// live query (`az functionapp list-flexconsumption-locations`; `az provider show --namespace
+// Microsoft.DurableTask`), so this takes the intersection of:
+// - Flex Consumption: the @allowed list of Azure-Samples/functions-quickstart-typescript-azd (infra/main.bicep);
+// - Flex Consumption with DTS: the @allowed list of Azure-Samples/durable-functions-quickstart-typescript-azd
+//   (infra/main.bicep), a subset of the first; it leaves out westeurope, where DTS was missing
+//   (Azure/Durable-Task-Scheduler#29);
+// - the model: MicrosoftDocs/azure-ai-docs articles/foundry/openai/includes/model-matrix/standard-global.md
+//   (Global Standard availability), which lacks eastasia, northeurope and westus2.
+// Azure OpenAI alone can go elsewhere with openAiLocation (AZURE_OPENAI_LOCATION), e.g. for another model.
 @description('Azure region for all resources (except Azure OpenAI when openAiLocation is set).')
 @minLength(1)
+@allowed([
+  'australiaeast'
+  'centralus'
+  'eastus2'
+  'northcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -20,7 +40,7 @@ param location string
 @description('Object id of the deploying user or service principal. Gets the DTS dashboard and Azure OpenAI roles; empty to skip.')
 param principalId string = ''
 
-@description('Type of principalId: User for a person, ServicePrincipal for a CI identity.')
+@description('Type of principalId: User for a person, ServicePrincipal for a CI identity. azd sets it from the login.')
 @allowed([
   'User'
   'ServicePrincipal'
@@ -31,16 +51,20 @@ param principalType string = 'User'
 @description('Region of the Azure OpenAI account; empty means the same as location. Pick one that offers the chat model.')
 param openAiLocation string = ''
 
-@description('Chat model name.')
-param chatModelName string = 'gpt-4o-mini'
+// The default chat model is GA, deployable as GlobalStandard, and not deprecated. Source: the Azure
+// OpenAI table of the model retirement schedule (MicrosoftDocs/azure-ai-docs, foundry/openai
+// concepts/model-retirement-schedule, September 2026): gpt-5.4-mini 2026-03-17, GA, retires 2027-09-21.
+// azd fills these four from AZURE_OPENAI_MODEL, _VERSION, _SKU and _CAPACITY (main.parameters.json).
+@description('Chat model name (azd: AZURE_OPENAI_MODEL). Also the name of its deployment.')
+param chatModelName string = 'gpt-5.4-mini'
 
-@description('Chat model version.')
-param chatModelVersion string = '2024-07-18'
+@description('Chat model version (azd: AZURE_OPENAI_MODEL_VERSION).')
+param chatModelVersion string = '2026-03-17'
 
-@description('Chat deployment SKU.')
+@description('Chat deployment SKU, e.g. GlobalStandard, DataZoneStandard or Standard (azd: AZURE_OPENAI_MODEL_SKU).')
 param chatSkuName string = 'GlobalStandard'
 
-@description('Chat deployment capacity, in thousands of tokens per minute.')
+@description('Chat deployment capacity, in thousands of tokens per minute (azd: AZURE_OPENAI_MODEL_CAPACITY).')
 @minValue(1)
 param chatCapacity int = 30
 

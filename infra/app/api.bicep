@@ -169,9 +169,13 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
 }
 
 // No FTP or SCM basic-auth publishing credentials: deployments authenticate with Entra ID.
+// ARM has rejected these policies when they carry no location (bicep-types-az #1317, #1504, #1566;
+// bicep #7396), but the Bicep type does not declare the property (BCP187), hence the suppressions.
 resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
+  #disable-next-line BCP187
+  location: location
   properties: {
     allow: false
   }
@@ -180,6 +184,8 @@ resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
 resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
+  #disable-next-line BCP187
+  location: location
   properties: {
     allow: false
   }

@@ -55,6 +55,42 @@ const expectedSettingNames = [
     .map(([name]) => name),
 ].sort();
 
+interface ParametersFile {
+  parameters: Record<string, { value: unknown }>;
+}
+const parametersFile = (): ParametersFile =>
+  JSON.parse(readFileSync(path.join(repoRoot, 'infra', 'main.parameters.json'), 'utf8')) as ParametersFile;
+
+/** "${NAME}" or "${NAME=default}", the azd environment-variable forms used in main.parameters.json. */
+const azdVariable = (value: unknown): { name: string; default?: string } | undefined => {
+  const match = /^\$\{([A-Z0-9_]+)(?:=([^}]*))?\}$/.exec(String(value));
+  return match ? { name: match[1]!, default: match[2] } : undefined;
+};
+
+// Chat model parameters of infra/main.bicep and the azd environment variables that set them.
+const modelVariables = {
+  chatModelName: 'AZURE_OPENAI_MODEL',
+  chatModelVersion: 'AZURE_OPENAI_MODEL_VERSION',
+  chatSkuName: 'AZURE_OPENAI_MODEL_SKU',
+  chatCapacity: 'AZURE_OPENAI_MODEL_CAPACITY',
+} as const;
+
+// Models a new subscription cannot deploy any more: deprecated or legacy in the Azure OpenAI model
+// retirement schedule (September 2026), or closed to new customers. No version means every version.
+const unavailableModels: { name: string; version?: string }[] = [
+  { name: 'gpt-4o-mini' },
+  { name: 'gpt-4o', version: '2024-05-13' },
+  { name: 'gpt-4o', version: '2024-08-06' },
+  { name: 'gpt-4o', version: '2024-11-20' },
+  { name: 'gpt-4.1' },
+  { name: 'gpt-4.1-mini' },
+  { name: 'gpt-4.1-nano' },
+  { name: 'o1' },
+  { name: 'o3-mini' },
+  { name: 'o4-mini' },
+  { name: 'codex-mini' },
+];
+
 const bicepFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith('.bicep'))
@@ -143,9 +179,7 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
     });
 
     it('wires main.parameters.json to azd environment variables', () => {
-      const file = JSON.parse(readFileSync(path.join(repoRoot, 'infra', 'main.parameters.json'), 'utf8')) as {
-        parameters: Record<string, { value: unknown }>;
-      };
+      const file = parametersFile();
       expect(file.parameters.environmentName?.value).toBe('${AZURE_ENV_NAME}');
       expect(file.parameters.location?.value).toBe('${AZURE_LOCATION}');
       expect(file.parameters.principalId?.value).toBe('${AZURE_PRINCIPAL_ID}');
@@ -184,6 +218,72 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
       expect(String(template.outputs?.DURABLE_TASK_SCHEDULER_DASHBOARD_URL?.value)).toContain(
         'https://dashboard.durabletask.io/?endpoint=',
       );
+    });
+  });
+
+  describe('locations', () => {
+    // Flex Consumption ∩ Durable Task Scheduler ∩ GlobalStandard gpt-5.4-mini; sources in infra/main.bicep.
+    const documentedRegions = [
+      'australiaeast',
+      'centralus',
+      'eastus2',
+      'northcentralus',
+      'southeastasia',
+      'swedencentral',
+      'uksouth',
+    ];
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    // Role assignments are extension resources and module deployments target a resource group:
+    // neither takes a location. Every other top-level type here is a tracked resource.
+    const takesNoLocation = ['Microsoft.Authorization/roleAssignments', 'Microsoft.Resources/deployments'];
+    const trackedTypes = [
+      'Microsoft.Resources/resourceGroups',
+      'Microsoft.ManagedIdentity/userAssignedIdentities',
+      'Microsoft.Storage/storageAccounts',
+      'Microsoft.OperationalInsights/workspaces',
+      'Microsoft.Insights/components',
+      'Microsoft.DurableTask/schedulers',
+      'Microsoft.CognitiveServices/accounts',
+      'Microsoft.Web/serverfarms',
+      'Microsoft.Web/sites',
+    ];
+
+    it('are set on every top-level resource that ARM requires one for', () => {
+      const topLevel = resources.filter(
+        (r) => r.resource.type.split('/').length === 2 && !takesNoLocation.includes(r.resource.type),
+      );
+      expect([...new Set(topLevel.map((r) => r.resource.type))].sort()).toEqual([...trackedTypes].sort());
+      for (const { resource } of topLevel) {
+        expect({ type: resource.type, location: resource.location }).toEqual({
+          type: resource.type,
+          location: expect.stringMatching(/^\[.*parameters\('location'\).*\]$/),
+        });
+      }
+    });
+
+    it('are limited to the regions the README documents, where Flex Consumption, DTS and the default model meet', () => {
+      const allowed = template.parameters?.location?.allowedValues ?? [];
+      expect(allowed.length).toBeGreaterThan(0);
+      expect([...allowed].sort()).toEqual([...documentedRegions].sort());
+      const deploySection = /^## Deploy to Azure$([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+      for (const region of documentedRegions) {
+        expect({ region, inReadme: deploySection.includes(`\`${region}\``) }).toEqual({
+          region,
+          inReadme: true,
+        });
+      }
+    });
+
+    it('are set on the FTP and SCM publishing-credential policies (ARM rejects them without one)', () => {
+      const policies = ofType(resources, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+      expect(policies).toHaveLength(2);
+      for (const policy of policies) {
+        expect({ name: policy.resource.name, location: policy.resource.location }).toEqual({
+          name: policy.resource.name,
+          location: site().resource.location,
+        });
+      }
+      expect(site().resource.location).toBe("[parameters('location')]");
     });
   });
 
@@ -247,15 +347,49 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
       expect(typeof subdomain === 'string' && subdomain.length > 0).toBe(true);
     });
 
-    it('deploys the chat model (default gpt-4o-mini, GlobalStandard)', () => {
+    it('deploys the model that the chat model parameters name (name, version, SKU, capacity)', () => {
       const deployment = single(resources, 'Microsoft.CognitiveServices/accounts/deployments');
+      const value = (dottedPath: string): unknown => resolve(at(deployment.resource, dottedPath), deployment);
       expect(at(deployment.resource.properties, 'model.format')).toBe('OpenAI');
-      expect(resolve(at(deployment.resource.properties, 'model.name'), deployment)).toBe(
-        "[parameters('chatModelName')]",
+      expect({
+        chatModelName: value('properties.model.name'),
+        chatModelVersion: value('properties.model.version'),
+        chatSkuName: value('sku.name'),
+        chatCapacity: value('sku.capacity'),
+      }).toEqual({
+        chatModelName: "[parameters('chatModelName')]",
+        chatModelVersion: "[parameters('chatModelVersion')]",
+        chatSkuName: "[parameters('chatSkuName')]",
+        chatCapacity: "[parameters('chatCapacity')]",
+      });
+    });
+
+    it('takes the chat model parameters from azd variables whose defaults equal the template defaults', () => {
+      const file = parametersFile();
+      for (const [parameter, variable] of Object.entries(modelVariables)) {
+        expect({ parameter, azd: azdVariable(file.parameters[parameter]?.value) }).toEqual({
+          parameter,
+          azd: { name: variable, default: String(template.parameters?.[parameter]?.defaultValue) },
+        });
+      }
+    });
+
+    it('defaults to gpt-5.4-mini 2026-03-17 on GlobalStandard with 30K tokens per minute', () => {
+      expect(Object.keys(modelVariables).map((name) => template.parameters?.[name]?.defaultValue)).toEqual([
+        'gpt-5.4-mini',
+        '2026-03-17',
+        'GlobalStandard',
+        30,
+      ]);
+    });
+
+    it('defaults to a model that is not deprecated or closed to new deployments', () => {
+      const name = template.parameters?.chatModelName?.defaultValue;
+      const version = template.parameters?.chatModelVersion?.defaultValue;
+      const matches = unavailableModels.filter(
+        (model) => model.name === name && (model.version === undefined || model.version === version),
       );
-      expect(template.parameters?.chatModelName?.defaultValue).toBe('gpt-4o-mini');
-      expect(template.parameters?.chatSkuName?.defaultValue).toBe('GlobalStandard');
-      expect(resolve(at(deployment.resource, 'sku.name'), deployment)).toBe("[parameters('chatSkuName')]");
+      expect({ name, version, unavailable: matches }).toEqual({ name, version, unavailable: [] });
     });
   });
 
