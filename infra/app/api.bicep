@@ -162,9 +162,17 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     AZURE_OPENAI_API_VERSION: loadJsonContent(settingsFile, '$.app.AZURE_OPENAI_API_VERSION.default')
     AZURE_CLIENT_ID: identityClientId
     MODEL_TIMEOUT_MS: loadJsonContent(settingsFile, '$.app.MODEL_TIMEOUT_MS.default')
-    MODEL_MAX_RETRIES: loadJsonContent(settingsFile, '$.app.MODEL_MAX_RETRIES.default')
+    MODEL_MAX_COMPLETION_TOKENS: loadJsonContent(settingsFile, '$.app.MODEL_MAX_COMPLETION_TOKENS.default')
     MODEL_MAX_RETRY_AFTER_MS: loadJsonContent(settingsFile, '$.app.MODEL_MAX_RETRY_AFTER_MS.default')
+    AGENT_MAX_ATTEMPTS: loadJsonContent(settingsFile, '$.app.AGENT_MAX_ATTEMPTS.default')
+    AGENT_RETRY_DELAY_MS: loadJsonContent(settingsFile, '$.app.AGENT_RETRY_DELAY_MS.default')
+    AGENT_RETRY_MAX_DELAY_MS: loadJsonContent(settingsFile, '$.app.AGENT_RETRY_MAX_DELAY_MS.default')
+    PANEL_DEADLINE_MS: loadJsonContent(settingsFile, '$.app.PANEL_DEADLINE_MS.default')
+    ANSWER_MAX_CHARS: loadJsonContent(settingsFile, '$.app.ANSWER_MAX_CHARS.default')
+    THREAD_MAX_MESSAGES: loadJsonContent(settingsFile, '$.app.THREAD_MAX_MESSAGES.default')
+    THREAD_MAX_CHARS: loadJsonContent(settingsFile, '$.app.THREAD_MAX_CHARS.default')
     PROMPT_MAX_CHARS: loadJsonContent(settingsFile, '$.app.PROMPT_MAX_CHARS.default')
+    EXPOSE_MANAGEMENT_URLS: loadJsonContent(settingsFile, '$.app.EXPOSE_MANAGEMENT_URLS.default')
   }
 }
 

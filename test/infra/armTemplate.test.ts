@@ -460,7 +460,7 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
     it('contain no keys and nothing Flex Consumption rejects', () => {
       for (const name of Object.keys(appSettings().resource.properties ?? {})) {
         expect(name).not.toMatch(
-          /KEY|SECRET|PASSWORD|SAS|TOKEN|^FUNCTIONS_(WORKER_RUNTIME|EXTENSION_VERSION)$/i,
+          /KEY|SECRET|PASSWORD|SAS|TOKEN$|^FUNCTIONS_(WORKER_RUNTIME|EXTENSION_VERSION)$/i,
         );
         expect(JSON.stringify(appSettingValue(name))).not.toMatch(
           /AccountKey|SharedAccessSignature|InstrumentationKey=|api-?key/i,
