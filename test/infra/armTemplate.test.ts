@@ -336,6 +336,24 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
       const taskHub = single(resources, 'Microsoft.DurableTask/schedulers/taskHubs');
       expect(taskHub.template).toBe(scheduler.template);
     });
+
+    it('purges finished runs on a retention policy, keeping failed runs longer', () => {
+      const retention = single(resources, 'Microsoft.DurableTask/schedulers/retentionPolicies');
+      expect(retention.resource.name).toMatch(/'default'/);
+      const policies = at(retention.resource.properties, 'retentionPolicies') as Record<string, unknown>[];
+      // The module's defaults apply: main.bicep passes no retention, so a deployment gets exactly these.
+      const defaultOf = (value: unknown) => {
+        const name = /^\[parameters\('([^']+)'\)\]$/.exec(String(value))?.[1];
+        return name === undefined ? value : at(retention.template, `parameters.${name}.defaultValue`);
+      };
+      expect(
+        policies.map((policy) =>
+          Object.fromEntries(
+            Object.entries(policy).map(([key, value]) => [key, defaultOf(resolve(value, retention))]),
+          ),
+        ),
+      ).toEqual([{ retentionPeriodInDays: 30 }, { orchestrationState: 'Failed', retentionPeriodInDays: 90 }]);
+    });
   });
 
   describe('Azure OpenAI', () => {
