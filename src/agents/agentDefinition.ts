@@ -5,7 +5,7 @@ export const agentDefinitionSchema = z
     name: z.string().regex(/^[A-Za-z][A-Za-z0-9 _-]{0,63}$/, {
       error: 'An agent name starts with a letter and has at most 64 letters, digits, spaces, _ or -.',
     }),
-    instructions: z.string().trim().min(1, { error: 'An agent needs instructions.' }).max(8000),
+    instructions: z.string().trim().min(1, { error: 'An agent needs instructions.' }).max(4000),
     model: z.string().trim().min(1).max(128).optional(),
   })
   .strict();
@@ -15,7 +15,8 @@ export type AgentDefinition = z.infer<typeof agentDefinitionSchema>;
 export const panelSchema = z
   .array(agentDefinitionSchema)
   .min(1, { error: 'The panel needs at least one agent.' })
-  .max(32, { error: 'The panel has at most 32 agents.' })
+  // Every run carries the whole panel in its input: 16 agents of 4,000 characters stay far below the limits.
+  .max(16, { error: 'The panel has at most 16 agents.' })
   .refine((agents) => new Set(agents.map((agent) => agentKey(agent.name))).size === agents.length, {
     error: 'Agent names must be unique (ignoring case, spaces and punctuation).',
   });

@@ -18,7 +18,9 @@ export const agentAttemptInputSchema = z
   .strict();
 export type AgentAttemptInput = z.infer<typeof agentAttemptInputSchema>;
 
-export type AgentErrorCode = ModelErrorCode | 'invalid_input' | 'configuration_error' | 'activity_failed';
+/** Failures of an attempt that are not the model's: bad input, missing settings, a crash of the activity. */
+export const attemptErrorCodes = ['invalid_input', 'configuration_error', 'activity_failed'] as const;
+export type AgentErrorCode = ModelErrorCode | (typeof attemptErrorCodes)[number];
 
 /** A failure as a value: what went wrong, in words a caller can act on, and whether another attempt can help. */
 export interface AgentError {

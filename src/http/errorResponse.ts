@@ -1,20 +1,22 @@
 import type { HttpResponseInit } from '@azure/functions';
 import { messageOf } from '../errorMessage';
 
-export type HttpErrorCode =
-  | 'empty_prompt'
-  | 'invalid_json'
-  | 'invalid_body'
-  | 'prompt_too_large'
-  | 'unsupported_media_type'
-  | 'unsupported_charset'
-  | 'invalid_encoding'
-  | 'not_running'
-  | 'invalid_instance_id'
-  | 'instance_not_found'
-  | 'configuration_error'
-  | 'backend_unavailable'
-  | 'internal_error';
+export const httpErrorCodes = [
+  'empty_prompt',
+  'invalid_json',
+  'invalid_body',
+  'prompt_too_large',
+  'unsupported_media_type',
+  'unsupported_charset',
+  'invalid_encoding',
+  'not_running',
+  'invalid_instance_id',
+  'instance_not_found',
+  'configuration_error',
+  'backend_unavailable',
+  'internal_error',
+] as const;
+export type HttpErrorCode = (typeof httpErrorCodes)[number];
 
 /** Every error the API returns has this body, so clients parse one shape. */
 export interface ErrorBody {

@@ -2,21 +2,23 @@ import { messageOf } from '../errorMessage';
 import type { APIError } from 'openai/core/error';
 import { loadOpenAI } from './openaiModule';
 
-export type ModelErrorCode =
-  | 'rate_limited'
-  | 'quota_exhausted'
-  | 'server_error'
-  | 'timeout'
-  | 'connection_failed'
-  | 'content_filter'
-  | 'authentication_failed'
-  | 'permission_denied'
-  | 'deployment_not_found'
-  | 'bad_request'
-  | 'empty_response'
-  | 'bad_response'
-  | 'refused'
-  | 'unexpected_error';
+export const modelErrorCodes = [
+  'rate_limited',
+  'quota_exhausted',
+  'server_error',
+  'timeout',
+  'connection_failed',
+  'content_filter',
+  'authentication_failed',
+  'permission_denied',
+  'deployment_not_found',
+  'bad_request',
+  'empty_response',
+  'bad_response',
+  'refused',
+  'unexpected_error',
+] as const;
+export type ModelErrorCode = (typeof modelErrorCodes)[number];
 
 /** A model call failure in terms a caller can act on: whether retrying can help, and what the service said. */
 export class ModelError extends Error {

@@ -15,7 +15,9 @@ export interface AgentAnswer extends AgentAnswerText {
   threadError?: string;
 }
 
-export type AgentFailureCode = AgentErrorCode | 'thread_conflict' | 'orchestration_failed';
+/** Failures of a turn beyond its attempts: its thread belongs to another agent, or the runtime failed it. */
+export const turnErrorCodes = ['thread_conflict', 'orchestration_failed'] as const;
+export type AgentFailureCode = AgentErrorCode | (typeof turnErrorCodes)[number];
 
 /** Why an agent has no answer. `timed_out`: the run's deadline came first. */
 export interface AgentFailure {
