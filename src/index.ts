@@ -6,3 +6,6 @@ import './functions/multiAgentPanel';
 import './functions/agentTurn';
 import './functions/runAgentTurn';
 import './functions/agentThread';
+import './functions/agents';
+import './functions/mcpTools';
+import './functions/health';

@@ -168,6 +168,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     AGENT_RETRY_DELAY_MS: loadJsonContent(settingsFile, '$.app.AGENT_RETRY_DELAY_MS.default')
     AGENT_RETRY_MAX_DELAY_MS: loadJsonContent(settingsFile, '$.app.AGENT_RETRY_MAX_DELAY_MS.default')
     PANEL_DEADLINE_MS: loadJsonContent(settingsFile, '$.app.PANEL_DEADLINE_MS.default')
+    RESPONSE_WAIT_MS: loadJsonContent(settingsFile, '$.app.RESPONSE_WAIT_MS.default')
     ANSWER_MAX_CHARS: loadJsonContent(settingsFile, '$.app.ANSWER_MAX_CHARS.default')
     THREAD_MAX_MESSAGES: loadJsonContent(settingsFile, '$.app.THREAD_MAX_MESSAGES.default')
     THREAD_MAX_CHARS: loadJsonContent(settingsFile, '$.app.THREAD_MAX_CHARS.default')

@@ -51,6 +51,8 @@ export interface AppSettings {
   retry: AgentRetryPolicy;
   limits: SizeLimits;
   panelDeadlineMs: number;
+  /** How long a synchronous caller waits for an answer before getting a status URL. */
+  responseWaitMs: number;
   exposeManagementUrls: boolean;
 }
 
@@ -134,6 +136,7 @@ const rawSchema = z.object({
   AGENT_RETRY_DELAY_MS: integerSetting('AGENT_RETRY_DELAY_MS', 100, 300_000),
   AGENT_RETRY_MAX_DELAY_MS: integerSetting('AGENT_RETRY_MAX_DELAY_MS', 100, 600_000),
   PANEL_DEADLINE_MS: integerSetting('PANEL_DEADLINE_MS', 1000, 86_400_000),
+  RESPONSE_WAIT_MS: integerSetting('RESPONSE_WAIT_MS', 0, 200_000),
   ANSWER_MAX_CHARS: integerSetting('ANSWER_MAX_CHARS', 100, 40_000),
   THREAD_MAX_MESSAGES: integerSetting('THREAD_MAX_MESSAGES', 2, 1000),
   THREAD_MAX_CHARS: integerSetting('THREAD_MAX_CHARS', 1000, 100_000),
@@ -218,6 +221,7 @@ export function readSettings(env: NodeJS.ProcessEnv): AppSettings {
       threadMaxChars: raw.THREAD_MAX_CHARS,
     },
     panelDeadlineMs: raw.PANEL_DEADLINE_MS,
+    responseWaitMs: raw.RESPONSE_WAIT_MS,
     exposeManagementUrls: raw.EXPOSE_MANAGEMENT_URLS,
   };
 }

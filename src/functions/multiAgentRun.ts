@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { defaultPanel } from '../agents/panel';
+import { agentCatalog } from '../agents/catalog';
 import { getSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { withJsonErrors } from '../http/errorResponse';
@@ -13,6 +13,6 @@ app.http(functionNames.startPanel, {
   extraInputs: [df.input.durableClient()],
   handler: (request, context) =>
     withJsonErrors(context, () =>
-      startPanel(request, df.getClient(context), context, { settings: getSettings, panel: defaultPanel }),
+      startPanel(request, df.getClient(context), context, { settings: getSettings, catalog: agentCatalog }),
     ),
 });

@@ -3,7 +3,9 @@ import type { DurableClient } from 'durable-functions';
 import { messageOf } from '../errorMessage';
 import { agentTurnInstanceId, type PanelStatus } from '../orchestration/panelOrchestration';
 import { backendUnavailable, errorResponse } from './errorResponse';
-import { getPanelRun, invalidInstanceId, isNotFound, isRunning, panelNotFound } from './panelStatus';
+import { isNotFound } from '../conversations/durableErrors';
+import { isRunning } from '../conversations/waitForRun';
+import { getPanelRun, invalidInstanceId, panelNotFound } from './panelStatus';
 import { isValidInstanceId, panelStatusUrl } from './panelRoutes';
 
 /**

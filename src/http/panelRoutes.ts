@@ -16,3 +16,11 @@ export function panelStatusUrl(request: HttpRequest, instanceId: string): string
 export function panelCancelUrl(request: HttpRequest, instanceId: string): string {
   return new URL(`/api/multiagent/${encodeURIComponent(instanceId)}/cancel`, request.url).href;
 }
+
+/** Our own status route for one agent's turn. */
+export function agentTurnUrl(request: HttpRequest, agentKey: string, instanceId: string): string {
+  return new URL(
+    `/api/agents/${encodeURIComponent(agentKey)}/turns/${encodeURIComponent(instanceId)}`,
+    request.url,
+  ).href;
+}

@@ -7,27 +7,15 @@ import {
 import { functionNames } from '../functionNames';
 import type { AgentOutcome, AgentProgress } from '../orchestration/agentOutcome';
 import { agentTurnInstanceId, type PanelResult, type PanelStatus } from '../orchestration/panelOrchestration';
+import { isNotFound } from '../conversations/durableErrors';
+import { isRunning } from '../conversations/waitForRun';
 import { backendUnavailable, errorResponse } from './errorResponse';
 import { isValidInstanceId } from './panelRoutes';
-
-/**
- * The durable client throws a plain Error for every non-success reply; a 404 is the one that means "no such
- * instance", and its message is the only place that says so.
- */
-export function isNotFound(error: unknown): boolean {
-  return error instanceof Error && /\b404\b/.test(error.message);
-}
 
 /** The extension wraps an orchestrator's error as "Orchestrator function 'name' failed: <message>". */
 function failureMessage(output: unknown): string {
   const text = typeof output === 'string' ? output : JSON.stringify(output);
   return text.replace(/^Orchestrator function '[^']*' failed:\s*/, '');
-}
-
-const running = new Set<string>([OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running]);
-
-export function isRunning(status: DurableOrchestrationStatus): boolean {
-  return running.has(status.runtimeStatus);
 }
 
 function panelStatusOf(status: DurableOrchestrationStatus): PanelStatus | undefined {

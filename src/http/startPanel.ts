@@ -1,33 +1,27 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient, HttpManagementPayload } from 'durable-functions';
-import type { AgentDefinition } from '../agents/agentDefinition';
-import { ConfigurationError, type AppSettings } from '../config/settings';
-import { functionNames } from '../functionNames';
-import type { PanelInput } from '../orchestration/panelOrchestration';
+import { z } from 'zod';
+import type { AgentCatalog } from '../agents/catalog';
+import type { AppSettings } from '../config/settings';
+import { startPanelRun } from '../conversations/panelRuns';
 import { backendUnavailable, errorResponse } from './errorResponse';
 import { panelCancelUrl, panelStatusUrl } from './panelRoutes';
-import { parsePromptRequest } from './promptRequest';
+import { parseTextRequest } from './promptRequest';
+import { settingsOrError } from './settingsOrError';
 
 export interface StartPanelDependencies {
   settings: () => AppSettings;
-  panel: readonly AgentDefinition[];
+  catalog: AgentCatalog;
 }
 
-/** The input of a panel run: the panel and every limit, fixed when the run starts. */
-export function panelInputFor(
-  prompt: string,
-  agents: readonly AgentDefinition[],
-  settings: AppSettings,
-): PanelInput {
-  return {
-    prompt,
-    agents: [...agents],
-    retry: settings.retry,
-    answerMaxChars: settings.limits.answerMaxChars,
-    thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
-    deadlineMs: settings.panelDeadlineMs,
-  };
-}
+const panelOptions = {
+  agents: z
+    .array(z.string().min(1).max(64), { error: '"agents" must be a list of agent names.' })
+    .min(1, { error: '"agents" needs at least one agent name.' })
+    .max(16, { error: 'A run asks at most 16 agents.' })
+    .optional(),
+  conversationId: z.string().min(1).max(256).optional(),
+};
 
 function managementUrls(payload: HttpManagementPayload): Record<string, string> {
   const { statusQueryGetUri, sendEventPostUri, terminatePostUri, rewindPostUri, purgeHistoryDeleteUri } =
@@ -35,38 +29,54 @@ function managementUrls(payload: HttpManagementPayload): Record<string, string> 
   return { statusQueryGetUri, sendEventPostUri, terminatePostUri, rewindPostUri, purgeHistoryDeleteUri };
 }
 
-/** POST /api/multiagent/run: validates the prompt, starts one panel orchestration, answers 202 with its URLs. */
+/**
+ * POST /api/multiagent/run: validates the prompt (and, in JSON, the agents to ask and a run to continue),
+ * starts one panel orchestration, and answers 202 with the app's own status and cancel URLs.
+ */
 export async function startPanel(
   request: HttpRequest,
-  client: Pick<DurableClient, 'startNew' | 'createHttpManagementPayload'>,
+  client: Pick<DurableClient, 'startNew' | 'getStatus' | 'createHttpManagementPayload'>,
   context: InvocationContext,
   dependencies: StartPanelDependencies,
 ): Promise<HttpResponseInit> {
-  let settings: AppSettings;
-  try {
-    settings = dependencies.settings();
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      context.error(error.message);
-      return errorResponse(500, 'configuration_error', error.message);
-    }
-    throw error;
+  const configured = settingsOrError(dependencies.settings, context);
+  if (!configured.ok) {
+    return configured.response;
   }
-
-  const parsed = await parsePromptRequest(request, settings.limits.promptMaxChars);
+  const { settings } = configured;
+  const parsed = await parseTextRequest(request, settings.limits.promptMaxChars, {
+    field: 'prompt',
+    options: panelOptions,
+    example: '{"prompt": "your question", "agents"?: ["Physicist"], "conversationId"?: "<earlier run id>"}',
+  });
   if (!parsed.ok) {
     return parsed.response;
   }
 
-  const input = panelInputFor(parsed.prompt, dependencies.panel, settings);
-  let instanceId: string;
+  let started;
   try {
-    instanceId = await client.startNew(functionNames.panelOrchestration, { input });
+    started = await startPanelRun(
+      client,
+      {
+        prompt: parsed.text,
+        ...(parsed.options.agents === undefined ? {} : { agents: parsed.options.agents }),
+        ...(parsed.options.conversationId === undefined
+          ? {}
+          : { conversationId: parsed.options.conversationId }),
+      },
+      settings,
+      dependencies.catalog,
+    );
   } catch (error) {
     return backendUnavailable(context, 'start the run', error);
   }
+  if (!started.ok) {
+    return errorResponse(started.status, started.code, started.message);
+  }
+  const { instanceId } = started;
   context.info(
-    `Started panel ${instanceId} with ${input.agents.length} agents for a ${parsed.prompt.length}-character prompt.`,
+    `Started panel ${instanceId} with ${started.agents.length} agents for a ${parsed.text.length}-character prompt` +
+      `${Object.keys(started.continuedThreads).length > 0 ? `, continuing ${parsed.options.conversationId ?? ''}` : ''}.`,
   );
 
   const statusUri = panelStatusUrl(request, instanceId);
@@ -75,7 +85,10 @@ export async function startPanel(
     headers: { Location: statusUri, 'Retry-After': '2' },
     jsonBody: {
       instanceId,
-      agents: input.agents.map((agent) => agent.name),
+      agents: started.agents,
+      ...(Object.keys(started.continuedThreads).length > 0
+        ? { continuedThreads: started.continuedThreads }
+        : {}),
       statusUri,
       cancelUri: panelCancelUrl(request, instanceId),
       // The extension's URLs carry its system key, valid for every instance: only when the operator opts in.

@@ -6,17 +6,16 @@ import type { TokenUsage } from '../model/chatModel';
 export interface AgentAnswer extends AgentAnswerText {
   status: 'answered';
   agent: string;
+  /** Also the key of the durable entity (`agentThread`) that holds the thread. */
   threadId: string;
-  /** Durable entity holding the thread: `agentThread` with this key. */
-  threadKey: string;
   attempts: number;
   /** Messages on the thread after this turn; absent when the thread could not be written (see threadError). */
   threadMessageCount?: number;
   threadError?: string;
 }
 
-/** Failures of a turn beyond its attempts: its thread belongs to another agent, or the runtime failed it. */
-export const turnErrorCodes = ['thread_conflict', 'orchestration_failed'] as const;
+/** Failures of a turn beyond its attempts: its thread belongs to another agent or is in use, or the runtime failed it. */
+export const turnErrorCodes = ['thread_conflict', 'thread_busy', 'orchestration_failed'] as const;
 export type AgentFailureCode = AgentErrorCode | (typeof turnErrorCodes)[number];
 
 /** Why an agent has no answer. `timed_out`: the run's deadline came first. */

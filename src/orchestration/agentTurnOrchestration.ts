@@ -11,9 +11,10 @@ import {
 import { functionNames } from '../functionNames';
 import { errorMessageMaxChars, fitText } from '../limits/payloadLimits';
 import {
-  threadEntityKey,
   threadLimitsSchema,
   type AppendTurnInput,
+  type BeginTurnInput,
+  type EndTurnInput,
   type ThreadMessage,
   type ThreadOperationResult,
 } from '../threads/thread';
@@ -41,7 +42,10 @@ export const agentTurnRequestSchema = z
     agent: agentDefinitionSchema,
     threadId: z.string().min(1),
     prompt: z.string().min(1),
-    /** Continue the thread: send its earlier messages to the model. A fresh thread skips the read. */
+    /**
+     * Continue the thread: hold it for this turn and send its earlier messages to the model. A thread the run
+     * has just minted skips this, since no one else can know its id yet.
+     */
     readThread: z.boolean(),
     retry: agentRetryPolicySchema,
     answerMaxChars: z.number().int().min(1),
@@ -118,8 +122,14 @@ export function* agentTurnOrchestrator(
   const { agent, retry } = request;
   const deadline = request.deadline === undefined ? undefined : new Date(request.deadline);
   const turn = { agent: agent.name, threadId: request.threadId };
-  const threadKey = threadEntityKey(agent.name, request.threadId);
-  const thread = new df.EntityId(functionNames.threadEntity, threadKey);
+  const thread = new df.EntityId(functionNames.threadEntity, request.threadId);
+  const turnId = context.df.instanceId;
+  let holdsThread = false;
+  const release = () => {
+    if (holdsThread) {
+      context.df.signalEntity(thread, 'endTurn', { turnId } satisfies EndTurnInput);
+    }
+  };
   const progress = (state: AgentProgress['state'], attempt: number, extra: Partial<AgentProgress> = {}) => {
     context.df.setCustomStatus({
       agent: agent.name,
@@ -132,9 +142,17 @@ export function* agentTurnOrchestrator(
 
   let history: ThreadMessage[] = [];
   if (request.readThread) {
-    let read: ThreadOperationResult;
+    const now = context.df.currentUtcDateTime;
+    // A hold that outlives a crashed or terminated turn ends at the deadline (or an hour without one).
+    const until = deadline ?? new Date(now.getTime() + 3_600_000);
+    let begun: ThreadOperationResult;
     try {
-      read = (yield context.df.callEntity(thread, 'get')) as ThreadOperationResult;
+      begun = (yield context.df.callEntity(thread, 'beginTurn', {
+        agent: agent.name,
+        turnId,
+        now: now.toISOString(),
+        until: until.toISOString(),
+      } satisfies BeginTurnInput)) as ThreadOperationResult;
     } catch (error) {
       progress('failed', 0, { lastErrorCode: 'orchestration_failed' });
       return failure(
@@ -145,19 +163,13 @@ export function* agentTurnOrchestrator(
         0,
       );
     }
-    if (read.ok && read.thread !== undefined) {
-      if (read.thread.agent !== agent.name) {
-        progress('failed', 0, { lastErrorCode: 'thread_conflict' });
-        return failure(
-          turn,
-          'failed',
-          'thread_conflict',
-          `Thread ${request.threadId} belongs to another agent.`,
-          0,
-        );
-      }
-      history = read.thread.messages;
+    if (!begun.ok) {
+      const code = begun.error.code === 'thread_busy' ? 'thread_busy' : 'thread_conflict';
+      progress('failed', 0, { lastErrorCode: code });
+      return failure(turn, 'failed', code, begun.error.message, 0);
     }
+    holdsThread = true;
+    history = (begun.thread?.messages ?? []).map(({ role, content }) => ({ role, content }));
   }
 
   let attempt = 0;
@@ -194,6 +206,7 @@ export function* agentTurnOrchestrator(
     // An empty answer is asked again once: a second one is the model's reply to this prompt, and each is billed.
     const retryable = error.retryable && attempt < retry.maxAttempts && emptyAnswers <= 1;
     if (!retryable) {
+      release();
       progress('failed', attempt, { lastErrorCode: error.code });
       return failure(turn, 'failed', error.code, error.message, attempt);
     }
@@ -202,6 +215,7 @@ export function* agentTurnOrchestrator(
         retryDelayMs(retry, attempt, error.retryAfterMs, replaySafeSpread(context)),
     );
     if (deadline !== undefined && nextAttemptAt.getTime() >= deadline.getTime()) {
+      release();
       progress('timed_out', attempt, { lastErrorCode: error.code });
       return failure(
         turn,
@@ -220,7 +234,6 @@ export function* agentTurnOrchestrator(
     status: 'answered',
     agent: agent.name,
     threadId: request.threadId,
-    threadKey,
     attempts: attempt,
     answer: answer.answer,
     truncated: answer.truncated,
@@ -233,6 +246,7 @@ export function* agentTurnOrchestrator(
   try {
     const recorded = (yield context.df.callEntity(thread, 'appendTurn', {
       agent: agent.name,
+      turnId,
       messages: [
         { role: 'user', content: request.prompt, at },
         { role: 'assistant', content: answer.answer, at },
@@ -243,9 +257,11 @@ export function* agentTurnOrchestrator(
       outcome.threadMessageCount = recorded.messageCount;
     } else {
       outcome.threadError = recorded.error.message;
+      release();
     }
   } catch (error) {
     outcome.threadError = `Recording the thread failed: ${durableFailureReason(error)}`;
+    release();
   }
   progress('answered', attempt);
   return outcome;

@@ -102,7 +102,8 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
     const existingThread = input.threads?.[agentKey(agent.name)];
     const request: AgentTurnRequest = {
       agent,
-      threadId: existingThread ?? context.df.newGuid(`${context.df.instanceId}:${agentKey(agent.name)}`),
+      // "<agent key>-<guid>", like the ids the agent routes mint, readable in the dashboard.
+      threadId: existingThread ?? `${agentKey(agent.name)}-${context.df.newGuid(context.df.instanceId)}`,
       prompt: input.prompt,
       readThread: existingThread !== undefined,
       retry: input.retry,

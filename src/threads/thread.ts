@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { agentKey } from '../agents/agentDefinition';
 import { jsonBytes, threadMaxBytes } from '../limits/payloadLimits';
 
 export const threadMessageSchema = z.object({
@@ -10,9 +9,17 @@ export const threadMessageSchema = z.object({
 });
 export type ThreadMessage = z.infer<typeof threadMessageSchema>;
 
+/** The turn that holds a thread: other turns wait until it ends or its lease passes. */
+export interface ActiveTurn {
+  turnId: string;
+  /** ISO 8601; a crashed or terminated turn's hold ends here. */
+  until: string;
+}
+
 export interface ThreadState {
   agent: string;
   messages: ThreadMessage[];
+  activeTurn?: ActiveTurn;
 }
 
 export const threadLimitsSchema = z
@@ -26,24 +33,35 @@ export type ThreadLimits = z.infer<typeof threadLimitsSchema>;
 const appendTurnSchema = z
   .object({
     agent: z.string().min(1),
+    /** The turn that held the thread, released by this append. */
+    turnId: z.string().min(1).optional(),
     messages: z.array(threadMessageSchema).min(1),
     limits: threadLimitsSchema,
   })
   .strict();
 export type AppendTurnInput = z.infer<typeof appendTurnSchema>;
 
-export type ThreadErrorCode = 'unknown_operation' | 'invalid_input' | 'agent_mismatch';
+const beginTurnSchema = z
+  .object({
+    agent: z.string().min(1),
+    turnId: z.string().min(1),
+    /** Orchestration time, so the entity never reads a clock of its own. */
+    now: z.iso.datetime(),
+    until: z.iso.datetime(),
+  })
+  .strict();
+export type BeginTurnInput = z.infer<typeof beginTurnSchema>;
+
+const endTurnSchema = z.object({ turnId: z.string().min(1) }).strict();
+export type EndTurnInput = z.infer<typeof endTurnSchema>;
+
+export type ThreadErrorCode = 'unknown_operation' | 'invalid_input' | 'agent_mismatch' | 'thread_busy';
 
 export type ThreadOperationResult =
   | { ok: true; messageCount: number; trimmedMessages?: number; thread?: ThreadState }
   | { ok: false; error: { code: ThreadErrorCode; message: string } };
 
-export const threadOperations = ['appendTurn', 'get', 'delete'] as const;
-
-/** Entity key of an agent's thread: one thread per agent per conversation, readable in the DTS dashboard. */
-export function threadEntityKey(agentName: string, threadId: string): string {
-  return `${agentKey(agentName)}:${threadId}`;
-}
+export const threadOperations = ['beginTurn', 'appendTurn', 'endTurn', 'get', 'delete'] as const;
 
 /**
  * Drops the oldest messages until the thread fits its limits and the byte budget, keeping whole turns where it
@@ -99,6 +117,42 @@ export function applyThreadOperation(
         state: next,
         result: { ok: true, messageCount: kept.length, ...(trimmed > 0 ? { trimmedMessages: trimmed } : {}) },
       };
+    }
+    case 'beginTurn': {
+      const parsed = beginTurnSchema.safeParse(input);
+      if (!parsed.success) {
+        return { state, result: failure('invalid_input', parsed.error.issues[0]?.message ?? 'invalid') };
+      }
+      const { agent, turnId, now, until } = parsed.data;
+      if (state !== undefined && state.agent !== agent) {
+        return {
+          state,
+          result: failure('agent_mismatch', `This thread belongs to ${state.agent}, not ${agent}.`),
+        };
+      }
+      const holder = state?.activeTurn;
+      if (holder !== undefined && holder.turnId !== turnId && Date.parse(holder.until) > Date.parse(now)) {
+        return {
+          state,
+          result: failure(
+            'thread_busy',
+            `Another turn (${holder.turnId}) is running on this thread; ask again when it ends.`,
+          ),
+        };
+      }
+      const next: ThreadState = { agent, messages: state?.messages ?? [], activeTurn: { turnId, until } };
+      return { state: next, result: { ok: true, messageCount: next.messages.length, thread: next } };
+    }
+    case 'endTurn': {
+      const parsed = endTurnSchema.safeParse(input);
+      if (!parsed.success) {
+        return { state, result: failure('invalid_input', parsed.error.issues[0]?.message ?? 'invalid') };
+      }
+      if (state?.activeTurn?.turnId !== parsed.data.turnId) {
+        return { state, result: { ok: true, messageCount: state?.messages.length ?? 0 } };
+      }
+      const released: ThreadState = { agent: state.agent, messages: state.messages };
+      return { state: released, result: { ok: true, messageCount: released.messages.length } };
     }
     case 'get':
       return {

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import {
   ActionType,
   DurableBackend,
@@ -10,17 +9,14 @@ import { FunctionsHost } from '../host/functionsHost';
 import type { AgentProgress } from '../../src/orchestration/agentOutcome';
 import type { PanelResult, PanelStatus } from '../../src/orchestration/panelOrchestration';
 import { FakeOpenAIServer, completion, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
+import { apiKey, appEntry, chemistPrompt, functionKey, physicistPrompt } from './builtApp';
 
 /**
  * The built app, run the way the Functions host and the Durable extension run it: registered through the
  * worker interface, invoked with host-shaped payloads, orchestrated episode by episode on replayed history,
  * with a loopback Azure OpenAI behind it.
  */
-const appEntry = path.join(__dirname, '../../dist/src/index.js');
-const functionKey = 'e2e-function-key';
-const apiKey = 'e2e-azure-openai-key-0123456789';
-const physicistPrompt = 'You are an expert in physics. You answer questions from a physics perspective.';
-const chemistPrompt = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
+// The built app, as the host loads it (package.json "main").
 const question = 'What is temperature?';
 
 interface StatusBody {
@@ -120,11 +116,19 @@ describe('the multi-agent panel, end to end', () => {
     await loadApp(modelEnv());
   });
 
-  it('registers the HTTP routes, both orchestrators, the activity and the entity', () => {
+  it('registers the HTTP routes, the MCP tools, both orchestrators, the activity and the entity', () => {
     expect([...host.functions.values()].map((fn) => `${fn.metadata.name}:${fn.trigger.type}`).sort()).toEqual(
       [
+        'agentList:httpTrigger',
+        'agentRun:httpTrigger',
         'agentThread:entityTrigger',
+        'agentThreadRoute:httpTrigger',
         'agentTurn:orchestrationTrigger',
+        'agentTurnStatus:httpTrigger',
+        'health:httpTrigger',
+        'mcpAskAgent:mcpToolTrigger',
+        'mcpAskPanel:mcpToolTrigger',
+        'mcpGetResult:mcpToolTrigger',
         'multiAgentCancel:httpTrigger',
         'multiAgentPanel:orchestrationTrigger',
         'multiAgentRun:httpTrigger',
@@ -241,8 +245,8 @@ describe('the multi-agent panel, end to end', () => {
     const { final } = await runToEnd();
     const [physicist, chemist] = final.output!.answers;
     expect(physicist!.threadId).not.toBe(chemist!.threadId);
-    expect(physicist!.threadKey).toBe(`physicist:${physicist!.threadId}`);
-    expect(backend.getEntity('agentThread', physicist!.threadKey)).toEqual({
+    expect(physicist!.threadId).toMatch(/^physicist-[0-9a-f-]{36}$/);
+    expect(backend.getEntity('agentThread', physicist!.threadId)).toEqual({
       exists: true,
       state: {
         agent: 'Physicist',
@@ -252,7 +256,7 @@ describe('the multi-agent panel, end to end', () => {
         ],
       },
     });
-    expect(backend.getEntity('agentThread', chemist!.threadKey).state).toMatchObject({ agent: 'Chemist' });
+    expect(backend.getEntity('agentThread', chemist!.threadId).state).toMatchObject({ agent: 'Chemist' });
 
     const second = await runToEnd('What is pressure?');
     expect(second.final.output!.answers.map((answer) => answer.threadId)).not.toContain(physicist!.threadId);
@@ -378,7 +382,7 @@ describe('the multi-agent panel, end to end', () => {
     ]);
     // Not retried (it would fail the same way), and only the answering agent's thread is written.
     expect(model.requests.filter(forAgent(chemistPrompt))).toHaveLength(1);
-    expect(backend.getEntity('agentThread', final.output!.answers[0]!.threadKey).exists).toBe(true);
+    expect(backend.getEntity('agentThread', final.output!.answers[0]!.threadId).exists).toBe(true);
     expect(typesOf(backend.getInstance(turnOf(instanceId, 'Chemist')))).not.toContain(EventType.EventSent);
   });
 
@@ -470,7 +474,7 @@ describe('the multi-agent panel, end to end', () => {
       }
     }
     for (const answerOf of final.output!.answers) {
-      measure(`thread ${answerOf.agent}`, backend.getEntity('agentThread', answerOf.threadKey).state);
+      measure(`thread ${answerOf.agent}`, backend.getEntity('agentThread', answerOf.threadId).state);
     }
     expect(sizes.length).toBeGreaterThan(20);
     expect(sizes.filter(([, bytes]) => bytes > limit)).toEqual([]);

@@ -1,10 +1,10 @@
-import panelFile from '../../src/agents/agents.json';
+import catalogFile from '../../src/agents/agents.json';
 import { agentKey, panelSchema } from '../../src/agents/agentDefinition';
-import { defaultPanel } from '../../src/agents/panel';
+import { agentCatalog, createCatalog, findAgent, resolvePanel } from '../../src/agents/catalog';
 
-describe('the agent panel', () => {
-  it('holds the Physicist and the Chemist with the sample instructions', () => {
-    expect(defaultPanel).toEqual([
+describe('the agent catalog', () => {
+  it('asks the Physicist and the Chemist by default, with the sample instructions', () => {
+    expect(agentCatalog.defaultPanel).toEqual([
       {
         name: 'Physicist',
         instructions: 'You are an expert in physics. You answer questions from a physics perspective.',
@@ -16,26 +16,60 @@ describe('the agent panel', () => {
     ]);
   });
 
-  it('takes a third agent, with its own model, as one more entry', () => {
+  it('knows a third agent, the Biologist, outside the default panel: adding one is data', () => {
+    expect(agentCatalog.agents.map((agent) => agent.name)).toEqual(['Physicist', 'Chemist', 'Biologist']);
+    expect(agentCatalog.defaultPanel.map((agent) => agent.name)).not.toContain('Biologist');
+  });
+
+  it('finds an agent by name whatever its case', () => {
+    expect(findAgent(agentCatalog, 'physicist')?.name).toBe('Physicist');
+    expect(findAgent(agentCatalog, 'BIOLOGIST')?.name).toBe('Biologist');
+    expect(findAgent(agentCatalog, 'Astronomer')).toBeUndefined();
+  });
+
+  it('resolves a chosen panel in order, once per agent, and names unknown agents', () => {
+    expect(resolvePanel(agentCatalog, undefined)).toEqual({
+      ok: true,
+      agents: [...agentCatalog.defaultPanel],
+    });
+    const chosen = resolvePanel(agentCatalog, ['biologist', 'Physicist', 'physicist']);
+    expect(chosen.ok && chosen.agents.map((agent) => agent.name)).toEqual(['Biologist', 'Physicist']);
+    expect(resolvePanel(agentCatalog, ['Physicist', 'Astronomer', 'Poet'])).toEqual({
+      ok: false,
+      unknown: ['Astronomer', 'Poet'],
+    });
+  });
+
+  it('rejects a default panel that names an unknown agent', () => {
+    expect(() => createCatalog({ ...catalogFile, panel: ['Physicist', 'Astronomer'] })).toThrow(/Astronomer/);
+  });
+
+  it('takes an agent with its own model as one more entry', () => {
     const agents = [
-      ...panelFile.agents,
-      { name: 'Biologist', instructions: 'You are an expert in biology.', model: 'gpt-4o' },
+      ...catalogFile.agents,
+      { name: 'Geologist', instructions: 'You are an expert in geology.', model: 'gpt-5-mini' },
     ];
     expect(panelSchema.parse(agents).map((agent) => agent.name)).toEqual([
       'Physicist',
       'Chemist',
       'Biologist',
+      'Geologist',
     ]);
   });
 
-  it('rejects duplicate, nameless, instruction-less and unknown-field agents', () => {
+  it('rejects duplicate, nameless, instruction-less and unknown-field agents, and panels over 16', () => {
     expect(
-      panelSchema.safeParse([...panelFile.agents, { name: 'physicist', instructions: 'x' }]).success,
+      panelSchema.safeParse([...catalogFile.agents, { name: 'physicist', instructions: 'x' }]).success,
     ).toBe(false);
     expect(panelSchema.safeParse([{ name: '', instructions: 'x' }]).success).toBe(false);
     expect(panelSchema.safeParse([{ name: 'A', instructions: '  ' }]).success).toBe(false);
     expect(panelSchema.safeParse([{ name: 'A', instructions: 'x', temperature: 2 }]).success).toBe(false);
     expect(panelSchema.safeParse([]).success).toBe(false);
+    const seventeen = Array.from({ length: 17 }, (_, index) => ({
+      name: `Agent${index}`,
+      instructions: 'x',
+    }));
+    expect(panelSchema.safeParse(seventeen).success).toBe(false);
   });
 
   it('derives entity-safe agent keys', () => {

@@ -55,6 +55,7 @@ describe('readSettings', () => {
         threadMaxChars: Number(catalog.app.THREAD_MAX_CHARS.default),
       },
       panelDeadlineMs: Number(catalog.app.PANEL_DEADLINE_MS.default),
+      responseWaitMs: Number(catalog.app.RESPONSE_WAIT_MS.default),
       exposeManagementUrls: false,
     });
   });

@@ -1,5 +1,5 @@
 import { jsonBytes, threadMaxBytes } from '../../src/limits/payloadLimits';
-import { applyThreadOperation, threadEntityKey, type ThreadState } from '../../src/threads/thread';
+import { applyThreadOperation, type ThreadState } from '../../src/threads/thread';
 
 const limits = { maxMessages: 100, maxChars: 100_000 };
 
@@ -89,7 +89,47 @@ describe('thread operations', () => {
     expect(state?.messages.at(-1)?.content).toBe(big);
   });
 
-  it('keys a thread by agent and thread id', () => {
-    expect(threadEntityKey('Physicist', 'abc')).toBe('physicist:abc');
+  it('lets one turn hold a thread at a time, until it appends, ends, or its lease passes', () => {
+    const begin = (state: ThreadState | undefined, turnId: string, now = '2026-11-25T10:00:00.000Z') =>
+      applyThreadOperation(state, 'beginTurn', {
+        agent: 'Physicist',
+        turnId,
+        now,
+        until: '2026-11-25T10:02:00.000Z',
+      });
+    const held = begin(applyThreadOperation(undefined, 'appendTurn', turn('q', 'a')).state, 'turn-1');
+    expect(held.result).toMatchObject({
+      ok: true,
+      messageCount: 2,
+      thread: { messages: [{ content: 'q' }, { content: 'a' }] },
+    });
+
+    expect(begin(held.state, 'turn-2').result).toMatchObject({ ok: false, error: { code: 'thread_busy' } });
+    expect(begin(held.state, 'turn-2', '2026-11-25T10:03:00.000Z').result).toMatchObject({ ok: true });
+    expect(begin(held.state, 'turn-1').result).toMatchObject({ ok: true });
+
+    const appended = applyThreadOperation(held.state, 'appendTurn', {
+      ...turn('q2', 'a2'),
+      turnId: 'turn-1',
+    });
+    expect(appended.state?.activeTurn).toBeUndefined();
+    expect(begin(appended.state, 'turn-2').result).toMatchObject({ ok: true });
+
+    const ended = applyThreadOperation(held.state, 'endTurn', { turnId: 'turn-1' });
+    expect(ended.state).toEqual({ agent: 'Physicist', messages: held.state?.messages });
+    const otherEnd = applyThreadOperation(held.state, 'endTurn', { turnId: 'turn-9' });
+    expect(otherEnd.state).toBe(held.state);
+  });
+
+  it('refuses a turn of another agent on the thread', () => {
+    const state = applyThreadOperation(undefined, 'appendTurn', turn('q', 'a')).state;
+    expect(
+      applyThreadOperation(state, 'beginTurn', {
+        agent: 'Chemist',
+        turnId: 't',
+        now: '2026-11-25T10:00:00.000Z',
+        until: '2026-11-25T10:01:00.000Z',
+      }).result,
+    ).toMatchObject({ ok: false, error: { code: 'agent_mismatch' } });
   });
 });

@@ -1,0 +1,126 @@
+import type { DurableClient } from 'durable-functions';
+import { OrchestrationRuntimeStatus } from 'durable-functions';
+import { agentKey } from '../agents/agentDefinition';
+import { agentNames, resolvePanel, type AgentCatalog } from '../agents/catalog';
+import type { AppSettings } from '../config/settings';
+import { functionNames } from '../functionNames';
+import type { PanelInput, PanelResult, PanelStatus } from '../orchestration/panelOrchestration';
+import { isNotFound } from './durableErrors';
+import { requestError, type RequestError } from './requestError';
+
+export interface PanelRequest {
+  prompt: string;
+  /** Agent names for this run; the default panel when absent. */
+  agents?: string[];
+  /** A previous run whose agents' threads this run continues. */
+  conversationId?: string;
+}
+
+export interface StartedPanel {
+  ok: true;
+  instanceId: string;
+  agents: string[];
+  /** Agents whose thread this run continues, by agent name. */
+  continuedThreads: Record<string, string>;
+}
+
+/** The input of a panel run: the panel and every limit, fixed when the run starts. */
+export function panelInputFor(
+  prompt: string,
+  agents: PanelInput['agents'],
+  settings: AppSettings,
+  threads?: Record<string, string>,
+): PanelInput {
+  return {
+    prompt,
+    agents,
+    ...(threads === undefined || Object.keys(threads).length === 0 ? {} : { threads }),
+    retry: settings.retry,
+    answerMaxChars: settings.limits.answerMaxChars,
+    thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
+    deadlineMs: settings.panelDeadlineMs,
+  };
+}
+
+/** The threads a finished run left, by agent key, and the agents it asked. */
+async function conversationOf(
+  client: Pick<DurableClient, 'getStatus'>,
+  conversationId: string,
+): Promise<{ threads: Record<string, string>; agents: string[] } | RequestError> {
+  const notFound = requestError(
+    404,
+    'conversation_not_found',
+    `No panel run has the id "${conversationId}".`,
+  );
+  try {
+    const status = await client.getStatus(conversationId, { showHistory: false, showInput: false });
+    if (status.name !== functionNames.panelOrchestration) {
+      return notFound;
+    }
+    const output = status.output as Partial<PanelResult> | null | undefined;
+    if (status.runtimeStatus !== OrchestrationRuntimeStatus.Completed || !Array.isArray(output?.answers)) {
+      return requestError(
+        409,
+        'conversation_not_finished',
+        `Run "${conversationId}" is ${status.runtimeStatus}, with no answers to continue. Continue a completed run.`,
+      );
+    }
+    const agents = (status.customStatus as Partial<PanelStatus> | null | undefined)?.agents ?? [];
+    return {
+      threads: Object.fromEntries(output.answers.map((answer) => [agentKey(answer.agent), answer.threadId])),
+      agents,
+    };
+  } catch (error) {
+    if (isNotFound(error)) {
+      return notFound;
+    }
+    throw error;
+  }
+}
+
+/** Starts a panel run on the agents asked for, continuing an earlier run's threads when asked to. */
+export async function startPanelRun(
+  client: Pick<DurableClient, 'startNew' | 'getStatus'>,
+  request: PanelRequest,
+  settings: AppSettings,
+  catalog: AgentCatalog,
+): Promise<StartedPanel | RequestError> {
+  let threads: Record<string, string> | undefined;
+  let names = request.agents;
+  if (request.conversationId !== undefined) {
+    const conversation = await conversationOf(client, request.conversationId);
+    if ('ok' in conversation) {
+      return conversation;
+    }
+    threads = conversation.threads;
+    // A follow-up asks the same panel unless the caller picks another.
+    names ??= conversation.agents.length > 0 ? conversation.agents : undefined;
+  }
+  const panel = resolvePanel(catalog, names);
+  if (!panel.ok) {
+    return requestError(
+      400,
+      'unknown_agents',
+      `Unknown agent(s) ${panel.unknown.map((name) => `"${name}"`).join(', ')}. The agents are: ${agentNames(catalog)}.`,
+    );
+  }
+  const continued = Object.fromEntries(
+    panel.agents.flatMap((agent) => {
+      const threadId = threads?.[agentKey(agent.name)];
+      return threadId === undefined ? [] : [[agentKey(agent.name), threadId] as const];
+    }),
+  );
+  const input = panelInputFor(request.prompt, panel.agents, settings, continued);
+  const instanceId = await client.startNew(functionNames.panelOrchestration, { input });
+  return {
+    ok: true,
+    instanceId,
+    agents: panel.agents.map((agent) => agent.name),
+    continuedThreads: Object.fromEntries(
+      panel.agents.flatMap((agent) => {
+        const threadId = continued[agentKey(agent.name)];
+        return threadId === undefined ? [] : [[agent.name, threadId] as const];
+      }),
+    ),
+  };
+}

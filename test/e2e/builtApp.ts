@@ -1,0 +1,64 @@
+import * as path from 'node:path';
+import packageJson from '../../package.json';
+import { DurableBackend } from '../host/durableBackend';
+import { FunctionsHost, type HostHttpResponse } from '../host/functionsHost';
+import { FakeOpenAIServer } from '../support/fakeOpenAIServer';
+
+/** The built app, as the host loads it: package.json "main". */
+export const appEntry = path.join(__dirname, '../..', packageJson.main);
+export const functionKey = 'e2e-function-key';
+export const apiKey = 'e2e-azure-openai-key-0123456789';
+export const physicistPrompt =
+  'You are an expert in physics. You answer questions from a physics perspective.';
+export const chemistPrompt =
+  'You are an expert in chemistry. You answer questions from a chemistry perspective.';
+export const biologistPrompt =
+  'You are an expert in biology. You answer questions from a biology perspective.';
+
+/** The built app on the host and Durable stand-ins, with a loopback Azure OpenAI behind it. */
+export class BuiltApp {
+  private constructor(
+    readonly host: FunctionsHost,
+    readonly backend: DurableBackend,
+    readonly model: FakeOpenAIServer,
+    private readonly savedEnv: NodeJS.ProcessEnv,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<BuiltApp> {
+    const model = await FakeOpenAIServer.start({ apiKey, deployments: ['chat'] });
+    const savedEnv = { ...process.env };
+    process.env = {
+      ...savedEnv,
+      AZURE_OPENAI_ENDPOINT: model.azureEndpoint,
+      AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
+      AZURE_OPENAI_API_KEY: apiKey,
+      MODEL_TIMEOUT_MS: '5000',
+      AGENT_MAX_ATTEMPTS: '3',
+      ...env,
+    };
+    const host = await FunctionsHost.load(appEntry);
+    host.setFunctionKey(functionKey);
+    const backend = await DurableBackend.start(host);
+    return new BuiltApp(host, backend, model, savedEnv);
+  }
+
+  async close(): Promise<void> {
+    await this.backend.close();
+    await this.host.stop();
+    await this.model.close();
+    process.env = this.savedEnv;
+  }
+
+  /** A call with the function key, JSON bodies sent as application/json. */
+  request(
+    method: string,
+    route: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HostHttpResponse> {
+    return this.host.http(method, route, {
+      headers: { 'x-functions-key': functionKey, ...headers },
+      ...(body === undefined ? {} : { body }),
+    });
+  }
+}
