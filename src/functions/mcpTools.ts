@@ -1,7 +1,8 @@
-import { app, type InvocationContext } from '@azure/functions';
+import { app, type InvocationContext, type McpToolProperty } from '@azure/functions';
 import * as df from 'durable-functions';
 import { agentCatalog } from '../agents/catalog';
 import { getSettings } from '../config/settings';
+import { messageOf } from '../errorMessage';
 import { functionNames } from '../functionNames';
 import { askAgentTool, askPanel, getResult, toolArguments, type ToolResult } from '../mcp/tools';
 
@@ -19,63 +20,79 @@ async function run(
       await tool(toolArguments(invocation, context.triggerMetadata), df.getClient(context)),
     );
   } catch (error) {
-    context.error('Tool failed:', error instanceof Error ? error.message : String(error));
+    context.error('Tool failed:', messageOf(error));
     return JSON.stringify({
       error: { code: 'internal_error', message: 'The tool failed unexpectedly. See the function logs.' },
     });
   }
 }
 
-app.mcpTool(functionNames.askPanelTool, {
-  toolName: 'ask_panel',
-  description:
-    "Ask a panel of expert agents (by default a Physicist and a Chemist) the same question at once. Returns each answer with the thread id to continue that agent's conversation with ask_agent.",
-  toolProperties: [
-    { propertyName: 'prompt', propertyType: 'string', description: 'The question.', isRequired: true },
-    {
-      propertyName: 'agents',
-      propertyType: 'string',
-      description: 'Agent names to ask instead of the default panel, e.g. Physicist, Biologist.',
-      isRequired: false,
-      isArray: true,
-    },
-  ],
-  extraInputs,
-  handler: (invocation, context) =>
-    run(invocation, context, (args, client) => askPanel(args, client, dependencies)),
-});
+interface ToolRegistration {
+  functionName: string;
+  toolName: string;
+  description: string;
+  toolProperties: McpToolProperty[];
+  tool: (args: Record<string, unknown>, client: ReturnType<typeof df.getClient>) => Promise<ToolResult>;
+}
 
-app.mcpTool(functionNames.askAgentTool, {
-  toolName: 'ask_agent',
-  description:
-    'Ask one agent (Physicist, Chemist, Biologist) a question, on a new conversation or continuing the thread id a previous answer returned.',
-  toolProperties: [
-    { propertyName: 'agent', propertyType: 'string', description: "The agent's name.", isRequired: true },
-    { propertyName: 'message', propertyType: 'string', description: 'The question.', isRequired: true },
-    {
-      propertyName: 'threadId',
-      propertyType: 'string',
-      description: 'A thread id to continue.',
-      isRequired: false,
-    },
-  ],
-  extraInputs,
-  handler: (invocation, context) =>
-    run(invocation, context, (args, client) => askAgentTool(args, client, dependencies)),
-});
+const tools: ToolRegistration[] = [
+  {
+    functionName: functionNames.askPanelTool,
+    toolName: 'ask_panel',
+    description:
+      "Ask a panel of expert agents (by default a Physicist and a Chemist) the same question at once. Returns each answer with the thread id to continue that agent's conversation with ask_agent.",
+    toolProperties: [
+      { propertyName: 'prompt', propertyType: 'string', description: 'The question.', isRequired: true },
+      {
+        propertyName: 'agents',
+        propertyType: 'string',
+        description: 'Agent names to ask instead of the default panel, e.g. Physicist, Biologist.',
+        isRequired: false,
+        isArray: true,
+      },
+    ],
+    tool: (args, client) => askPanel(args, client, dependencies),
+  },
+  {
+    functionName: functionNames.askAgentTool,
+    toolName: 'ask_agent',
+    description:
+      'Ask one agent (Physicist, Chemist, Biologist) a question, on a new conversation or continuing the thread id a previous answer returned.',
+    toolProperties: [
+      { propertyName: 'agent', propertyType: 'string', description: "The agent's name.", isRequired: true },
+      { propertyName: 'message', propertyType: 'string', description: 'The question.', isRequired: true },
+      {
+        propertyName: 'threadId',
+        propertyType: 'string',
+        description: 'A thread id to continue.',
+        isRequired: false,
+      },
+    ],
+    tool: (args, client) => askAgentTool(args, client, dependencies),
+  },
+  {
+    functionName: functionNames.resultTool,
+    toolName: 'get_result',
+    description:
+      'Fetch the answers of a panel run or an agent turn that ask_panel or ask_agent reported as still running.',
+    toolProperties: [
+      {
+        propertyName: 'instanceId',
+        propertyType: 'string',
+        description: 'The instanceId they returned.',
+        isRequired: true,
+      },
+    ],
+    tool: (args, client) => getResult(args, client),
+  },
+];
 
-app.mcpTool(functionNames.resultTool, {
-  toolName: 'get_result',
-  description:
-    'Fetch the answers of a panel run or an agent turn that ask_panel or ask_agent reported as still running.',
-  toolProperties: [
-    {
-      propertyName: 'instanceId',
-      propertyType: 'string',
-      description: 'The instanceId they returned.',
-      isRequired: true,
-    },
-  ],
-  extraInputs,
-  handler: (invocation, context) => run(invocation, context, (args, client) => getResult(args, client)),
-});
+for (const { functionName, toolName, description, toolProperties, tool } of tools) {
+  app.mcpTool(functionName, {
+    toolName,
+    description,
+    toolProperties,
+    extraInputs,
+    handler: (invocation, context) => run(invocation, context, tool),
+  });
+}

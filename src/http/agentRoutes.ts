@@ -8,6 +8,7 @@ import type { AppSettings } from '../config/settings';
 import { agentOrError, startAgentTurn, threadOf, turnView, type TurnView } from '../conversations/agentTurns';
 import { isNotFound } from '../conversations/durableErrors';
 import type { RequestError } from '../conversations/requestError';
+import type { ThreadState } from '../threads/thread';
 import { waitForRun } from '../conversations/waitForRun';
 import { defaultModelOf } from '../model/openaiClient';
 import { functionNames } from '../functionNames';
@@ -160,54 +161,52 @@ export async function getAgentTurn(
   }
 }
 
-/** GET /api/agents/{agent}/threads/{threadId}: the thread's messages with their roles and times. */
-export async function getThread(
+/** Runs a thread route on the thread its URL names, answering 404/409 as threadOf does when it cannot. */
+async function onThread(
   request: HttpRequest,
   client: Pick<DurableClient, 'readEntityState'>,
   context: InvocationContext,
-  dependencies: Pick<AgentRouteDependencies, 'catalog'>,
+  catalog: AgentCatalog,
+  action: string,
+  respond: (agent: AgentDefinition, threadId: string, thread: ThreadState) => Promise<HttpResponseInit>,
 ): Promise<HttpResponseInit> {
-  const agent = agentOrError(dependencies.catalog, request.params.agent ?? '');
-  if ('ok' in agent) {
-    return fromError(agent);
-  }
-  try {
-    const thread = await threadOf(client, agent, request.params.threadId ?? '');
-    if ('ok' in thread) {
-      return fromError(thread);
-    }
-    return {
-      status: 200,
-      jsonBody: { agent: agent.name, threadId: request.params.threadId, messages: thread.messages },
-    };
-  } catch (error) {
-    return backendUnavailable(context, 'read the thread', error);
-  }
-}
-
-/** DELETE /api/agents/{agent}/threads/{threadId}: removes the thread (durably queued, so it answers 202). */
-export async function deleteThread(
-  request: HttpRequest,
-  client: Pick<DurableClient, 'readEntityState' | 'signalEntity'>,
-  context: InvocationContext,
-  dependencies: Pick<AgentRouteDependencies, 'catalog'>,
-): Promise<HttpResponseInit> {
-  const agent = agentOrError(dependencies.catalog, request.params.agent ?? '');
+  const agent = agentOrError(catalog, request.params.agent ?? '');
   if ('ok' in agent) {
     return fromError(agent);
   }
   const threadId = request.params.threadId ?? '';
   try {
     const thread = await threadOf(client, agent, threadId);
-    if ('ok' in thread) {
-      return fromError(thread);
-    }
+    return 'ok' in thread ? fromError(thread) : await respond(agent, threadId, thread);
+  } catch (error) {
+    return backendUnavailable(context, `${action} the thread`, error);
+  }
+}
+
+/** GET /api/agents/{agent}/threads/{threadId}: the thread's messages with their roles and times. */
+export function getThread(
+  request: HttpRequest,
+  client: Pick<DurableClient, 'readEntityState'>,
+  context: InvocationContext,
+  dependencies: Pick<AgentRouteDependencies, 'catalog'>,
+): Promise<HttpResponseInit> {
+  return onThread(request, client, context, dependencies.catalog, 'read', (agent, threadId, thread) =>
+    Promise.resolve({ status: 200, jsonBody: { agent: agent.name, threadId, messages: thread.messages } }),
+  );
+}
+
+/** DELETE /api/agents/{agent}/threads/{threadId}: removes the thread (durably queued, so it answers 202). */
+export function deleteThread(
+  request: HttpRequest,
+  client: Pick<DurableClient, 'readEntityState' | 'signalEntity'>,
+  context: InvocationContext,
+  dependencies: Pick<AgentRouteDependencies, 'catalog'>,
+): Promise<HttpResponseInit> {
+  return onThread(request, client, context, dependencies.catalog, 'delete', async (agent, threadId) => {
     await client.signalEntity(new EntityId(functionNames.threadEntity, threadId), 'delete');
     context.info(`Deleting ${agent.name}'s thread ${threadId}.`);
     return { status: 202, jsonBody: { agent: agent.name, threadId, status: 'deleting' } };
-  } catch (error) {
-    return backendUnavailable(context, 'delete the thread', error);
-  }
+  });
 }
 
 function describeAgent(agent: AgentDefinition, catalog: AgentCatalog, defaultModel: string | undefined) {

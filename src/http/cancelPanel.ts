@@ -5,8 +5,8 @@ import { agentTurnInstanceId, type PanelStatus } from '../orchestration/panelOrc
 import { backendUnavailable, errorResponse } from './errorResponse';
 import { isNotFound } from '../conversations/durableErrors';
 import { isRunning } from '../conversations/waitForRun';
-import { getPanelRun, invalidInstanceId, panelNotFound } from './panelStatus';
-import { isValidInstanceId, panelStatusUrl } from './panelRoutes';
+import { panelRunOf } from './panelStatus';
+import { panelStatusUrl } from './panelRoutes';
 
 /**
  * POST /api/multiagent/{instanceId}/cancel: terminates a running panel and its agents' turns (terminating an
@@ -17,15 +17,13 @@ export async function cancelPanel(
   client: Pick<DurableClient, 'getStatus' | 'terminate'>,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const instanceId = request.params.instanceId ?? '';
-  if (!isValidInstanceId(instanceId)) {
-    return invalidInstanceId();
-  }
   try {
-    const status = await getPanelRun(client, instanceId);
-    if (status === undefined) {
-      return panelNotFound(instanceId);
+    const run = await panelRunOf(request, client);
+    if (!run.ok) {
+      return run.response;
     }
+    const { status } = run;
+    const { instanceId } = status;
     if (!isRunning(status)) {
       return errorResponse(
         409,

@@ -110,16 +110,33 @@ export async function getPanelRun(
   }
 }
 
-export function invalidInstanceId(): HttpResponseInit {
-  return errorResponse(
-    400,
-    'invalid_instance_id',
-    'The instance id is malformed. Use the instanceId returned by POST /api/multiagent/run.',
-  );
-}
-
-export function panelNotFound(instanceId: string): HttpResponseInit {
-  return errorResponse(404, 'instance_not_found', `No panel run has the instance id "${instanceId}".`);
+/** The panel run a route's {instanceId} names: 400 when malformed, 404 when there is none. */
+export async function panelRunOf(
+  request: HttpRequest,
+  client: Pick<DurableClient, 'getStatus'>,
+): Promise<{ ok: true; status: DurableOrchestrationStatus } | { ok: false; response: HttpResponseInit }> {
+  const instanceId = request.params.instanceId ?? '';
+  if (!isValidInstanceId(instanceId)) {
+    return {
+      ok: false,
+      response: errorResponse(
+        400,
+        'invalid_instance_id',
+        'The instance id is malformed. Use the instanceId returned by POST /api/multiagent/run.',
+      ),
+    };
+  }
+  const status = await getPanelRun(client, instanceId);
+  return status === undefined
+    ? {
+        ok: false,
+        response: errorResponse(
+          404,
+          'instance_not_found',
+          `No panel run has the instance id "${instanceId}".`,
+        ),
+      }
+    : { ok: true, status };
 }
 
 /** GET /api/multiagent/status/{instanceId}: the run's state, each agent's progress and (when done) every answer. */
@@ -128,15 +145,12 @@ export async function getPanelStatus(
   client: Pick<DurableClient, 'getStatus'>,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  const instanceId = request.params.instanceId ?? '';
-  if (!isValidInstanceId(instanceId)) {
-    return invalidInstanceId();
-  }
   try {
-    const status = await getPanelRun(client, instanceId);
-    if (status === undefined) {
-      return panelNotFound(instanceId);
+    const run = await panelRunOf(request, client);
+    if (!run.ok) {
+      return run.response;
     }
+    const { status } = run;
     const failed = status.runtimeStatus === OrchestrationRuntimeStatus.Failed;
     const panel = panelStatusOf(status);
     return {
