@@ -1,12 +1,19 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { compileTools, toolsDist } from '../support/compileTools';
+import { compileTools } from '../support/compileTools';
 
 /** The workflow's stub model, run as the workflow runs it: compiled, by plain Node, stopped with a signal. */
+let toolsDist: string;
+let removeTools: () => Promise<void>;
+
 beforeAll(async () => {
-  await compileTools();
+  ({ dir: toolsDist, remove: removeTools } = await compileTools());
 }, 120_000);
+
+afterAll(async () => {
+  await removeTools();
+});
 
 it('serves OpenAI-compatible chat completions on the port it is given, and stops cleanly', async () => {
   const child = spawn(process.execPath, [join(toolsDist, 'scripts/stub-model/main.js'), '--port', '0']);

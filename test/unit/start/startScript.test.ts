@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { compileTools, toolsDist } from '../../support/compileTools';
+import { compileTools } from '../../support/compileTools';
 
 /**
  * The start script as npm start runs it: compiled, run by plain Node with no shell, on a machine without Core
@@ -13,9 +13,16 @@ import { compileTools, toolsDist } from '../../support/compileTools';
 const run = promisify(execFile);
 let dir: string;
 
+let toolsDist: string;
+let removeTools: () => Promise<void>;
+
 beforeAll(async () => {
-  await compileTools();
+  ({ dir: toolsDist, remove: removeTools } = await compileTools());
 }, 120_000);
+
+afterAll(async () => {
+  await removeTools();
+});
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'start-script-'));
