@@ -57,6 +57,10 @@ export interface FakeOpenAIOptions {
    * like the gpt-5 reasoning family, the default deployment, and rejects them with the service's 400.
    */
   classicModels?: string[];
+  /** Port to listen on; default 0 (any free port). The stub model script sets a fixed one for a host to use. */
+  port?: number;
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
 }
 
 /** Azure's reply when a reasoning model gets a parameter it does not take. */
@@ -247,14 +251,19 @@ export class FakeOpenAIServer {
       fake.sockets.add(socket);
       socket.on('close', () => fake.sockets.delete(socket));
     });
-    server.listen(0, '127.0.0.1');
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+    // Rejects with the 'error' event when the port is taken.
     await once(server, 'listening');
     return fake;
   }
 
   get origin(): string {
     const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    const host = this.options.host ?? '127.0.0.1';
+    // A wildcard address is reached through loopback; IPv6 literals need brackets in a URL.
+    const reachable =
+      host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    return `http://${reachable}:${port}`;
   }
 
   /** What AZURE_OPENAI_ENDPOINT would hold (the v1 API lives under openai/v1/ beneath it). */

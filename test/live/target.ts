@@ -1,0 +1,12 @@
+/** Where the live suite finds the running app: the same variables as the ask client. */
+export function liveBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return (env.MULTIAGENT_BASE_URL ?? 'http://localhost:7071').replace(/\/+$/, '');
+}
+
+export function liveFunctionKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const key = env.MULTIAGENT_FUNCTION_KEY;
+  return key === undefined || key === '' ? undefined : key;
+}
+
+/** Set by the global setup: whether the running app has the agent follow-up route. */
+export const followUpVariable = 'MULTIAGENT_LIVE_FOLLOW_UP';
