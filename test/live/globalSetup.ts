@@ -1,5 +1,5 @@
-import { hasFollowUpRoute, probeApp } from './probe';
-import { followUpVariable, liveBaseUrl, liveFunctionKey } from './target';
+import { probeApp } from './probe';
+import { liveBaseUrl, liveFunctionKey } from './target';
 
 /**
  * Before any live test: finds the running app (waiting up to MULTIAGENT_WAIT_SECONDS for one that is starting),
@@ -30,5 +30,4 @@ export default async function globalSetup(): Promise<void> {
     console.error(instructions);
     throw new Error(`No app at ${baseUrl}: ${probe.reason}`);
   }
-  process.env[followUpVariable] = (await hasFollowUpRoute(baseUrl, key)) ? 'yes' : 'no';
 }

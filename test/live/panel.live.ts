@@ -1,9 +1,8 @@
 import { defineLiveSuite } from './liveSuite';
-import { followUpVariable, liveBaseUrl, liveFunctionKey } from './target';
+import { liveBaseUrl, liveFunctionKey } from './target';
 
 /** npm run test:live: the live suite against the app at MULTIAGENT_BASE_URL (default http://localhost:7071). */
 defineLiveSuite(() => ({ baseUrl: liveBaseUrl(), functionKey: liveFunctionKey() }), {
-  followUp: process.env[followUpVariable] === 'yes',
   runTimeoutMs: 240_000,
   pollIntervalMs: 1000,
 });

@@ -33,18 +33,3 @@ export async function probeApp(baseUrl: string, functionKey?: string): Promise<P
     reason: `${baseUrl} answers, but not as this app does (status ${response.status}: ${text.slice(0, 200) || 'no body'})`,
   };
 }
-
-/**
- * Whether the app has the agent follow-up route: an empty request is a 4xx error from the app when the route
- * exists, and a bare 404 from the host when it does not.
- */
-export async function hasFollowUpRoute(baseUrl: string, functionKey?: string): Promise<boolean> {
-  const response = await fetch(`${baseUrl}/api/agents/physicist/run`, {
-    method: 'POST',
-    headers: { ...headers(functionKey), 'content-type': 'application/json' },
-    body: '{}',
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  return !(response.status === 404 && !text.includes('"error"'));
-}

@@ -7,6 +7,3 @@ export function liveFunctionKey(env: NodeJS.ProcessEnv = process.env): string | 
   const key = env.MULTIAGENT_FUNCTION_KEY;
   return key === undefined || key === '' ? undefined : key;
 }
-
-/** Set by the global setup: whether the running app has the agent follow-up route. */
-export const followUpVariable = 'MULTIAGENT_LIVE_FOLLOW_UP';
