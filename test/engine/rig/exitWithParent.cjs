@@ -4,3 +4,5 @@
 process.stdin.on('end', () => process.exit(0));
 process.stdin.on('error', () => process.exit(0));
 process.stdin.resume();
+// Watching stdin must not keep the process alive once it wants to exit (as on SIGTERM).
+process.stdin.unref();
