@@ -28,11 +28,16 @@ export interface InvocationExchange {
   reply: WorkerReply;
 }
 
-/** One HTTP call to the extension: from the app's durable client (clientRpc) or from the test (managementApi). */
+/**
+ * One HTTP call: the app's durable client calling the extension (clientRpc), the test calling the extension's
+ * management API (managementApi), or the test calling the app's own routes like a user (appHttp).
+ */
 export interface HttpExchange {
-  kind: 'clientRpc' | 'managementApi';
+  kind: 'clientRpc' | 'managementApi' | 'appHttp';
   method: string;
   url: string;
+  /** The request's content type, when it had one. */
+  contentType?: string;
   requestBody: unknown;
   status: number;
   headers: Record<string, string>;
@@ -44,14 +49,25 @@ export interface HttpExchange {
 
 export type Exchange = InvocationExchange | HttpExchange;
 
+/** What the loopback model server answered, in order: enough to play the same model behaviour again. */
+export interface ModelCall {
+  systemPrompt: string | undefined;
+  userMessage: string | undefined;
+  /** The HTTP status it answered with, or 'hang-up'. */
+  answered: number | 'hang-up' | undefined;
+}
+
 export interface EngineRecording {
   about: string;
   /** The engine test that produced it. */
   test: string;
   engine: Record<string, string>;
+  /** The app's entry module, relative to the repository root. */
+  app: string;
   /** The durable client binding JSON the extension produced. */
   client: Record<string, unknown>;
   exchanges: Exchange[];
+  model: ModelCall[];
 }
 
 export interface OrchestratorState {

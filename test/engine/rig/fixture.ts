@@ -36,6 +36,7 @@ export function describeEngine(
   describe(title, () => {
     let rig: EngineRig | undefined;
     let mark = 0;
+    let modelMark = 0;
     const fixture: EngineFixture = {
       get rig(): EngineRig {
         if (!rig) throw new Error('the engine rig did not start; see the error from beforeAll');
@@ -53,12 +54,19 @@ export function describeEngine(
 
     beforeEach(() => {
       mark = rig?.recorder.mark() ?? 0;
+      modelMark = rig?.model?.requests.length ?? 0;
     });
 
     afterEach(() => {
       if (!recordingEnabled || !rig) return;
       const test = expect.getState().currentTestName ?? 'unnamed';
-      rig.recorder.writeFixture(fixtureName(test), test, mark);
+      const model = (rig.model?.requests ?? []).slice(modelMark).map((request) => ({
+        systemPrompt: request.systemPrompt,
+        userMessage: request.lastUserMessage,
+        answered: request.answered,
+      }));
+      const name = `${options.name}--${fixtureName(test.slice(title.length))}`;
+      rig.recorder.writeFixture({ name, test, app: options.entry, model }, mark);
     });
 
     define(fixture);

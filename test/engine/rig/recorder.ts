@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { EngineRecording, Exchange, HttpExchange } from '../../support/engineRecording';
+import type { EngineRecording, Exchange, HttpExchange, ModelCall } from '../../support/engineRecording';
 import { engineFixturesDir } from '../../support/engineRecording';
 import { repoRoot } from './dotnet';
 
@@ -36,7 +36,7 @@ export class Recorder {
   add(exchange: Exchange): void {
     const last = this.exchanges.at(-1);
     // Status polling repeats itself; one entry with a count keeps the fixtures readable.
-    if (exchange.kind === 'clientRpc' || exchange.kind === 'managementApi') {
+    if (exchange.kind === 'clientRpc' || exchange.kind === 'managementApi' || exchange.kind === 'appHttp') {
       if (sameCall(last, exchange)) {
         last.times = (last.times ?? 1) + 1;
         return;
@@ -53,20 +53,28 @@ export class Recorder {
     return this.exchanges.slice(mark);
   }
 
-  /** Writes the exchanges since `mark` as fixture `name`; returns the file, or undefined if there was nothing. */
-  writeFixture(name: string, test: string, mark: number): string | undefined {
+  /**
+   * Writes the exchanges since `mark` as fixture `name`, with what the model server answered meanwhile; returns
+   * the file, or undefined if there was nothing to write.
+   */
+  writeFixture(
+    fixture: { name: string; test: string; app: string; model: ModelCall[] },
+    mark: number,
+  ): string | undefined {
     const exchanges = this.since(mark);
     if (exchanges.length === 0) return undefined;
     const recording: EngineRecording = {
       about:
         'Recorded from the real Durable Functions extension by the engine tests (npm run engine:record).',
-      test,
+      test: fixture.test,
       engine: engineVersions,
+      app: path.relative(repoRoot, fixture.app),
       client: this.client,
       exchanges,
+      model: fixture.model,
     };
     mkdirSync(engineFixturesDir, { recursive: true });
-    const file = path.join(engineFixturesDir, `${name}.json`);
+    const file = path.join(engineFixturesDir, `${fixture.name}.json`);
     // Stack traces name this checkout's path; the fixtures should not.
     writeFileSync(file, JSON.stringify(recording, null, 2).split(repoRoot).join('<repo>') + '\n');
     return file;

@@ -241,9 +241,24 @@ export class Sidecar {
     response: ServerResponse,
     body: Buffer,
   ): Promise<void> {
-    const result = await this.host.http(request.method ?? 'GET', request.url ?? '/', {
-      headers: flatHeaders(request),
+    const method = request.method ?? 'GET';
+    const headers = flatHeaders(request);
+    const result = await this.host.http(method, request.url ?? '/', {
+      headers,
       ...(body.length > 0 ? { body } : {}),
+    });
+    const url = new URL(request.url ?? '/', this.origin);
+    // The function key says nothing about the app's behaviour.
+    url.searchParams.delete('code');
+    this.recorder.add({
+      kind: 'appHttp',
+      method,
+      url: url.pathname + url.search,
+      ...(headers['content-type'] === undefined ? {} : { contentType: headers['content-type'] }),
+      requestBody: body.toString('utf8'),
+      status: result.status,
+      headers: result.headers,
+      response: parseMaybeJson(result.body),
     });
     response.writeHead(result.status, result.headers).end(result.body);
   }
