@@ -5,8 +5,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { RpcTypedData } from '../host/functionsCore';
+import type { InvocationOutcome } from '../host/functionsHost';
 
-export const engineFixturesDir = path.join(__dirname, '..', 'fixtures', 'engine');
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const engineFixturesDir = path.join(repoRoot, 'test', 'fixtures', 'engine');
 
 /** A worker's answer to one invocation, as the Node worker sends it to the host. */
 export type WorkerReply =
@@ -77,6 +80,27 @@ export interface OrchestratorState {
   error?: string;
   customStatus?: unknown;
   schemaVersion?: number;
+}
+
+export function decodeTypedData(data: RpcTypedData | null | undefined): TypedValue | null {
+  if (!data) return null;
+  if (typeof data.json === 'string') return { type: 'json', value: JSON.parse(data.json) as unknown };
+  if (typeof data.string === 'string') return { type: 'string', value: data.string };
+  if (typeof data.int === 'number') return { type: 'int', value: data.int };
+  if (typeof data.double === 'number') return { type: 'double', value: data.double };
+  if (data.bytes) return { type: 'bytes', value: Buffer.from(data.bytes).toString('base64') };
+  return null;
+}
+
+/** What the Node worker reports to the host for an invocation, in the recordings' terms. */
+export function workerReply(outcome: InvocationOutcome): WorkerReply {
+  return outcome.status === 'success'
+    ? { status: 'success', returnValue: decodeTypedData(outcome.returnValue) }
+    : {
+        status: 'failure',
+        message: outcome.exception?.message ?? '',
+        stack: outcome.exception?.stackTrace ?? '',
+      };
 }
 
 const outOfProcDataLabel = '$OutOfProcData$:';

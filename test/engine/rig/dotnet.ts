@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { repoRoot } from '../../support/engineRecording';
 
-export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const projectDir = path.join(repoRoot, 'test', 'engine', 'host');
 const project = path.join(projectDir, 'EngineHost.csproj');
 export const engineWorkDir = path.join(repoRoot, '.tools', 'engine');

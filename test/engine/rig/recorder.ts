@@ -5,9 +5,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { EngineRecording, Exchange, HttpExchange, ModelCall } from '../../support/engineRecording';
-import { engineFixturesDir } from '../../support/engineRecording';
-import { repoRoot } from './dotnet';
+import {
+  engineFixturesDir,
+  repoRoot,
+  type EngineRecording,
+  type Exchange,
+  type HttpExchange,
+  type ModelCall,
+} from '../../support/engineRecording';
 
 export const recordingEnabled = process.env.ENGINE_RECORD === '1';
 

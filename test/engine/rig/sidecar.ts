@@ -12,9 +12,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RpcTypedData } from '../../host/functionsCore';
 import { FunctionsHost } from '../../host/functionsHost';
-import type { HttpExchange, TypedValue, WorkerReply } from '../../support/engineRecording';
+import { workerReply, type HttpExchange } from '../../support/engineRecording';
 import type { Recorder } from './recorder';
 
 export type DurableKind = 'orchestration' | 'activity' | 'entity';
@@ -42,16 +41,6 @@ function parseMaybeJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function decodeTypedData(data: RpcTypedData | null | undefined): TypedValue | null {
-  if (!data) return null;
-  if (typeof data.json === 'string') return { type: 'json', value: JSON.parse(data.json) as unknown };
-  if (typeof data.string === 'string') return { type: 'string', value: data.string };
-  if (typeof data.int === 'number') return { type: 'int', value: data.int };
-  if (typeof data.double === 'number') return { type: 'double', value: data.double };
-  if (data.bytes) return { type: 'bytes', value: Buffer.from(data.bytes).toString('base64') };
-  return null;
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -183,7 +172,7 @@ export class Sidecar {
     const payload = request.headers['x-engine-payload-null'] === '1' ? null : body.toString('utf8');
     // The Functions host hands a .NET string to the worker as TypedData.string.
     const outcome = await this.host.invoke(name, payload === null ? {} : { string: payload });
-    const reply: { status: 'success'; returnValue: RpcTypedData | null } | WorkerReply =
+    const reply =
       outcome.status === 'success'
         ? { status: 'success', returnValue: outcome.returnValue ?? null }
         : {
@@ -195,10 +184,7 @@ export class Sidecar {
       kind,
       function: name,
       payload: payload === null ? null : parseMaybeJson(payload),
-      reply:
-        reply.status === 'success'
-          ? { status: 'success', returnValue: decodeTypedData(reply.returnValue) }
-          : reply,
+      reply: workerReply(outcome),
     });
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
   }
