@@ -290,6 +290,18 @@ describe('the multi-agent panel, end to end', () => {
     expect(body.error).not.toContain('Physicist failed');
   });
 
+  // Known bug in src (reported, not fixed here): the README says a failed run names each agent that failed, but
+  // Task.all in durable-functions fails at the first member that does, so only that agent is named; the engine
+  // (and now the emulation) lets the other agent use all its attempts first. Remove `.failing` once fixed.
+  it.failing('names every agent that failed when all of them fail', async () => {
+    model.respondWith(() => replies.serverError(503));
+    const { instanceId, snapshot } = await runToEnd('What is temperature?');
+    expect(snapshot.runtimeStatus).toBe('Failed');
+    const { error } = (await status(instanceId)).json() as StatusBody;
+    expect(error).toContain('Physicist');
+    expect(error).toContain('Chemist');
+  });
+
   it('reports a content-filtered prompt precisely, without retrying it or recording threads', async () => {
     model.respondWith((request) =>
       forAgent(chemistPrompt)(request) ? replies.promptFiltered('violence', 'medium') : undefined,

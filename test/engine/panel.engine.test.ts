@@ -135,7 +135,7 @@ describeEngine(
       );
     });
 
-    it('fails the run, naming the agent and the cause, when every attempt fails', async () => {
+    it('fails the run, naming the agent and the cause, when every attempt of an agent fails', async () => {
       fixture.rig.model!.respondWith((request) =>
         toChemist(request) ? replies.serverError(503) : undefined,
       );
@@ -165,6 +165,33 @@ describeEngine(
       expect(eventsOfType(history, 'ExecutionCompleted')[0]).toMatchObject({
         OrchestrationStatus: 'Failed',
         Result: `Orchestrator function 'multiAgentPanel' failed: ${reason}`,
+      });
+    });
+
+    it('fails the run only after every agent has used all its attempts, when every model call fails', async () => {
+      fixture.rig.model!.respondWith(() => replies.serverError(503));
+      const { instanceId } = await panel().startRun('What is enthalpy?');
+
+      const { final } = await panel().waitForEnd(instanceId);
+      expect(final).toMatchObject({
+        runtimeStatus: 'Failed',
+        output: null,
+        customStatus: { phase: 'failed' },
+      });
+      // The README promises every failed agent is named; the app names only the first one whose attempts ran out
+      // (Task.all fails fast in durable-functions), although the engine lets the other one finish its attempts.
+      expect(final.error).toMatch(
+        /^(Physicist|Chemist) failed after 3 attempts: server_error: The model service failed \(503\)/,
+      );
+
+      // Both agents' three attempts and three timers: the engine ends a failed Task.all only when all members have.
+      const history = await durable().history(instanceId);
+      expect(eventCounts(history)).toEqual({
+        ExecutionStarted: 1,
+        TaskFailed: 6,
+        TimerCreated: 6,
+        TimerFired: 6,
+        ExecutionCompleted: 1,
       });
     });
 
