@@ -43,6 +43,7 @@ import {
   type HistoryEvent,
 } from './engineEvents';
 import { HarnessError, typedDataToValue, type FunctionsHost, type InvocationOutcome } from './functionsHost';
+import { statusHistory } from './statusHistory';
 
 // ---- protocol constants (durable-functions lib/src/actions/ActionType.js; event types in engineEvents.ts) ----
 export { EventType, type HistoryEvent } from './engineEvents';
@@ -1463,7 +1464,12 @@ export class DurableBackend {
 
   // ---- rpc listener (HttpApiHandler.cs routes used by durable-functions' DurableClient) ----
 
-  #statusPayload(inst: Instance, showHistory: boolean, showInput: boolean): Record<string, unknown> {
+  #statusPayload(
+    inst: Instance,
+    showHistory: boolean,
+    showInput: boolean,
+    showHistoryOutput = false,
+  ): Record<string, unknown> {
     const payload: Record<string, unknown> = {
       name: inst.name,
       instanceId: inst.instanceId,
@@ -1475,12 +1481,7 @@ export class DurableBackend {
       lastUpdatedTime: isoSeconds(inst.lastUpdatedTime),
     };
     if (showHistory) {
-      payload.historyEvents = inst.history
-        .filter(
-          (e) =>
-            e.EventType !== EventType.OrchestratorStarted && e.EventType !== EventType.OrchestratorCompleted,
-        )
-        .map((e) => ({ ...e, EventType: eventTypeNames[e.EventType] ?? e.EventType }));
+      payload.historyEvents = statusHistory(inst.history, { outputs: showHistoryOutput, inputs: showInput });
     }
     return payload;
   }
@@ -1592,7 +1593,12 @@ export class DurableBackend {
             send(404);
             return;
           }
-          const status = this.#statusPayload(inst, bool('showHistory', false), bool('showInput', true));
+          const status = this.#statusPayload(
+            inst,
+            bool('showHistory', false),
+            bool('showInput', true),
+            bool('showHistoryOutput', false),
+          );
           const running = inst.runtimeStatus === 'Running' || inst.runtimeStatus === 'Pending';
           send(running ? 202 : 200, status, running ? { location: url.toString(), 'retry-after': '5' } : {});
           return;
