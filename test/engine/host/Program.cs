@@ -17,6 +17,10 @@ public static class Program
     public static async Task<int> Main()
     {
         var settings = HostSettings.FromEnvironment();
+        if (settings.ExitWhenStdinCloses)
+        {
+            ParentWatch.ExitWhenStdinCloses();
+        }
 
         // The extension picks its out-of-process protocol from the worker runtime: with "node" it speaks the JSON
         // protocol durable-functions expects and opens its local RPC listener for the JavaScript durable client.
@@ -54,24 +58,13 @@ public static class Program
             .Build();
 
         await host.StartAsync();
-        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-        if (settings.ExitWhenStdinCloses)
-        {
-            // The test process holds our stdin; if it dies without stopping us, the pipe closes and we follow it.
-            _ = Task.Run(() =>
-            {
-                try { Console.In.ReadToEnd(); } catch (IOException) { }
-                lifetime.StopApplication();
-            });
-        }
-
         var extension = host.Services.GetServices<IExtensionConfigProvider>().OfType<DurableTaskExtension>().Single();
         using var control = new ControlServer(settings, host.Services.GetRequiredService<IJobHost>(), extension);
         control.Start();
         Console.WriteLine($"engine-host: READY control={settings.ControlUrl} functions={string.Join(",", settings.Functions.Select(f => f.Name))}");
 
         var stopped = new TaskCompletionSource();
-        lifetime.ApplicationStopping.Register(() => stopped.TrySetResult());
+        host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => stopped.TrySetResult());
         await stopped.Task;
         await host.StopAsync(TimeSpan.FromSeconds(5));
         return 0;
