@@ -79,11 +79,20 @@ function rpcRoute(url: string): string {
     .replace(/^entities\/[^/]+\/[^/]+/, 'entities/{name}/{key}');
 }
 
-/** The top level of an answer: which fields it has, or what it is. What is inside the fields is the app's. */
+/**
+ * The top level of an answer: which fields it has and how its times are written. What is inside the other fields
+ * is the app's, and whether they are set yet depends on when the answer was asked for.
+ */
 function outline(body: unknown): Shape {
   if (body === '') return 'empty';
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return shapeOf(body);
-  return Object.keys(body).sort();
+  const fields = Object.entries(body as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+  return Object.fromEntries(
+    fields.map(([key, value]) => {
+      const shape = shapeOf(value);
+      return [key, typeof shape === 'string' && shape.startsWith('time') ? shape : 'value'];
+    }),
+  );
 }
 
 function httpFacts(facts: FactSet, exchange: HttpExchange): void {
