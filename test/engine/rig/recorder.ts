@@ -28,6 +28,7 @@ function sameCall(a: Exchange | undefined, b: HttpExchange): a is HttpExchange {
     a.kind === b.kind &&
     a.method === b.method &&
     a.url === b.url &&
+    isDeepStrictEqual(a.requestBody, b.requestBody) &&
     a.status === b.status &&
     isDeepStrictEqual(a.headers, b.headers) &&
     isDeepStrictEqual(a.response, b.response)
