@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The engine tests have their own runner (jest.engine.config.js): they need the .NET SDK and real time.
+  testPathIgnorePatterns: ['/node_modules/', '\\.engine\\.test\\.ts$'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
   },

@@ -4,15 +4,21 @@
  *
  * How the real pieces work (azure-functions-durable-extension, src/WebJobs.Extensions.DurableTask):
  *  - Bindings/OrchestrationTriggerAttributeBindingProvider.cs builds the orchestrator trigger payload:
- *    { history, input, instanceId, isReplaying, parentInstanceId, upperSchemaVersion: 1 (V2),
- *      upperSchemaVersionNew: 2 (V3), longRunningTimerIntervalDuration, maximumShortTimerDuration,
- *      defaultHttpAsyncRequestSleepTimeMillseconds }.
+ *    { history, input, instanceId, isReplaying, parentInstanceId, sourceInstanceId, upperSchemaVersion: 1 (V2),
+ *      upperSchemaVersionNew: 3 (V4), longRunningTimerIntervalDuration, maximumShortTimerDuration,
+ *      defaultHttpAsyncRequestSleepTimeMillseconds }; durable-functions answers with schemaVersion 3.
  *  - Listener/OutOfProcOrchestrationShim.cs takes the returned state and *replays every action* through the in-proc
  *    .NET orchestration context, in order, awaiting each one (ProcessAsyncActionsV2). New decisions (TaskScheduled,
  *    TimerCreated, EventSent, SubOrchestrationInstanceCreated) come from that replay, so sequence numbers are the
  *    in-proc context's counter. CallActivityWithRetry goes through DurableTask.Core's RetryInterceptor, which adds
  *    the TimerCreated/TimerFired/TaskScheduled events of each retry (and a zero-delay "dummy" timer after the last
  *    failed attempt).
+ *  - DurableTask.Core's TaskOrchestrationExecutor ends an orchestration only when the code above has finished and
+ *    no task is open (an activity, sub-orchestration or timer whose result has not arrived; a cancelled timer is
+ *    not open). So a failed Task.all waits for every member, like .NET's Task.WhenAll, and a Task.any deadline
+ *    waits for the tasks that lost the race.
+ * Payload shapes (history events, entity messages and batches) come from engineEvents.ts, which matches what the
+ * real extension sends (test/fixtures/engine/, checked by engineConformance.test.ts).
  * This class emulates that replay with a small simulation (`DotNetReplay`) whose tasks are promises, processing
  * history events one at a time and draining continuations between events like DTFx's synchronous scheduler.
  *
@@ -23,32 +29,24 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RpcTypedData } from './functionsCore';
+import {
+  EventType,
+  activityFailureDetails,
+  dotnetTime,
+  entityBatch,
+  entityRequestMessage,
+  entityResponseMessage,
+  eventTypeNames,
+  historyEvents,
+  isReceivedEvent,
+  type EntityOperation,
+  type HistoryEvent,
+} from './engineEvents';
 import { HarnessError, typedDataToValue, type FunctionsHost, type InvocationOutcome } from './functionsHost';
+import { statusHistory } from './statusHistory';
 
-// ---- protocol constants (durable-functions lib/src/history/HistoryEventType.js, actions/ActionType.js) ----
-export const EventType = {
-  ExecutionStarted: 0,
-  ExecutionCompleted: 1,
-  ExecutionFailed: 2,
-  ExecutionTerminated: 3,
-  TaskScheduled: 4,
-  TaskCompleted: 5,
-  TaskFailed: 6,
-  SubOrchestrationInstanceCreated: 7,
-  SubOrchestrationInstanceCompleted: 8,
-  SubOrchestrationInstanceFailed: 9,
-  TimerCreated: 10,
-  TimerFired: 11,
-  OrchestratorStarted: 12,
-  OrchestratorCompleted: 13,
-  EventSent: 14,
-  EventRaised: 15,
-  ContinueAsNew: 16,
-} as const;
-
-const eventTypeNames: Record<number, string> = Object.fromEntries(
-  Object.entries(EventType).map(([k, v]) => [v, k]),
-);
+// ---- protocol constants (durable-functions lib/src/actions/ActionType.js; event types in engineEvents.ts) ----
+export { EventType, type HistoryEvent } from './engineEvents';
 
 export const ActionType = {
   CallActivity: 0,
@@ -69,14 +67,6 @@ export const ActionType = {
 const OrchestrationStatusNumber = { Completed: 1, Failed: 3, Terminated: 5 } as const;
 
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated' | 'ContinuedAsNew';
-
-export interface HistoryEvent {
-  EventType: number;
-  EventId: number;
-  IsPlayed: boolean;
-  Timestamp: string;
-  [field: string]: unknown;
-}
 
 export interface OrchestratorStateJson {
   isDone: boolean;
@@ -194,18 +184,32 @@ interface Instance {
   episodeScheduled: boolean;
   /** One work item per instance at a time, as the extension does; events arriving meanwhile wait for the next. */
   episodeRunning: boolean;
-  parent?: { instanceId: string; taskScheduledId: number };
+  parent?: ParentRef;
+}
+
+interface ParentRef {
+  instanceId: string;
+  executionId: string;
+  name: string;
+  taskScheduledId: number;
+}
+
+interface QueuedOperation extends EntityOperation {
+  /** The orchestration waiting for the answer (none for a signal). */
+  caller: Instance | undefined;
 }
 
 interface EntityRecord {
   exists: boolean;
   state: string | undefined;
-  queue: Promise<void>;
+  /** Operations that arrived while a batch ran; the extension runs them together as the next batch. */
+  queued: QueuedOperation[];
+  running: boolean;
 }
 
 type WorkItem =
   | { kind: 'activity'; id: number; name: string; input: unknown }
-  | { kind: 'timer'; id: number; fireAt: string }
+  | { kind: 'timer'; id: number; fireAt: string; createdAt: number }
   | { kind: 'entity'; requestId: string; target: string; op: string; input: unknown; signal: boolean }
   | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: unknown };
 
@@ -247,6 +251,8 @@ class DotNetReplay {
   readonly warnings: string[] = [];
   continueAsNew: { input: unknown } | undefined;
   failure: Error | undefined;
+  /** The shim has awaited every action the orchestrator returned (ProcessAsyncActionsV2 ran to its end). */
+  actionsDone = false;
 
   readonly #scheduling = new Map<number, HistoryEvent>();
   readonly #open = new Map<number, Deferred>();
@@ -259,7 +265,10 @@ class DotNetReplay {
     readonly instance: Instance,
     readonly history: HistoryEvent[],
     readonly actions: unknown[],
-    readonly nowIso: () => string,
+    /** When this episode's decisions are stamped. */
+    readonly episodeTime: number,
+    /** The backend's clock, for what the extension stamps with the wall clock. */
+    readonly wallClock: () => number,
   ) {
     for (const e of history) {
       if (
@@ -284,6 +293,11 @@ class DotNetReplay {
       await drain();
     }
     if (this.failure) throw this.failure;
+  }
+
+  /** Activities, sub-orchestrations and timers whose results have not arrived; DTFx will not end the run before. */
+  get openTasks(): number {
+    return this.#open.size;
   }
 
   #fail(message: string): never {
@@ -374,6 +388,7 @@ class DotNetReplay {
         // ProcessAsyncActionsV2 swallows user-level failures; the SDK handles them.
       }
     }
+    this.actionsDone = true;
   }
 
   #claim(
@@ -393,10 +408,6 @@ class DotNetReplay {
     return existing;
   }
 
-  #newEvent(type: number, eventId: number, fields: Record<string, unknown>): HistoryEvent {
-    return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: this.nowIso(), ...fields };
-  }
-
   #invoke(raw: unknown): Promise<unknown> {
     if (typeof raw !== 'object' || raw === null) this.#fail(`Malformed action ${JSON.stringify(raw)}`);
     const a = raw as Record<string, unknown>;
@@ -414,7 +425,7 @@ class DotNetReplay {
           this.#callSub(String(a.functionName), a.instanceId as string | undefined, a.input),
         );
       case ActionType.CreateTimer:
-        return this.#createTimer(String(a.fireAt), a.isCanceled === true);
+        return this.#createTimer(dotnetTime(Date.parse(String(a.fireAt)), true), a.isCanceled === true);
       case ActionType.WaitForExternalEvent:
         return this.#waitForEvent(String(a.externalEventName));
       case ActionType.CallEntity:
@@ -425,8 +436,13 @@ class DotNetReplay {
         this.continueAsNew = { input: a.input };
         return Promise.resolve();
       case ActionType.WhenAll: {
+        // .NET's Task.WhenAll: settles when every member has, and fails if any did.
         const children = (a.compoundActions as unknown[]).map((c) => this.#invoke(c));
-        return Promise.all(children);
+        return Promise.allSettled(children).then((results) => {
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+          return results.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+        });
       }
       case ActionType.WhenAny: {
         const children = (a.compoundActions as unknown[]).map((c) => this.#invoke(c));
@@ -446,11 +462,7 @@ class DotNetReplay {
     this.idCounter++;
     if (!existing) {
       this.decisions.push({
-        event: this.#newEvent(EventType.TaskScheduled, id, {
-          Name: name,
-          Version: '',
-          Input: JSON.stringify([input ?? null]),
-        }),
+        event: historyEvents.taskScheduled(this.episodeTime, id, name),
         work: { kind: 'activity', id, name, input },
       });
     }
@@ -468,14 +480,10 @@ class DotNetReplay {
     );
     this.idCounter++;
     if (!existing) {
-      const childId = requestedId ?? randomUUID().replace(/-/g, '');
+      // DTFx names an unnamed sub-orchestration after the parent's execution and the task's sequence number.
+      const childId = requestedId ?? `${this.instance.executionId}:${id}`;
       this.decisions.push({
-        event: this.#newEvent(EventType.SubOrchestrationInstanceCreated, id, {
-          Name: name,
-          Version: '',
-          InstanceId: childId,
-          Input: JSON.stringify(input ?? null),
-        }),
+        event: historyEvents.subOrchestrationCreated(this.episodeTime, id, name, childId),
         work: { kind: 'subOrchestration', id, name, instanceId: childId, input },
       });
     }
@@ -488,11 +496,10 @@ class DotNetReplay {
     const id = this.idCounter;
     const existing = this.#claim(EventType.TimerCreated, () => true, `CreateTimer ${fireAt}`);
     this.idCounter++;
-    const fireAtIso = new Date(fireAt).toISOString();
     if (!existing) {
       this.decisions.push({
-        event: this.#newEvent(EventType.TimerCreated, id, { FireAt: fireAtIso }),
-        work: { kind: 'timer', id, fireAt: fireAtIso },
+        event: historyEvents.timerCreated(this.episodeTime, id, fireAt),
+        work: { kind: 'timer', id, fireAt, createdAt: this.episodeTime },
       });
     }
     const d = deferred();
@@ -529,23 +536,19 @@ class DotNetReplay {
       requestId = (JSON.parse(existing.Input as string) as { id: string }).id;
     } else {
       requestId = randomUUID();
-      const request = {
+      const request = entityRequestMessage({
         id: requestId,
-        op,
+        operation: op,
+        input: input === undefined ? undefined : JSON.stringify(input),
         signal,
-        input: input === undefined ? null : JSON.stringify(input),
-        parent: signal ? null : this.instance.instanceId,
-        parentExecution: signal ? null : this.instance.executionId,
-        lockset: null,
-        pos: 0,
-        ts: new Date(this.currentUtc).toISOString(),
-      };
+        ...(signal
+          ? {}
+          : { parent: { instanceId: this.instance.instanceId, executionId: this.instance.executionId } }),
+        timestamp: this.currentUtc,
+        requestTime: this.wallClock(),
+      });
       this.decisions.push({
-        event: this.#newEvent(EventType.EventSent, id, {
-          InstanceId: target,
-          Name: 'op',
-          Input: JSON.stringify(request),
-        }),
+        event: historyEvents.eventSent(this.episodeTime, id, target, 'op', request),
         work: { kind: 'entity', requestId, target, op, input, signal },
       });
     }
@@ -576,7 +579,7 @@ class DotNetReplay {
         lastError = err;
       }
       if (retryCount + 1 === opts.maxNumberOfAttempts) {
-        await this.#createTimer(new Date(this.currentUtc).toISOString(), false); // "Dummy timer for back-compat"
+        await this.#createTimer(dotnetTime(this.currentUtc, true), false); // "Dummy timer for back-compat"
         break;
       }
       let delay = 0;
@@ -586,7 +589,7 @@ class DotNetReplay {
         delay = next < maxInterval ? next : maxInterval;
       }
       if (delay === 0) break;
-      await this.#createTimer(new Date(this.currentUtc + delay).toISOString(), false);
+      await this.#createTimer(dotnetTime(this.currentUtc + delay, true), false);
     }
     throw lastError;
   }
@@ -833,13 +836,18 @@ export class DurableBackend {
       baseUrl: base,
       requiredQueryStringParameters: code,
       rpcBaseUrl: this.rpcBaseUrl,
+      // Set only by attributes or gRPC configurations this app does not use; the extension sends them as null.
+      connectionName: null,
+      httpBaseUrl: null,
+      maxGrpcMessageSizeInBytes: null,
+      grpcHttpClientTimeout: null,
     };
   }
 
   // ---- instance management ----
 
   /** Starts an orchestration directly (what the rpc route does). Returns the instance id. */
-  startNew(name: string, input?: unknown, instanceId?: string, parent?: Instance['parent']): string {
+  startNew(name: string, input?: unknown, instanceId?: string, parent?: ParentRef): string {
     this.#assertOpen();
     const fn = this.#host.functions.get(name);
     if (!fn || String(fn.trigger.type).toLowerCase() !== 'orchestrationtrigger') {
@@ -858,7 +866,7 @@ export class DurableBackend {
     const inputJson = input === undefined ? null : JSON.stringify(input);
     const inst: Instance = {
       instanceId: id,
-      executionId: randomUUID().replace(/-/g, ''),
+      executionId: randomUUID(),
       name,
       inputJson,
       runtimeStatus: 'Pending',
@@ -874,47 +882,32 @@ export class DurableBackend {
       ...(parent ? { parent } : {}),
     };
     this.#instances.set(id, inst);
-    this.#enqueue(inst, {
-      EventType: EventType.ExecutionStarted,
-      EventId: -1,
-      IsPlayed: false,
-      Timestamp: new Date(now).toISOString(),
-      Name: name,
-      Version: '',
-      Input: inputJson,
-      OrchestrationInstance: { InstanceId: id, ExecutionId: inst.executionId },
-      ParentInstance: parent
-        ? { OrchestrationInstance: { InstanceId: parent.instanceId }, TaskScheduleId: parent.taskScheduledId }
-        : null,
-      Tags: null,
-    });
+    this.#enqueue(
+      inst,
+      historyEvents.executionStarted(now, {
+        instanceId: id,
+        executionId: inst.executionId,
+        name,
+        input: inputJson,
+        ...(parent ? { parent } : {}),
+      }),
+    );
     return id;
   }
 
   raiseEvent(instanceId: string, eventName: string, data: unknown): void {
     const inst = this.#instances.get(instanceId);
     if (!inst) throw new HarnessError(`No instance with ID '${instanceId}' found.`);
-    this.#enqueue(inst, {
-      EventType: EventType.EventRaised,
-      EventId: -1,
-      IsPlayed: false,
-      Timestamp: new Date(this.now()).toISOString(),
-      Name: eventName,
-      Input: data === undefined ? null : JSON.stringify(data),
-    });
+    this.#enqueue(
+      inst,
+      historyEvents.eventRaised(this.now(), eventName, data === undefined ? null : JSON.stringify(data)),
+    );
   }
 
   terminate(instanceId: string, reason: string): void {
     const inst = this.#instances.get(instanceId);
     if (!inst) throw new HarnessError(`No instance with ID '${instanceId}' found.`);
-    const ts = new Date(this.now()).toISOString();
-    inst.history.push({
-      EventType: EventType.ExecutionTerminated,
-      EventId: -1,
-      IsPlayed: false,
-      Timestamp: ts,
-      Input: reason,
-    });
+    inst.history.push(historyEvents.executionTerminated(this.now(), reason));
     this.#finish(inst, 'Terminated', JSON.stringify(reason));
   }
 
@@ -1109,8 +1102,9 @@ export class DurableBackend {
       instanceId: inst.instanceId,
       isReplaying,
       parentInstanceId: inst.parent?.instanceId ?? null,
+      sourceInstanceId: null,
       upperSchemaVersion: 1,
-      upperSchemaVersionNew: 2,
+      upperSchemaVersionNew: 3,
       longRunningTimerIntervalDuration: this.#options.longRunningTimerIntervalDuration ?? '3.00:00:00',
       maximumShortTimerDuration: this.#options.maximumShortTimerDuration ?? '6.00:00:00',
       defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
@@ -1131,12 +1125,7 @@ export class DurableBackend {
     if (this.#closed || inst.pending.length === 0) return;
     if (inst.runtimeStatus !== 'Pending' && inst.runtimeStatus !== 'Running') return;
     const startedAt = this.now();
-    const started: HistoryEvent = {
-      EventType: EventType.OrchestratorStarted,
-      EventId: -1,
-      IsPlayed: false,
-      Timestamp: new Date(startedAt).toISOString(),
-    };
+    const started = historyEvents.orchestratorStarted(startedAt);
     const newEvents = [started, ...inst.pending.splice(0)];
     const past = inst.history;
     const historySent = [...structuredClone(past), ...structuredClone(newEvents)];
@@ -1167,9 +1156,9 @@ export class DurableBackend {
       this.#complete(inst, 'Failed', msg, startedAt);
       return;
     }
-    if (state.schemaVersion !== 2) {
+    if (state.schemaVersion !== 3) {
       throw new HarnessError(
-        `Orchestrator ${inst.name} answered with schemaVersion ${String(state.schemaVersion)}; expected 2 (V3)`,
+        `Orchestrator ${inst.name} answered with schemaVersion ${String(state.schemaVersion)}; expected 3 (V4)`,
       );
     }
     if (!Array.isArray(state.actions) || state.actions.length !== 1) {
@@ -1178,9 +1167,7 @@ export class DurableBackend {
       );
     }
 
-    const replay = new DotNetReplay(inst, fullHistory, state.actions[0] ?? [], () =>
-      new Date(startedAt).toISOString(),
-    );
+    const replay = new DotNetReplay(inst, fullHistory, state.actions[0] ?? [], startedAt, () => this.now());
     await replay.run();
     this.warnings.push(...replay.warnings);
     if (state.customStatus !== undefined && state.customStatus !== null)
@@ -1190,7 +1177,10 @@ export class DurableBackend {
     episode.decisions = structuredClone(decisions);
     inst.history = [...fullHistory, ...decisions];
 
-    if (state.error !== undefined && state.error !== '') {
+    // The run ends only when the shim has awaited every action and no task is open (see the top of this file);
+    // until then the orchestrator is asked again as results arrive, and it answers the same way.
+    const canEnd = replay.actionsDone && replay.openTasks === 0;
+    if (canEnd && state.error !== undefined && state.error !== '') {
       episode.outcome = 'failed';
       this.#complete(
         inst,
@@ -1200,7 +1190,7 @@ export class DurableBackend {
       );
       return;
     }
-    if (state.isDone) {
+    if (canEnd && state.isDone) {
       if (replay.continueAsNew) {
         episode.outcome = 'continuedAsNew';
         this.#continueAsNew(inst, replay.continueAsNew.input, startedAt);
@@ -1220,25 +1210,12 @@ export class DurableBackend {
   }
 
   #appendCompleted(inst: Instance, at: number): void {
-    for (const e of inst.history) if (e.EventType !== EventType.OrchestratorStarted) e.IsPlayed = true;
-    inst.history.push({
-      EventType: EventType.OrchestratorCompleted,
-      EventId: -1,
-      IsPlayed: false,
-      Timestamp: new Date(at).toISOString(),
-    });
+    for (const e of inst.history) if (isReceivedEvent(e)) e.IsPlayed = true;
+    inst.history.push(historyEvents.orchestratorCompleted(at));
   }
 
   #complete(inst: Instance, status: 'Completed' | 'Failed', result: string | null, at: number): void {
-    inst.history.push({
-      EventType: EventType.ExecutionCompleted,
-      EventId: -1,
-      IsPlayed: false,
-      Timestamp: new Date(at).toISOString(),
-      OrchestrationStatus: OrchestrationStatusNumber[status],
-      Result: result,
-      FailureDetails: null,
-    });
+    inst.history.push(historyEvents.executionCompleted(at, OrchestrationStatusNumber[status], result));
     this.#appendCompleted(inst, at);
     // Completed output is JSON; a failure's output is the plain message string (ParseToJToken keeps it a string).
     this.#finish(inst, status, status === 'Failed' ? JSON.stringify(result) : result);
@@ -1247,21 +1224,18 @@ export class DurableBackend {
   #continueAsNew(inst: Instance, input: unknown, at: number): void {
     this.#appendCompleted(inst, at);
     inst.runtimeStatus = 'Pending';
-    inst.executionId = randomUUID().replace(/-/g, '');
+    inst.executionId = randomUUID();
     inst.inputJson = input === undefined ? null : JSON.stringify(input);
     inst.history = [];
-    this.#enqueue(inst, {
-      EventType: EventType.ExecutionStarted,
-      EventId: -1,
-      IsPlayed: false,
-      Timestamp: new Date(at).toISOString(),
-      Name: inst.name,
-      Version: '',
-      Input: inst.inputJson,
-      OrchestrationInstance: { InstanceId: inst.instanceId, ExecutionId: inst.executionId },
-      ParentInstance: null,
-      Tags: null,
-    });
+    this.#enqueue(
+      inst,
+      historyEvents.executionStarted(at, {
+        instanceId: inst.instanceId,
+        executionId: inst.executionId,
+        name: inst.name,
+        input: inst.inputJson,
+      }),
+    );
   }
 
   #finish(inst: Instance, status: 'Completed' | 'Failed' | 'Terminated', outputJson: string | null): void {
@@ -1271,28 +1245,13 @@ export class DurableBackend {
     inst.pending.length = 0;
     const parent = inst.parent ? this.#instances.get(inst.parent.instanceId) : undefined;
     if (parent && inst.parent) {
-      const ts = new Date(this.now()).toISOString();
+      const now = this.now();
+      const taskId = inst.parent.taskScheduledId;
       if (status === 'Completed') {
-        this.#enqueue(parent, {
-          EventType: EventType.SubOrchestrationInstanceCompleted,
-          EventId: -1,
-          IsPlayed: false,
-          Timestamp: ts,
-          TaskScheduledId: inst.parent.taskScheduledId,
-          Result: outputJson,
-        });
+        this.#enqueue(parent, historyEvents.subOrchestrationCompleted(now, taskId, outputJson));
       } else {
         const reason = String(parseJsonOrString(outputJson));
-        this.#enqueue(parent, {
-          EventType: EventType.SubOrchestrationInstanceFailed,
-          EventId: -1,
-          IsPlayed: false,
-          Timestamp: ts,
-          TaskScheduledId: inst.parent.taskScheduledId,
-          Reason: reason,
-          Details: reason,
-          FailureDetails: null,
-        });
+        this.#enqueue(parent, historyEvents.subOrchestrationFailed(now, taskId, reason, reason));
       }
     }
     const waiters = this.#completionWaiters.get(inst.instanceId) ?? [];
@@ -1308,14 +1267,7 @@ export class DurableBackend {
       case 'timer': {
         const fireAt = Date.parse(work.fireAt);
         this.#clock.at(fireAt, () => {
-          this.#enqueue(inst, {
-            EventType: EventType.TimerFired,
-            EventId: -1,
-            IsPlayed: false,
-            Timestamp: new Date(this.now()).toISOString(),
-            FireAt: work.fireAt,
-            TimerId: work.id,
-          });
+          this.#enqueue(inst, historyEvents.timerFired(work.createdAt, work.id, work.fireAt));
         });
         return;
       }
@@ -1333,19 +1285,13 @@ export class DurableBackend {
         try {
           this.startNew(work.name, work.input, work.instanceId, {
             instanceId: inst.instanceId,
+            executionId: inst.executionId,
+            name: inst.name,
             taskScheduledId: work.id,
           });
         } catch (err) {
-          this.#enqueue(inst, {
-            EventType: EventType.SubOrchestrationInstanceFailed,
-            EventId: -1,
-            IsPlayed: false,
-            Timestamp: new Date(this.now()).toISOString(),
-            TaskScheduledId: work.id,
-            Reason: err instanceof Error ? err.message : String(err),
-            Details: null,
-            FailureDetails: null,
-          });
+          const reason = err instanceof Error ? err.message : String(err);
+          this.#enqueue(inst, historyEvents.subOrchestrationFailed(this.now(), work.id, reason, reason));
         }
         return;
     }
@@ -1377,55 +1323,24 @@ export class DurableBackend {
     this.#track(run())
       .then((r) => {
         const deliver = (): void => {
-          const ts = new Date(this.now()).toISOString();
+          const now = this.now();
           if (r.ok) {
-            this.#enqueue(inst, {
-              EventType: EventType.TaskCompleted,
-              EventId: -1,
-              IsPlayed: false,
-              Timestamp: ts,
-              TaskScheduledId: work.id,
-              Result: r.result,
-            });
+            this.#enqueue(inst, historyEvents.taskCompleted(now, work.id, r.result));
           } else {
             // TaskActivityShim: TaskFailureException($"Activity function '{name}' failed: {friendly}", SerializeCause(..))
             // where friendly is the text between "\nException:" and "\nStack:" of the host RpcException (leading space kept).
             const rpcMessage = rpcExceptionMessage(r.ex);
             const start = rpcMessage.indexOf('\nException:') + '\nException:'.length;
             const friendly = rpcMessage.slice(start, rpcMessage.indexOf('\nStack:'));
-            this.#enqueue(inst, {
-              EventType: EventType.TaskFailed,
-              EventId: -1,
-              IsPlayed: false,
-              Timestamp: ts,
-              TaskScheduledId: work.id,
-              Reason: `Activity function '${work.name}' failed: ${friendly}`,
-              Details: JSON.stringify({
-                $type: 'System.Exception, System.Private.CoreLib',
-                ClassName: 'System.Exception',
-                Message: friendly,
-                Data: null,
-                InnerException: {
-                  $type:
-                    'Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException, Microsoft.Azure.WebJobs.Script',
-                  IsUserException: false,
-                  RemoteStackTrace: r.ex.stackTrace ?? null,
-                  RemoteMessage: r.ex.message,
-                  RemoteTypeName: null,
-                  ClassName: 'Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException',
-                  Message: rpcMessage,
-                  HResult: -2146233088,
-                },
-                HelpURL: null,
-                StackTraceString: null,
-                RemoteStackTraceString: null,
-                RemoteStackIndex: 0,
-                ExceptionMethod: null,
-                HResult: -2146233088,
-                Source: null,
-              }),
-              FailureDetails: null,
-            });
+            this.#enqueue(
+              inst,
+              historyEvents.taskFailed(
+                now,
+                work.id,
+                `Activity function '${work.name}' failed: ${friendly}`,
+                activityFailureDetails(friendly, rpcMessage, r.ex),
+              ),
+            );
           }
         };
         const dueAt = startedAt + fault.delayMs;
@@ -1462,25 +1377,40 @@ export class DurableBackend {
       this.#harnessError(new HarnessError(`No entity function for '${target}'`));
       return;
     }
-    const rec = this.#entities.get(target) ?? { exists: false, state: undefined, queue: Promise.resolve() };
+    const rec: EntityRecord = this.#entities.get(target) ?? {
+      exists: false,
+      state: undefined,
+      queued: [],
+      running: false,
+    };
     this.#entities.set(target, rec);
+    rec.queued.push({
+      id: requestId,
+      operation: op,
+      input: input === undefined ? null : JSON.stringify(input),
+      signal,
+      caller,
+    });
+    if (!rec.running) this.#runEntityBatch(fn.name, { name, key }, rec);
+  }
+
+  /** One entity invocation for everything queued, as the extension batches; later arrivals form the next batch. */
+  #runEntityBatch(functionName: string, entity: { name: string; key: string }, rec: EntityRecord): void {
+    rec.running = true;
     this.#clock.begin();
-    const job = rec.queue.then(async () => {
-      const request = {
-        self: { name, key },
-        exists: rec.exists,
-        state: rec.state,
-        batch: [
-          { id: requestId, name: op, signal, input: input === undefined ? undefined : JSON.stringify(input) },
-        ],
-      };
-      const outcome = await this.#host.invoke(fn.name, { string: JSON.stringify(request) });
-      let response: Record<string, unknown>;
+    const job = (async (): Promise<void> => {
+      // Operations dispatched together (one episode's entity calls) arrive together.
+      await drain();
+      const batch = rec.queued.splice(0);
+      const request = entityBatch(entity, rec.exists, rec.state, batch);
+      const outcome = await this.#host.invoke(functionName, { string: JSON.stringify(request) });
+      let responses: { result: string | null; exceptionType?: string }[];
       if (outcome.status === 'failure') {
-        response = {
+        const failed = {
           result: JSON.stringify(outcome.exception?.message ?? ''),
           exceptionType: 'System.Exception',
         };
+        responses = batch.map(() => failed);
       } else {
         const r = typedDataToValue(outcome.returnValue) as {
           entityExists: boolean;
@@ -1490,10 +1420,12 @@ export class DurableBackend {
         };
         rec.exists = r.entityExists;
         rec.state = r.entityExists ? r.entityState : undefined;
-        const res = r.results[0];
-        response = res?.isError
-          ? { result: res.result ?? null, exceptionType: 'System.Exception' }
-          : { result: res?.result ?? null };
+        responses = batch.map((_, index) => {
+          const result = r.results[index];
+          return result?.isError
+            ? { result: result.result ?? null, exceptionType: 'System.Exception' }
+            : { result: result?.result ?? null };
+        });
         for (const s of r.signals) {
           this.#runEntityOperation(
             `@${s.target.name.toLowerCase()}@${s.target.key}`,
@@ -1505,30 +1437,39 @@ export class DurableBackend {
           );
         }
       }
-      if (caller) {
-        this.#enqueue(caller, {
-          EventType: EventType.EventRaised,
-          EventId: -1,
-          IsPlayed: false,
-          Timestamp: new Date(this.now()).toISOString(),
-          Name: requestId,
-          Input: JSON.stringify(response),
-        });
-      }
-    });
-    rec.queue = job.catch(() => undefined);
+      batch.forEach((op, index) => {
+        const response = responses[index]!;
+        if (op.caller) {
+          this.#enqueue(
+            op.caller,
+            historyEvents.eventRaised(
+              this.now(),
+              op.id,
+              entityResponseMessage(response.result, response.exceptionType),
+            ),
+          );
+        }
+      });
+    })();
     this.#track(job)
       .catch((err: unknown) => {
         this.#harnessError(err instanceof Error ? err : new Error(String(err)));
       })
       .finally(() => {
+        rec.running = false;
         this.#clock.end();
+        if (rec.queued.length > 0) this.#runEntityBatch(functionName, entity, rec);
       });
   }
 
   // ---- rpc listener (HttpApiHandler.cs routes used by durable-functions' DurableClient) ----
 
-  #statusPayload(inst: Instance, showHistory: boolean, showInput: boolean): Record<string, unknown> {
+  #statusPayload(
+    inst: Instance,
+    showHistory: boolean,
+    showInput: boolean,
+    showHistoryOutput = false,
+  ): Record<string, unknown> {
     const payload: Record<string, unknown> = {
       name: inst.name,
       instanceId: inst.instanceId,
@@ -1540,12 +1481,7 @@ export class DurableBackend {
       lastUpdatedTime: isoSeconds(inst.lastUpdatedTime),
     };
     if (showHistory) {
-      payload.historyEvents = inst.history
-        .filter(
-          (e) =>
-            e.EventType !== EventType.OrchestratorStarted && e.EventType !== EventType.OrchestratorCompleted,
-        )
-        .map((e) => ({ ...e, EventType: eventTypeNames[e.EventType] ?? e.EventType }));
+      payload.historyEvents = statusHistory(inst.history, { outputs: showHistoryOutput, inputs: showInput });
     }
     return payload;
   }
@@ -1657,7 +1593,12 @@ export class DurableBackend {
             send(404);
             return;
           }
-          const status = this.#statusPayload(inst, bool('showHistory', false), bool('showInput', true));
+          const status = this.#statusPayload(
+            inst,
+            bool('showHistory', false),
+            bool('showInput', true),
+            bool('showHistoryOutput', false),
+          );
           const running = inst.runtimeStatus === 'Running' || inst.runtimeStatus === 'Pending';
           send(running ? 202 : 200, status, running ? { location: url.toString(), 'retry-after': '5' } : {});
           return;

@@ -86,6 +86,12 @@ export interface HostHttpResponse {
 
 export type BindingDataProvider = (fn: HostFunction, invocationId: string) => unknown;
 
+export type InvocationObserver = (
+  fn: HostFunction,
+  triggerData: RpcTypedData,
+  outcome: InvocationOutcome,
+) => void;
+
 export interface FunctionsHostOptions {
   /** host.json extensions.http.routePrefix; default 'api'. */
   routePrefix?: string;
@@ -271,6 +277,7 @@ export class FunctionsHost {
   readonly #hostKeys = new Set<string>();
   #masterKey: string | undefined;
   readonly #appHookData: Record<string, unknown> = {};
+  readonly #invocationObservers: InvocationObserver[] = [];
 
   private constructor(
     registrations: ReturnType<typeof getRegistrations>,
@@ -368,10 +375,26 @@ export class FunctionsHost {
 
   // ---- invocation ----
 
+  /** Calls `observer` after every invocation, with what the function was given and how it ended. */
+  observeInvocations(observer: InvocationObserver): void {
+    this.#invocationObservers.push(observer);
+  }
+
   async invoke(
     functionName: string,
     triggerData: RpcTypedData,
     options: InvokeOptions = {},
+  ): Promise<InvocationOutcome> {
+    const outcome = await this.#invokeOnce(functionName, triggerData, options);
+    for (const observer of this.#invocationObservers)
+      observer(this.getFunction(functionName), triggerData, outcome);
+    return outcome;
+  }
+
+  async #invokeOnce(
+    functionName: string,
+    triggerData: RpcTypedData,
+    options: InvokeOptions,
   ): Promise<InvocationOutcome> {
     const fn = this.getFunction(functionName);
     const invocationId = randomUUID();

@@ -32,8 +32,10 @@ describe('FunctionsHost', () => {
     expect([...host.functions.keys()].sort()).toEqual(
       [
         'approval',
+        'bothWithRetry',
         'counter',
         'counterCalls',
+        'countersTogether',
         'echo',
         'fanOut',
         'flaky',
@@ -78,7 +80,7 @@ describe('DurableBackend', () => {
     const done = await backend.waitForCompletion(id);
     expect(done.output).toEqual([{ echoed: 'a' }, { echoed: 'b' }, { echoed: 'c' }]);
     const first = done.episodes[0]!;
-    expect(first.state?.schemaVersion).toBe(2);
+    expect(first.state?.schemaVersion).toBe(3);
     const [whenAll] = first.actions[0] as {
       actionType: number;
       compoundActions: { functionName: string }[];
@@ -90,7 +92,12 @@ describe('DurableBackend', () => {
       [EventType.TaskScheduled, 1],
       [EventType.TaskScheduled, 2],
     ]);
-    expect(first.payload).toMatchObject({ upperSchemaVersion: 1, upperSchemaVersionNew: 2, instanceId: id });
+    expect(first.payload).toMatchObject({
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: 3,
+      sourceInstanceId: null,
+      instanceId: id,
+    });
     backend.assertNoHarnessErrors();
   });
 
@@ -151,7 +158,7 @@ describe('DurableBackend', () => {
     expect(done.history.filter((e) => e.EventType === EventType.TaskScheduled)).toHaveLength(3);
     const timers = done.history.filter((e) => e.EventType === EventType.TimerCreated);
     expect(timers).toHaveLength(3);
-    expect(timers[2]!.FireAt).toBe(timers[2]!.Timestamp);
+    expect(Date.parse(timers[2]!.FireAt as string)).toBe(Date.parse(timers[2]!.Timestamp));
 
     const res = await host.http('GET', `/api/status/${id}`);
     expect(res.status).toBe(200);
@@ -161,11 +168,58 @@ describe('DurableBackend', () => {
     backend.assertNoHarnessErrors();
   });
 
+  it('ends a failed Task.all only after every member has settled, as the engine does', async () => {
+    // durable-functions sends a string input JSON-encoded.
+    const is = (key: string) => (input: unknown) => input === JSON.stringify(key);
+    backend.faults.activity('flaky', { failTimes: Infinity, predicate: is('doomed') });
+    backend.faults.activity('flaky', { failTimes: 2, predicate: is('late') });
+    const done = await backend.waitForCompletion(backend.startNew('bothWithRetry', ['doomed', 'late']));
+    expect(done.runtimeStatus).toBe('Failed');
+    // The orchestrator knew it had failed at the third failure of 'doomed', but the run went on until 'late',
+    // after two failures of its own, succeeded on its third attempt.
+    const events = types(done.history);
+    expect(events.filter((type) => type === EventType.TaskFailed)).toHaveLength(5);
+    expect(events.filter((type) => type === EventType.TaskCompleted)).toHaveLength(1);
+    expect(events.indexOf(EventType.TaskCompleted)).toBeLessThan(
+      events.indexOf(EventType.ExecutionCompleted),
+    );
+    backend.assertNoHarnessErrors();
+  });
+
+  it('runs entity calls that arrive together as one batch', async () => {
+    const entityInvocations: unknown[] = [];
+    const invoke = host.invoke.bind(host);
+    jest.spyOn(host, 'invoke').mockImplementation(async (name, data, options) => {
+      if (name === 'counter') entityInvocations.push(JSON.parse(String(data.string)));
+      return invoke(name, data, options);
+    });
+    await backend.waitForCompletion(backend.startNew('countersTogether', 'k3'));
+    expect(backend.getEntity('counter', 'k3')).toEqual({ exists: true, state: 3 });
+    expect(entityInvocations).toEqual([
+      {
+        self: { name: 'counter', key: 'k3' },
+        exists: false,
+        state: null,
+        batch: [
+          expect.objectContaining({ name: 'add', input: '1', isSignal: false }),
+          expect.objectContaining({ name: 'add', input: '2', isSignal: false }),
+        ],
+      },
+    ]);
+    backend.assertNoHarnessErrors();
+  });
+
   it('races a timer against a slow activity with Task.any on the virtual clock', async () => {
     backend.faults.activity('echo', { delayMs: 60_000 });
     const started = Date.now();
     const slow = await backend.waitForCompletion(backend.startNew('race'));
     expect(slow.output).toBe('timeout');
+    // As on the engine, the run ended only once the activity that lost the race had finished.
+    const slowEvents = types(slow.history);
+    expect(slowEvents.indexOf(EventType.TaskCompleted)).toBeGreaterThan(-1);
+    expect(slowEvents.indexOf(EventType.TaskCompleted)).toBeLessThan(
+      slowEvents.indexOf(EventType.ExecutionCompleted),
+    );
     backend.faults.clear();
     backend.faults.activity('echo', { delayMs: 1_000 });
     const fast = await backend.waitForCompletion(backend.startNew('race'));

@@ -27,6 +27,8 @@ export interface RecordedRequest {
   systemPrompt: string | undefined;
   lastUserMessage: string | undefined;
   receivedAt: number;
+  /** The status the server answered with; 'hang-up' when it dropped the connection. Unset until it answers. */
+  answered?: number | 'hang-up';
 }
 
 export interface Reply {
@@ -376,13 +378,18 @@ export class FakeOpenAIServer {
       receivedAt: Date.now(),
     };
     this.requests.push(recorded);
+    // From here on every answer is noted on the recorded request.
+    const answer = (reply: Reply): void => {
+      recorded.answered = reply.status ?? 200;
+      send(reply);
+    };
 
     if (flavour === 'azure' && !url.searchParams.get('api-version')) {
-      send({ status: 404, body: { error: { code: '404', message: 'Resource not found' } } });
+      answer({ status: 404, body: { error: { code: '404', message: 'Resource not found' } } });
       return;
     }
     if (!this.authorised(flavour, headers)) {
-      send({
+      answer({
         status: 401,
         body: {
           error: {
@@ -398,7 +405,7 @@ export class FakeOpenAIServer {
       this.options.deployments &&
       !this.options.deployments.includes(recorded.model ?? '')
     ) {
-      send({
+      answer({
         status: 404,
         body: {
           error: {
@@ -441,11 +448,12 @@ export class FakeOpenAIServer {
       this.inFlight--;
     }
     if (reply.hangUp) {
+      recorded.answered = 'hang-up';
       request.socket.destroy();
       return;
     }
     if (!response.destroyed) {
-      send(reply);
+      answer(reply);
     }
   }
 }

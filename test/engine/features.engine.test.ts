@@ -1,0 +1,111 @@
+/**
+ * The rig itself, on a small fixture app: any durable function the app registers is declared to the engine, and
+ * sub-orchestrations, durable timers, a Task.any deadline and entity calls all work (and a deadline behaves the
+ * way the engine makes it behave, which is not what the JavaScript code alone suggests). The extension's RPC listener
+ * prefers port 17071; this file holds that port while the rig starts, to prove the rig follows the extension to
+ * whichever port it took instead.
+ */
+import { createServer, type Server } from 'node:net';
+import * as path from 'node:path';
+import type { TourResult } from './fixtures/featuresApp';
+import { DurableApi, eventsOfType } from './rig/durableApi';
+import { describeEngine } from './rig/fixture';
+
+const preferredRpcPort = 17071;
+let holder: Server | undefined;
+
+beforeAll(async () => {
+  const server = createServer();
+  // If something else holds the port already, the point is made all the same.
+  holder = await new Promise<Server | undefined>((resolve) => {
+    server.once('error', () => {
+      resolve(undefined);
+    });
+    server.listen(preferredRpcPort, '127.0.0.1', () => {
+      resolve(server);
+    });
+  });
+});
+
+afterAll(async () => {
+  const server = holder;
+  if (!server) return;
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
+});
+
+describeEngine(
+  'the engine rig',
+  { name: 'features', entry: path.join(__dirname, 'fixtures', 'featuresApp.ts') },
+  (fixture) => {
+    const durable = (): DurableApi => new DurableApi(fixture.rig);
+
+    it('declares every durable function the app registers, whatever its name', () => {
+      expect(fixture.rig.functions.map((fn) => `${fn.kind}:${fn.name}`).sort()).toEqual([
+        'activity:linger',
+        'activity:shout',
+        'entity:tally',
+        'orchestration:grandTour',
+        'orchestration:tourStep',
+      ]);
+    });
+
+    it('follows the RPC listener to another port when 17071 is taken', () => {
+      const rpc = new URL(fixture.rig.rpcBaseUrl ?? '');
+      expect(rpc.hostname).toBe('127.0.0.1');
+      expect(Number(rpc.port)).not.toBe(preferredRpcPort);
+    });
+
+    it('runs sub-orchestrations, durable timers, entity calls, and a Task.any deadline that waits for its loser', async () => {
+      const since = new Date();
+      const started = await fixture.rig.http('POST', '/api/start/grandTour', {
+        body: JSON.stringify(['alpha', 'beta']),
+        contentType: 'application/json',
+      });
+      expect(started.status).toBe(202);
+      const { id } = started.json() as { id: string };
+
+      const status = await durable().waitForEnd(id);
+      expect(status.runtimeStatus).toBe('Completed');
+      expect(status.customStatus).toEqual({ phase: 'done' });
+      const output = status.output as TourResult;
+      expect(output.deadline).toBe('timer');
+      expect(output.steps.map((step) => [step.name, step.shouted])).toEqual([
+        ['alpha', 'ALPHA'],
+        ['beta', 'BETA'],
+      ]);
+      expect(output.steps.map((step) => step.tally).sort()).toEqual([1, 2]);
+      expect(await durable().entity('tally', 'steps')).toBe(2);
+
+      const history = await durable().history(id);
+      expect(eventsOfType(history, 'SubOrchestrationInstanceCompleted')).toHaveLength(2);
+      expect(eventsOfType(history, 'TimerFired')).toHaveLength(1);
+      // The deadline timer won the race, yet the run completed only after the losing activity had finished:
+      // the Durable Task Framework completes an orchestration only when none of its tasks is still open, and
+      // only a timer can be cancelled.
+      const [lingered] = eventsOfType(history, 'TaskCompleted');
+      expect(lingered).toMatchObject({ FunctionName: 'linger', Result: 3000 });
+      const [completed] = eventsOfType(history, 'ExecutionCompleted');
+      expect(Date.parse(completed!.Timestamp)).toBeGreaterThanOrEqual(Date.parse(lingered!.Timestamp));
+
+      // Each step ran as its own instance: a timer, an activity, an entity call.
+      const children = (await durable().instancesCreatedSince(since)).filter((i) => i.name === 'tourStep');
+      expect(children).toHaveLength(2);
+      for (const child of children) {
+        const steps = (await durable().history(child.instanceId)).map((event) => event.EventType);
+        expect(steps).toEqual([
+          'ExecutionStarted',
+          'TimerCreated',
+          'TimerFired',
+          'TaskCompleted',
+          'EventSent',
+          'EventRaised',
+          'ExecutionCompleted',
+        ]);
+      }
+    });
+  },
+);

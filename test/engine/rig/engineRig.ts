@@ -1,0 +1,160 @@
+/**
+ * The engine rig: a loopback model server, Azurite, the sidecar (the app behind the worker stand-in) and the .NET
+ * host running the real Durable Functions extension, wired together on free loopback ports. `stop()` ends every
+ * process it started, whatever state the start or the tests left things in.
+ */
+import { rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { FakeOpenAIServer, type FakeOpenAIOptions } from '../../support/fakeOpenAIServer';
+import { startAzurite } from './azurite';
+import { buildHost, engineWorkDir } from './dotnet';
+import { freePort } from './ports';
+import { ProcessGroup } from './processes';
+import { Recorder } from './recorder';
+import { Sidecar, type DurableFunctionSpec } from './sidecar';
+
+export interface EngineRigOptions {
+  /** Names the log folder, .tools/engine/logs/<name>. */
+  name: string;
+  /** The app's entry module: the built app, or a TypeScript fixture app. */
+  entry: string;
+  /** Starts a loopback OpenAI-compatible server for the app when given. */
+  model?: FakeOpenAIOptions;
+  /** App settings, set in the environment while the rig runs (the model server's address is known by then). */
+  settings?: (model: FakeOpenAIServer | undefined) => Record<string, string>;
+}
+
+export interface RigResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json(): unknown;
+}
+
+const taskHub = 'enginetests';
+const systemKey = 'engine-tests-system-key';
+const functionKey = 'engine-tests-function-key';
+
+export class EngineRig {
+  readonly recorder = new Recorder();
+  readonly processes: ProcessGroup;
+  readonly functionKey = functionKey;
+  model: FakeOpenAIServer | undefined;
+  client: Record<string, unknown> = {};
+  functions: DurableFunctionSpec[] = [];
+  #sidecar: Sidecar | undefined;
+  #savedEnv: Record<string, string | undefined> = {};
+
+  private constructor(readonly options: EngineRigOptions) {
+    const logDir = path.join(engineWorkDir, 'logs', options.name);
+    rmSync(logDir, { recursive: true, force: true });
+    this.processes = new ProcessGroup(logDir);
+  }
+
+  static async start(options: EngineRigOptions): Promise<EngineRig> {
+    const rig = new EngineRig(options);
+    try {
+      await rig.#start();
+      return rig;
+    } catch (error) {
+      await rig.stop();
+      throw error;
+    }
+  }
+
+  async #start(): Promise<void> {
+    const { dll } = buildHost();
+    if (this.options.model) this.model = await FakeOpenAIServer.start(this.options.model);
+    this.#applySettings(this.options.settings?.(this.model) ?? {});
+
+    // Azurite starts while the app loads; whichever fails, stop() must still find the other one.
+    const [azuriteStart, sidecarStart] = await Promise.allSettled([
+      startAzurite(this.processes),
+      Sidecar.start({ entry: this.options.entry, functionKey, recorder: this.recorder }),
+    ]);
+    if (sidecarStart.status === 'fulfilled') this.#sidecar = sidecarStart.value;
+    if (azuriteStart.status === 'rejected') throw azuriteStart.reason;
+    if (sidecarStart.status === 'rejected') throw sidecarStart.reason;
+    const azurite = azuriteStart.value;
+    const sidecar = sidecarStart.value;
+    const controlPort = await freePort();
+    this.functions = sidecar.durableFunctions();
+    await this.processes.start('host', 'dotnet', [dll], {
+      env: {
+        AzureWebJobsStorage: azurite.connectionString,
+        ENGINE_SIDECAR_URL: sidecar.origin,
+        ENGINE_WEBHOOK_BASE_URL: `${sidecar.origin}/runtime/webhooks/durabletask?code=${systemKey}`,
+        ENGINE_CONTROL_PORT: String(controlPort),
+        ENGINE_TASKHUB: taskHub,
+        ENGINE_FUNCTIONS: JSON.stringify(this.functions),
+        ENGINE_EXIT_WHEN_STDIN_CLOSES: '1',
+        DOTNET_NOLOGO: '1',
+        DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+      },
+      ready: /engine-host: READY/,
+      timeoutMs: 90_000,
+    });
+    this.client = await sidecar.connect(`http://127.0.0.1:${controlPort}`);
+  }
+
+  #applySettings(settings: Record<string, string>): void {
+    for (const [name, value] of Object.entries(settings)) {
+      if (!(name in this.#savedEnv)) this.#savedEnv[name] = process.env[name];
+      process.env[name] = value;
+    }
+  }
+
+  /** Where the app's callers reach it (the Functions host's origin in production). */
+  get origin(): string {
+    if (!this.#sidecar) throw new Error('the engine rig is not running');
+    return this.#sidecar.origin;
+  }
+
+  /** The extension's own RPC listener; it takes port 17071 when that is free. */
+  get rpcBaseUrl(): string | undefined {
+    return this.#sidecar?.rpcBaseUrl;
+  }
+
+  /** Calls the app over HTTP like a user, with a function key. */
+  async http(
+    method: string,
+    urlPath: string,
+    options: { body?: string; contentType?: string; key?: string | null } = {},
+  ): Promise<RigResponse> {
+    const url = new URL(urlPath, this.origin);
+    if (options.key !== null) url.searchParams.set('code', options.key ?? functionKey);
+    return fetchText(url.href, {
+      method,
+      ...(options.body === undefined ? {} : { body: options.body }),
+      headers: options.contentType ? { 'content-type': options.contentType } : {},
+    });
+  }
+
+  async stop(): Promise<void> {
+    try {
+      // The host first: until it stops, the extension may still call into the sidecar.
+      await this.processes.stopAll();
+      await this.#sidecar?.close();
+      await this.model?.close();
+    } finally {
+      for (const [name, value] of Object.entries(this.#savedEnv)) {
+        if (value === undefined) Reflect.deleteProperty(process.env, name);
+        else process.env[name] = value;
+      }
+      this.#savedEnv = {};
+    }
+  }
+}
+
+export async function fetchText(url: string, init: RequestInit = {}): Promise<RigResponse> {
+  const response = await fetch(url, { ...init, redirect: 'manual' });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json(): unknown {
+      return JSON.parse(text) as unknown;
+    },
+  };
+}

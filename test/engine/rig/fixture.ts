@@ -1,0 +1,74 @@
+/**
+ * The jest side of the rig: `describeEngine` starts one rig for a test file's scenarios and stops it after them,
+ * whatever happened in between. Where the engine cannot run, the scenarios are reported as skipped with the reason.
+ * With ENGINE_RECORD=1 each test's exchanges with the engine are written to test/fixtures/engine/.
+ */
+import { engineAvailability } from './dotnet';
+import { EngineRig, type EngineRigOptions } from './engineRig';
+import { fixtureName, recordingEnabled } from './recorder';
+
+export interface EngineFixture {
+  /** The running rig; only inside tests and hooks. */
+  readonly rig: EngineRig;
+}
+
+const startTimeoutMs = 180_000;
+const stopTimeoutMs = 60_000;
+
+export function describeEngine(
+  title: string,
+  options: EngineRigOptions,
+  define: (fixture: EngineFixture) => void,
+): void {
+  const availability = engineAvailability();
+  if (!availability.available) {
+    const skipped: EngineFixture = {
+      get rig(): EngineRig {
+        throw new Error(`the engine tests are skipped: ${availability.reason}`);
+      },
+    };
+    describe.skip(`${title} [skipped: ${availability.reason}]`, () => {
+      define(skipped);
+    });
+    return;
+  }
+
+  describe(title, () => {
+    let rig: EngineRig | undefined;
+    let mark = 0;
+    let modelMark = 0;
+    const fixture: EngineFixture = {
+      get rig(): EngineRig {
+        if (!rig) throw new Error('the engine rig did not start; see the error from beforeAll');
+        return rig;
+      },
+    };
+
+    beforeAll(async () => {
+      rig = await EngineRig.start(options);
+    }, startTimeoutMs);
+
+    afterAll(async () => {
+      await rig?.stop();
+    }, stopTimeoutMs);
+
+    beforeEach(() => {
+      mark = rig?.recorder.mark() ?? 0;
+      modelMark = rig?.model?.requests.length ?? 0;
+    });
+
+    afterEach(() => {
+      if (!recordingEnabled || !rig) return;
+      const test = expect.getState().currentTestName ?? 'unnamed';
+      const model = (rig.model?.requests ?? []).slice(modelMark).map((request) => ({
+        systemPrompt: request.systemPrompt,
+        userMessage: request.lastUserMessage,
+        answered: request.answered,
+      }));
+      const name = `${options.name}--${fixtureName(test.slice(title.length))}`;
+      rig.recorder.writeFixture({ name, test, app: options.entry, model }, mark);
+    });
+
+    define(fixture);
+  });
+}
