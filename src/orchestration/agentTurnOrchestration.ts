@@ -59,7 +59,7 @@ export type AgentTurnRequest = z.infer<typeof agentTurnRequestSchema>;
 
 /**
  * Wait before attempt `attempt + 1`: the service's retry-after when it gave one, else exponential backoff with a
- * cap. `spread` (0..1, from a replay-safe GUID) keeps a panel's agents from retrying in lockstep on one quota.
+ * cap. `spread` (0..1, see retrySpread) keeps a panel's agents from retrying in lockstep on one quota.
  */
 export function retryDelayMs(
   policy: AgentTurnRequest['retry'],
@@ -74,9 +74,16 @@ export function retryDelayMs(
   return Math.round(backoff * (0.75 + 0.25 * spread));
 }
 
-/** A number in [0, 1] from the orchestration's deterministic GUIDs. */
-function replaySafeSpread(context: OrchestrationContext): number {
-  return parseInt(context.df.newGuid(context.df.instanceId).slice(0, 4), 16) / 0xffff;
+/**
+ * A number in [0, 1) that differs between agents and attempts and never between replays: an FNV-1a hash of the
+ * agent's name and the attempt, so it needs no clock, randomness or GUID.
+ */
+export function retrySpread(agentName: string, attempt: number): number {
+  let hash = 0x811c9dc5;
+  for (const character of `${agentName}#${attempt}`) {
+    hash = Math.imul(hash ^ (character.codePointAt(0) ?? 0), 0x01000193) >>> 0;
+  }
+  return hash / 0x100000000;
 }
 
 function failure(
@@ -212,7 +219,7 @@ export function* agentTurnOrchestrator(
     }
     const nextAttemptAt = new Date(
       context.df.currentUtcDateTime.getTime() +
-        retryDelayMs(retry, attempt, error.retryAfterMs, replaySafeSpread(context)),
+        retryDelayMs(retry, attempt, error.retryAfterMs, retrySpread(agent.name, attempt)),
     );
     if (deadline !== undefined && nextAttemptAt.getTime() >= deadline.getTime()) {
       release();

@@ -7,18 +7,22 @@
  * expectations here (and re-record the fixtures with `npm run engine:record`).
  */
 import * as path from 'node:path';
-import { replies, type RecordedRequest } from '../support/fakeOpenAIServer';
+import packageJson from '../../package.json';
+import { completion, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
 import { PanelApi } from './panelApi';
 import { DurableApi, eventsOfType, type DurableHistoryEvent } from './rig/durableApi';
 import { describeEngine } from './rig/fixture';
-import type { AgentTurnResult } from '../../src/agents/agentTurn';
-import type { ThreadState } from '../../src/threads/thread';
+import type { AgentAttemptResult } from '../../src/agents/agentTurn';
+import type { AgentOutcome } from '../../src/orchestration/agentOutcome';
 
 const apiKey = 'engine-azure-openai-key-0123456789';
 const physicist = 'You are an expert in physics. You answer questions from a physics perspective.';
 const chemist = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
 const answerOf = (instructions: string, prompt: string): string => `[${instructions}] answers: ${prompt}`;
 const toChemist = (request: RecordedRequest): boolean => request.systemPrompt === chemist;
+const turnOf = (instanceId: string, agent: string): string => `${instanceId}:${agent.toLowerCase()}`;
+const messagesOf = (request: RecordedRequest | undefined): string[] =>
+  (request?.body.messages ?? []).map((message) => `${message.role}: ${message.content}`);
 
 /** How many events of each type the engine recorded, e.g. { TaskCompleted: 2, ... }. */
 function eventCounts(history: DurableHistoryEvent[]): Record<string, number> {
@@ -31,16 +35,19 @@ describeEngine(
   'the panel on the real Durable engine',
   {
     name: 'panel',
-    entry: path.join(__dirname, '../../dist/src/index.js'),
+    entry: path.join(__dirname, '../..', packageJson.main),
     model: { apiKey, deployments: ['chat'] },
     settings: (model) => ({
       AZURE_OPENAI_ENDPOINT: model!.azureEndpoint,
       AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
       AZURE_OPENAI_API_KEY: apiKey,
       OPENAI_BASE_URL: '',
-      // One model call per activity attempt, so a transient failure reaches the durable retry at once.
-      MODEL_MAX_RETRIES: '0',
-      MODEL_TIMEOUT_MS: '10000',
+      AGENT_MAX_ATTEMPTS: '3',
+      AGENT_RETRY_DELAY_MS: '500',
+      AGENT_RETRY_MAX_DELAY_MS: '1000',
+      // Short enough for the deadline scenario to end in seconds; every other scenario ends well before it.
+      MODEL_TIMEOUT_MS: '4000',
+      PANEL_DEADLINE_MS: '5000',
     }),
   },
   (fixture) => {
@@ -51,62 +58,64 @@ describeEngine(
       fixture.rig.model!.respondWith(undefined);
     });
 
-    it('completes with both answers, and keeps a thread per agent', async () => {
+    it('completes with both answers from one turn orchestration per agent, each keeping its thread', async () => {
       const prompt = 'What is temperature?';
       const { instanceId, response } = await panel().startRun(prompt);
-      expect(response.headers.get('location')).toBe(
-        (response.json() as { statusQueryGetUri: string }).statusQueryGetUri,
-      );
-      expect(response.headers.get('retry-after')).toBe('10');
+      const accepted = response.json() as { statusUri: string; cancelUri: string };
+      expect(response.headers.get('location')).toBe(accepted.statusUri);
+      expect(response.headers.get('retry-after')).toBe('2');
+      expect(JSON.stringify(accepted)).not.toContain('code=');
 
       // What the user sees.
       const { final } = await panel().waitForEnd(instanceId);
       expect(final).toMatchObject({
         runtimeStatus: 'Completed',
-        customStatus: { phase: 'completed', message: 'Physicist and Chemist answered.' },
+        customStatus: { phase: 'completed', message: '2 of 2 agents answered.' },
+        agents: [
+          { agent: 'Physicist', state: 'answered' },
+          { agent: 'Chemist', state: 'answered' },
+        ],
       });
       const answers = final.output!.answers;
-      expect(answers.map((answer) => [answer.agent, answer.answer, answer.threadMessageCount])).toEqual([
-        ['Physicist', answerOf(physicist, prompt), 2],
-        ['Chemist', answerOf(chemist, prompt), 2],
+      expect(
+        answers.map((answer) => [answer.agent, answer.answer, answer.attempts, answer.threadMessageCount]),
+      ).toEqual([
+        ['Physicist', answerOf(physicist, prompt), 1, 2],
+        ['Chemist', answerOf(chemist, prompt), 1, 2],
       ]);
+      expect(final.output!.failures).toEqual([]);
 
-      // What the engine recorded: one activity per agent, one thread entity call per agent, then completion.
+      // What the engine recorded (its history view leaves out the scheduling events): a deadline timer, and each
+      // answer coming back once, in its turn's result.
       const history = await durable().history(instanceId);
       expect(eventCounts(history)).toEqual({
         ExecutionStarted: 1,
-        TaskCompleted: 2,
-        EventSent: 2,
-        EventRaised: 2,
+        SubOrchestrationInstanceCompleted: 2,
+        TimerCreated: 1,
         ExecutionCompleted: 1,
       });
-      const turns = eventsOfType(history, 'TaskCompleted');
-      expect(turns.map((event) => event.FunctionName)).toEqual(['runAgentTurn', 'runAgentTurn']);
-      expect(turns.map((event) => (event.Result as AgentTurnResult).agent).sort()).toEqual([
-        'Chemist',
-        'Physicist',
-      ]);
-      expect(
-        eventsOfType(history, 'EventSent')
-          .map((event) => event.InstanceId)
-          .sort(),
-      ).toEqual(answers.map((answer) => `@agentthread@${answer.threadKey}`).sort());
-      expect(eventsOfType(history, 'ExecutionCompleted')[0]).toMatchObject({
-        OrchestrationStatus: 'Completed',
-      });
-
       for (const answer of answers) {
-        expect(await durable().entity('agentThread', answer.threadKey)).toEqual({
+        // Each turn: one model attempt, then its exchange appended to the thread entity.
+        const turn = await durable().history(turnOf(instanceId, answer.agent));
+        expect(eventCounts(turn)).toEqual({
+          ExecutionStarted: 1,
+          TaskCompleted: 1,
+          EventSent: 1,
+          EventRaised: 1,
+          ExecutionCompleted: 1,
+        });
+        expect(eventsOfType(turn, 'EventSent')[0]!.InstanceId).toBe(`@agentthread@${answer.threadId}`);
+        expect(await durable().entity('agentThread', answer.threadId)).toEqual({
           agent: answer.agent,
           messages: [
-            { role: 'user', content: prompt },
-            { role: 'assistant', content: answer.answer },
+            { role: 'user', content: prompt, at: expect.any(String) as unknown },
+            { role: 'assistant', content: answer.answer, at: expect.any(String) as unknown },
           ],
-        } satisfies ThreadState);
+        });
       }
     });
 
-    it('retries a transient model failure with a durable retry, and completes', async () => {
+    it('retries a transient model failure on a durable timer and completes; the failure passes as a value', async () => {
       let chemistCalls = 0;
       fixture.rig.model!.respondWith((request) =>
         toChemist(request) && ++chemistCalls === 1 ? replies.serverError(503) : undefined,
@@ -116,59 +125,61 @@ describeEngine(
 
       const { final } = await panel().waitForEnd(instanceId);
       expect(final).toMatchObject({ runtimeStatus: 'Completed', customStatus: { phase: 'completed' } });
-      expect(final.output!.answers.map((answer) => [answer.agent, answer.answer])).toEqual([
-        ['Physicist', answerOf(physicist, prompt)],
-        ['Chemist', answerOf(chemist, prompt)],
+      expect(final.output!.answers.map((answer) => [answer.agent, answer.answer, answer.attempts])).toEqual([
+        ['Physicist', answerOf(physicist, prompt), 1],
+        ['Chemist', answerOf(chemist, prompt), 2],
       ]);
       expect(chemistCalls).toBe(2);
 
-      // The failed attempt, the retry timer, and the second attempt's success.
-      const history = await durable().history(instanceId);
-      expect(eventCounts(history)).toMatchObject({
-        TaskFailed: 1,
+      // The failed attempt completed with a failure value, then the turn's own timer, then the second attempt.
+      const turn = await durable().history(turnOf(instanceId, 'Chemist'));
+      expect(eventCounts(turn)).toEqual({
+        ExecutionStarted: 1,
+        TaskCompleted: 2,
         TimerCreated: 1,
         TimerFired: 1,
-        TaskCompleted: 2,
-      });
-      expect(eventsOfType(history, 'TaskFailed')[0]!.Reason).toBe(
-        "Activity function 'runAgentTurn' failed:  server_error: The model service failed (503): 503 The server had an error while processing your request.",
-      );
-    });
-
-    it('fails the run, naming the agent and the cause, when every attempt of an agent fails', async () => {
-      fixture.rig.model!.respondWith((request) =>
-        toChemist(request) ? replies.serverError(503) : undefined,
-      );
-      const { instanceId } = await panel().startRun('What is entropy?');
-
-      const reason =
-        'Chemist failed after 3 attempts: server_error: The model service failed (503): 503 The server had an error while processing your request.';
-      const { final } = await panel().waitForEnd(instanceId);
-      expect(final).toMatchObject({
-        runtimeStatus: 'Failed',
-        output: null,
-        error: reason,
-        customStatus: { phase: 'failed', message: reason },
-      });
-
-      // Three attempts, each followed by a timer (the last one is the retry policy's zero-delay timer); the
-      // physicist's answer arrived, but the failed Task.all ends the run without recording any thread.
-      const history = await durable().history(instanceId);
-      expect(eventCounts(history)).toEqual({
-        ExecutionStarted: 1,
-        TaskCompleted: 1,
-        TaskFailed: 3,
-        TimerCreated: 3,
-        TimerFired: 3,
+        EventSent: 1,
+        EventRaised: 1,
         ExecutionCompleted: 1,
       });
-      expect(eventsOfType(history, 'ExecutionCompleted')[0]).toMatchObject({
-        OrchestrationStatus: 'Failed',
-        Result: `Orchestrator function 'multiAgentPanel' failed: ${reason}`,
-      });
+      const [failed] = eventsOfType(turn, 'TaskCompleted');
+      expect((failed!.Result as AgentAttemptResult).status).toBe('failed');
+      expect(failed!.Result).toMatchObject({ error: { code: 'server_error', retryable: true } });
     });
 
-    it('fails the run only after every agent has used all its attempts, when every model call fails', async () => {
+    it("keeps one agent's answer when the other is refused for good, and reports the failure", async () => {
+      fixture.rig.model!.respondWith((request) =>
+        toChemist(request) ? replies.promptFiltered('violence', 'medium') : undefined,
+      );
+      const prompt = 'What is combustion?';
+      const { instanceId } = await panel().startRun(prompt);
+
+      const { final } = await panel().waitForEnd(instanceId);
+      expect(final).toMatchObject({
+        runtimeStatus: 'Completed',
+        customStatus: { phase: 'partial', message: '1 of 2 agents answered.' },
+        agents: [
+          { agent: 'Physicist', state: 'answered' },
+          { agent: 'Chemist', state: 'failed', lastErrorCode: 'content_filter' },
+        ],
+      });
+      expect(final.output!.answers.map((answer) => [answer.agent, answer.answer])).toEqual([
+        ['Physicist', answerOf(physicist, prompt)],
+      ]);
+      expect(final.output!.failures).toMatchObject([
+        { agent: 'Chemist', status: 'failed', code: 'content_filter', attempts: 1 },
+      ]);
+      // Not retried, and no thread written for the agent without an answer.
+      const turn = await durable().history(turnOf(instanceId, 'Chemist'));
+      expect(eventCounts(turn)).toEqual({ ExecutionStarted: 1, TaskCompleted: 1, ExecutionCompleted: 1 });
+      const [outcome] = eventsOfType(turn, 'ExecutionCompleted');
+      expect(outcome!.Result).toMatchObject({
+        status: 'failed',
+        code: 'content_filter',
+      } satisfies Partial<AgentOutcome>);
+    });
+
+    it('fails the run only when no agent answered, naming every agent and why', async () => {
       fixture.rig.model!.respondWith(() => replies.serverError(503));
       const { instanceId } = await panel().startRun('What is enthalpy?');
 
@@ -176,23 +187,102 @@ describeEngine(
       expect(final).toMatchObject({
         runtimeStatus: 'Failed',
         output: null,
-        customStatus: { phase: 'failed' },
+        customStatus: {
+          phase: 'failed',
+          failures: [
+            { agent: 'Physicist', code: 'server_error', attempts: 3 },
+            { agent: 'Chemist', code: 'server_error', attempts: 3 },
+          ],
+        },
       });
-      // The README promises every failed agent is named; the app names only the first one whose attempts ran out
-      // (Task.all fails fast in durable-functions), although the engine lets the other one finish its attempts.
       expect(final.error).toMatch(
-        /^(Physicist|Chemist) failed after 3 attempts: server_error: The model service failed \(503\)/,
+        /^No agent answered\. Physicist failed \(server_error\): .* Chemist failed \(server_error\): /,
       );
 
-      // Both agents' three attempts and three timers: the engine ends a failed Task.all only when all members have.
+      // Each turn made its three attempts with two timers between them; the panel failed once both had.
+      for (const agent of ['Physicist', 'Chemist']) {
+        expect(eventCounts(await durable().history(turnOf(instanceId, agent)))).toEqual({
+          ExecutionStarted: 1,
+          TaskCompleted: 3,
+          TimerCreated: 2,
+          TimerFired: 2,
+          ExecutionCompleted: 1,
+        });
+      }
       const history = await durable().history(instanceId);
-      expect(eventCounts(history)).toEqual({
-        ExecutionStarted: 1,
-        TaskFailed: 6,
-        TimerCreated: 6,
-        TimerFired: 6,
-        ExecutionCompleted: 1,
+      expect(eventsOfType(history, 'ExecutionCompleted')[0]).toMatchObject({ OrchestrationStatus: 'Failed' });
+    });
+
+    it('completes with the answers it has at the deadline, reporting the late agent timed out', async () => {
+      // The Chemist's first attempt times out (4 s), its second starts before the 5 s deadline and is still out then.
+      fixture.rig.model!.respondWith((request) => (toChemist(request) ? { delayMs: 30_000 } : undefined));
+      const { instanceId } = await panel().startRun('What is a phase transition?');
+
+      const { final } = await panel().waitForEnd(instanceId);
+      expect(final).toMatchObject({
+        runtimeStatus: 'Completed',
+        customStatus: { phase: 'partial', message: '1 of 2 agents answered.' },
       });
+      expect(final.output!.answers.map((answer) => answer.agent)).toEqual(['Physicist']);
+      expect(final.output!.failures).toMatchObject([{ agent: 'Chemist', status: 'timed_out' }]);
+      // The deadline timer fired in the panel's own history.
+      expect(eventCounts(await durable().history(instanceId))).toMatchObject({
+        TimerCreated: 1,
+        TimerFired: 1,
+      });
+    });
+
+    it("continues the Physicist's panel thread with a follow-up turn that sees the earlier exchange", async () => {
+      const { instanceId } = await panel().startRun('What is heat?');
+      const { final } = await panel().waitForEnd(instanceId);
+      const first = final.output!.answers[0]!;
+
+      const response = await fixture.rig.http('POST', '/api/agents/physicist/run', {
+        body: JSON.stringify({ message: 'And in a vacuum?', threadId: first.threadId }),
+        contentType: 'application/json',
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-ms-thread-id')).toBe(first.threadId);
+      expect(response.json()).toMatchObject({
+        agent: 'Physicist',
+        threadId: first.threadId,
+        answer: answerOf(physicist, 'And in a vacuum?'),
+        threadMessageCount: 4,
+      });
+      expect(messagesOf(fixture.rig.model!.requests.at(-1))).toEqual([
+        `system: ${physicist}`,
+        'user: What is heat?',
+        `assistant: ${first.answer}`,
+        'user: And in a vacuum?',
+      ]);
+      const thread = (await durable().entity('agentThread', first.threadId)) as {
+        messages: unknown[];
+        activeTurn?: unknown;
+      };
+      expect(thread.messages).toHaveLength(4);
+      expect(thread.activeTurn).toBeUndefined();
+    });
+
+    it('never interleaves two turns on one thread: the second gets 409 thread_busy', async () => {
+      const started = await fixture.rig.http('POST', '/api/agents/chemist/run', {
+        body: JSON.stringify({ message: 'Start a thread.' }),
+        contentType: 'application/json',
+      });
+      const { threadId } = started.json() as { threadId: string };
+      fixture.rig.model!.respondWith((request) => ({ ...completion(request, 'slow answer'), delayMs: 1500 }));
+      const ask = (message: string) =>
+        fixture.rig.http('POST', '/api/agents/chemist/run', {
+          body: JSON.stringify({ message, threadId }),
+          contentType: 'application/json',
+        });
+      const outcomes = (await Promise.all([ask('One?'), ask('Two?')])).map((response) => [
+        response.status,
+        (response.json() as { error?: { code: string } }).error?.code,
+      ]);
+      expect(outcomes.sort()).toEqual([
+        [200, undefined],
+        [409, 'thread_busy'],
+      ]);
     });
 
     it('starts nothing for bad input, and says what to fix', async () => {
@@ -200,10 +290,12 @@ describeEngine(
       const modelCalls = fixture.rig.model!.requests.length;
       const cases: [string, string, number, string][] = [
         ['', 'text/plain', 400, 'empty_prompt'],
+        ['\u0000\u0000', 'text/plain', 400, 'empty_prompt'],
         ['{"prompt":', 'application/json', 400, 'invalid_json'],
         ['{"question":"What is heat?"}', 'application/json', 400, 'invalid_body'],
         ['x'.repeat(4001), 'text/plain', 413, 'prompt_too_large'],
         ['prompt=hi', 'application/x-www-form-urlencoded', 415, 'unsupported_media_type'],
+        ['What is heat?', 'text/plain; charset=utf-16', 415, 'unsupported_charset'],
       ];
       for (const [body, contentType, status, code] of cases) {
         const response = await panel().start(body, contentType);

@@ -1,13 +1,13 @@
 /** The panel app's own HTTP API, as a user calls it: start a run, read its status, wait for it to end. */
+import type { AgentProgress } from '../../src/orchestration/agentOutcome';
 import type { PanelResult, PanelStatus } from '../../src/orchestration/panelOrchestration';
 import type { EngineRig, RigResponse } from './rig/engineRig';
 
 export interface StartBody {
   instanceId: string;
-  prompt: string;
   agents: string[];
   statusUri: string;
-  statusQueryGetUri: string;
+  cancelUri: string;
   [field: string]: unknown;
 }
 
@@ -17,6 +17,7 @@ export interface StatusBody {
   createdTime: string;
   lastUpdatedTime: string;
   customStatus: PanelStatus | null;
+  agents: AgentProgress[];
   output: PanelResult | null;
   error?: string;
 }
@@ -38,8 +39,11 @@ export class PanelApi {
   }
 
   /** Starts a run that must be accepted, and returns its instance id. */
-  async startRun(prompt: string): Promise<{ instanceId: string; response: RigResponse }> {
-    const response = await this.start(prompt);
+  async startRun(
+    prompt: string,
+    contentType = 'text/plain',
+  ): Promise<{ instanceId: string; response: RigResponse }> {
+    const response = await this.start(prompt, contentType);
     if (response.status !== 202) throw new Error(`start: HTTP ${response.status} ${response.text}`);
     return { instanceId: (response.json() as StartBody).instanceId, response };
   }

@@ -1479,6 +1479,8 @@ export class DurableBackend {
       output: parseJsonOrString(inst.outputJson),
       createdTime: isoSeconds(inst.createdTime),
       lastUpdatedTime: isoSeconds(inst.lastUpdatedTime),
+      // The extension names a sub-orchestration's parent; a top-level run has no such field.
+      ...(inst.parent === undefined ? {} : { parentInstanceId: inst.parent.instanceId }),
     };
     if (showHistory) {
       payload.historyEvents = statusHistory(inst.history, { outputs: showHistoryOutput, inputs: showInput });

@@ -57,9 +57,11 @@ function modelReplay(calls: ModelCall[]): (request: RecordedRequest) => Reply | 
   return (request) => {
     const answered = queues.get(request.systemPrompt ?? '')?.shift();
     // A little latency keeps a run in progress long enough to be seen running.
-    if (answered === undefined || answered === 200) {
+    if (answered === 200) {
       return { ...completion(request, defaultAnswer(request)), delayMs: 50 };
     }
+    // Never answered on the engine: the call outlived its deadline there, so it does here too.
+    if (answered === undefined) return { ...completion(request, defaultAnswer(request)), delayMs: 60_000 };
     if (answered === 'hang-up') return replies.hangUp();
     if (answered === 429) return replies.rateLimited(1);
     if (answered === 400) return replies.promptFiltered();
@@ -157,8 +159,9 @@ export async function playOnEmulation(recording: EngineRecording): Promise<Emula
     AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
     AZURE_OPENAI_API_KEY: apiKey,
     OPENAI_BASE_URL: '',
-    MODEL_MAX_RETRIES: '0',
     MODEL_TIMEOUT_MS: '10000',
+    // The recorded run's own limits (deadline, attempts, timeouts), so both runs end the same way.
+    ...recording.settings,
   });
   const host = await FunctionsHost.load(path.join(repoRoot, recording.app));
   host.setFunctionKey(functionKey);
@@ -198,9 +201,15 @@ export async function playOnEmulation(recording: EngineRecording): Promise<Emula
         response: parseMaybeJson(response.body),
       });
       if (call.method === 'GET') polled.add(url);
-      const recordedId = (call.response as { id?: unknown } | undefined)?.id;
-      if (response.status === 202 && typeof recordedId === 'string') {
-        ids.set(recordedId, (response.json() as { id: string }).id);
+      // Runs are named by `instanceId` in the app's replies (`id` in the extension's).
+      const idOf = (body: unknown) => {
+        const reply = body as { instanceId?: unknown; id?: unknown } | undefined;
+        return typeof reply?.instanceId === 'string' ? reply.instanceId : reply?.id;
+      };
+      const recordedId = idOf(call.response);
+      const emulatedId = idOf(parseMaybeJson(response.body));
+      if (typeof recordedId === 'string' && typeof emulatedId === 'string') {
+        ids.set(recordedId, emulatedId);
       }
     };
     for (const call of recording.exchanges) {
@@ -226,7 +235,14 @@ export async function playOnEmulation(recording: EngineRecording): Promise<Emula
       if (call.kind !== 'managementApi' || call.method !== 'GET') continue;
       const asked = new URL(call.url);
       const recordedId = /\/instances\/([^/]+)$/.exec(asked.pathname)?.[1];
-      const id = recordedId === undefined ? undefined : ids.get(decodeURIComponent(recordedId));
+      // A derived id (a sub-orchestration's "<run id>:<agent>") maps through the run ids it contains.
+      const derived = (recorded: string) => {
+        let mapped = recorded;
+        for (const [from, to] of ids) mapped = mapped.split(from).join(to);
+        return mapped === recorded ? undefined : mapped;
+      };
+      const decoded = recordedId === undefined ? undefined : decodeURIComponent(recordedId);
+      const id = decoded === undefined ? undefined : (ids.get(decoded) ?? derived(decoded));
       if (id === undefined || asked.searchParams.get('showHistory') !== 'true') continue;
       const url = new URL(`instances/${encodeURIComponent(id)}`, backend.rpcBaseUrl);
       url.search = new URLSearchParams({

@@ -71,6 +71,8 @@ export interface EngineRecording {
   client: Record<string, unknown>;
   exchanges: Exchange[];
   model: ModelCall[];
+  /** The app settings of the run, less the model's address and key. */
+  settings?: Record<string, string>;
 }
 
 export interface OrchestratorState {

@@ -66,7 +66,16 @@ export function describeEngine(
         answered: request.answered,
       }));
       const name = `${options.name}--${fixtureName(test.slice(title.length))}`;
-      rig.recorder.writeFixture({ name, test, app: options.entry, model }, mark);
+      // The run's settings, less the model's address and key, which a replay supplies itself.
+      const settings = Object.fromEntries(
+        Object.entries(options.settings?.(rig.model) ?? {}).filter(
+          ([key]) =>
+            !['AZURE_OPENAI_ENDPOINT', 'AZURE_OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_API_KEY'].includes(
+              key,
+            ),
+        ),
+      );
+      rig.recorder.writeFixture({ name, test, app: options.entry, model, settings }, mark);
     });
 
     define(fixture);

@@ -64,7 +64,13 @@ export class Recorder {
    * the file, or undefined if there was nothing to write.
    */
   writeFixture(
-    fixture: { name: string; test: string; app: string; model: ModelCall[] },
+    fixture: {
+      name: string;
+      test: string;
+      app: string;
+      model: ModelCall[];
+      settings?: Record<string, string>;
+    },
     mark: number,
   ): string | undefined {
     const exchanges = this.since(mark);
@@ -78,6 +84,7 @@ export class Recorder {
       client: this.client,
       exchanges,
       model: fixture.model,
+      ...(fixture.settings === undefined ? {} : { settings: fixture.settings }),
     };
     mkdirSync(engineFixturesDir, { recursive: true });
     const file = path.join(engineFixturesDir, `${fixture.name}.json`);
