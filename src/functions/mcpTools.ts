@@ -4,6 +4,8 @@ import { agentCatalog } from '../agents/catalog';
 import { getSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { askAgentTool, askPanel, getResult, toolArguments, type ToolResult } from '../mcp/tools';
+import type { TraceCarrier } from '../telemetry/traceCarrier';
+import { invocationCarrier } from '../telemetry/traceContext';
 
 const dependencies = { settings: getSettings, catalog: agentCatalog };
 const extraInputs = [df.input.durableClient()];
@@ -12,11 +14,19 @@ const extraInputs = [df.input.durableClient()];
 async function run(
   invocation: unknown,
   context: InvocationContext,
-  tool: (args: Record<string, unknown>, client: ReturnType<typeof df.getClient>) => Promise<ToolResult>,
+  tool: (
+    args: Record<string, unknown>,
+    client: ReturnType<typeof df.getClient>,
+    trace: TraceCarrier | undefined,
+  ) => Promise<ToolResult>,
 ): Promise<string> {
   try {
     return JSON.stringify(
-      await tool(toolArguments(invocation, context.triggerMetadata), df.getClient(context)),
+      await tool(
+        toolArguments(invocation, context.triggerMetadata),
+        df.getClient(context),
+        invocationCarrier(context),
+      ),
     );
   } catch (error) {
     context.error('Tool failed:', error instanceof Error ? error.message : String(error));
@@ -42,7 +52,7 @@ app.mcpTool(functionNames.askPanelTool, {
   ],
   extraInputs,
   handler: (invocation, context) =>
-    run(invocation, context, (args, client) => askPanel(args, client, dependencies)),
+    run(invocation, context, (args, client, trace) => askPanel(args, client, dependencies, trace)),
 });
 
 app.mcpTool(functionNames.askAgentTool, {
@@ -61,7 +71,7 @@ app.mcpTool(functionNames.askAgentTool, {
   ],
   extraInputs,
   handler: (invocation, context) =>
-    run(invocation, context, (args, client) => askAgentTool(args, client, dependencies)),
+    run(invocation, context, (args, client, trace) => askAgentTool(args, client, dependencies, trace)),
 });
 
 app.mcpTool(functionNames.resultTool, {
