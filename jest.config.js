@@ -12,5 +12,6 @@ module.exports = {
   moduleNameMapper: {
     '^@azure/functions-core$': '<rootDir>/test/host/functionsCore.ts',
   },
+  setupFiles: ['<rootDir>/test/support/noTelemetryExport.ts'],
   testTimeout: 30000,
 };

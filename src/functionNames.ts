@@ -14,5 +14,6 @@ export const functionNames = {
   panelOrchestration: 'multiAgentPanel',
   agentTurnOrchestration: 'agentTurn',
   agentTurnActivity: 'runAgentTurn',
+  panelRunActivity: 'recordPanelRun',
   threadEntity: 'agentThread',
 } as const;

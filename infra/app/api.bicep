@@ -174,6 +174,10 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     THREAD_MAX_CHARS: loadJsonContent(settingsFile, '$.app.THREAD_MAX_CHARS.default')
     PROMPT_MAX_CHARS: loadJsonContent(settingsFile, '$.app.PROMPT_MAX_CHARS.default')
     EXPOSE_MANAGEMENT_URLS: loadJsonContent(settingsFile, '$.app.EXPOSE_MANAGEMENT_URLS.default')
+    OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: loadJsonContent(
+      settingsFile,
+      '$.app.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT.default'
+    )
   }
 }
 

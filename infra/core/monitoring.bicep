@@ -1,5 +1,6 @@
 // Log Analytics workspace and workspace-based Application Insights. Local (key) authentication is
 // disabled: telemetry is ingested with the app's managed identity (Monitoring Metrics Publisher).
+// A shared workbook on the component charts the app's OpenTelemetry metrics and spans per agent.
 
 @description('Name of the Log Analytics workspace.')
 param logAnalyticsName string
@@ -34,6 +35,22 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: logAnalytics.id
     DisableLocalAuth: true
+  }
+}
+
+// The queries name the metrics and spans src/telemetry/conventions.ts defines; docs/observability.md
+// describes each chart.
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(applicationInsights.id, 'multi-agent-panel-workbook')
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: 'Multi-agent panel: agents, tokens, latency and runs'
+    category: 'workbook'
+    version: 'Notebook/1.0'
+    sourceId: applicationInsights.id
+    serializedData: loadTextContent('workbook.json')
   }
 }
 

@@ -54,6 +54,10 @@ export interface AppSettings {
   /** How long a synchronous caller waits for an answer before getting a status URL. */
   responseWaitMs: number;
   exposeManagementUrls: boolean;
+  telemetry: {
+    /** Record prompts and answers on model-call spans (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT). */
+    captureMessageContent: boolean;
+  };
 }
 
 /** Thrown when settings are missing or malformed; the message names each setting to fix, never a value. */
@@ -142,6 +146,9 @@ const rawSchema = z.object({
   THREAD_MAX_CHARS: integerSetting('THREAD_MAX_CHARS', 1000, 100_000),
   PROMPT_MAX_CHARS: integerSetting('PROMPT_MAX_CHARS', 1, 16_000),
   EXPOSE_MANAGEMENT_URLS: booleanSetting('EXPOSE_MANAGEMENT_URLS'),
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: booleanSetting(
+    'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
+  ),
 } satisfies Record<AppSettingName, z.ZodType>);
 
 type RawSettings = z.output<typeof rawSchema>;
@@ -223,6 +230,7 @@ export function readSettings(env: NodeJS.ProcessEnv): AppSettings {
     panelDeadlineMs: raw.PANEL_DEADLINE_MS,
     responseWaitMs: raw.RESPONSE_WAIT_MS,
     exposeManagementUrls: raw.EXPOSE_MANAGEMENT_URLS,
+    telemetry: { captureMessageContent: raw.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT },
   };
 }
 

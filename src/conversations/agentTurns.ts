@@ -7,6 +7,7 @@ import { functionNames } from '../functionNames';
 import { answerBytesFor } from '../limits/payloadLimits';
 import type { AgentAnswer, AgentFailure, AgentOutcome, AgentProgress } from '../orchestration/agentOutcome';
 import type { AgentTurnRequest } from '../orchestration/agentTurnOrchestration';
+import type { TraceCarrier } from '../telemetry/traceCarrier';
 import type { ThreadState } from '../threads/thread';
 import { requestError, type RequestError } from './requestError';
 import { isValidThreadId, newThreadId } from './threadIds';
@@ -58,7 +59,7 @@ export async function threadOf(
   return entity.entityState;
 }
 
-/** The input of one agent's turn, with the limits and a deadline fixed now. */
+/** The input of one agent's turn, with the limits and a deadline fixed now, and the trace its attempts join. */
 export function agentTurnRequest(
   agent: AgentDefinition,
   message: string,
@@ -66,6 +67,7 @@ export function agentTurnRequest(
   readThread: boolean,
   settings: AppSettings,
   now: number = Date.now(),
+  trace?: TraceCarrier,
 ): AgentTurnRequest {
   return {
     agent,
@@ -77,6 +79,7 @@ export function agentTurnRequest(
     answerMaxBytes: answerBytesFor(1),
     thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
     deadline: new Date(now + settings.panelDeadlineMs).toISOString(),
+    ...(trace === undefined ? {} : { trace }),
   };
 }
 
@@ -87,13 +90,17 @@ export interface StartedTurn {
   threadId: string;
 }
 
-/** Starts one agent's turn on a new thread, or on an existing one of that agent's. */
+/**
+ * Starts one agent's turn on a new thread, or on an existing one of that agent's. `trace` is the asking
+ * invocation's trace context: the turn's attempts join that trace.
+ */
 export async function startAgentTurn(
   client: Pick<DurableClient, 'startNew' | 'readEntityState'>,
   agent: AgentDefinition,
   message: string,
   threadId: string | undefined,
   settings: AppSettings,
+  trace?: TraceCarrier,
 ): Promise<StartedTurn | RequestError> {
   if (threadId !== undefined) {
     const thread = await threadOf(client, agent, threadId);
@@ -102,7 +109,7 @@ export async function startAgentTurn(
     }
   }
   const id = threadId ?? newThreadId(agent.name);
-  const input = agentTurnRequest(agent, message, id, threadId !== undefined, settings);
+  const input = agentTurnRequest(agent, message, id, threadId !== undefined, settings, Date.now(), trace);
   const instanceId = await client.startNew(functionNames.agentTurnOrchestration, { input });
   return { ok: true, instanceId, agent: agent.name, threadId: id };
 }

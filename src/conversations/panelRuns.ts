@@ -5,6 +5,8 @@ import { agentNames, resolvePanel, type AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import type { PanelInput, PanelResult, PanelStatus } from '../orchestration/panelOrchestration';
+import { startPanelSpan } from '../telemetry/panelTelemetry';
+import type { TraceCarrier } from '../telemetry/traceCarrier';
 import { isNotFound } from './durableErrors';
 import { requestError, type RequestError } from './requestError';
 
@@ -24,12 +26,13 @@ export interface StartedPanel {
   continuedThreads: Record<string, string>;
 }
 
-/** The input of a panel run: the panel and every limit, fixed when the run starts. */
+/** The input of a panel run: the panel and every limit, fixed when the run starts, and the run's trace. */
 export function panelInputFor(
   prompt: string,
   agents: PanelInput['agents'],
   settings: AppSettings,
   threads?: Record<string, string>,
+  trace?: TraceCarrier,
 ): PanelInput {
   return {
     prompt,
@@ -39,6 +42,7 @@ export function panelInputFor(
     answerMaxChars: settings.limits.answerMaxChars,
     thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
     deadlineMs: settings.panelDeadlineMs,
+    ...(trace === undefined ? {} : { trace }),
   };
 }
 
@@ -78,12 +82,41 @@ async function conversationOf(
   }
 }
 
-/** Starts a panel run on the agents asked for, continuing an earlier run's threads when asked to. */
+/**
+ * Starts a panel run on the agents asked for, continuing an earlier run's threads when asked to. `parent` is the
+ * trace context of the invocation that asks (an HTTP request, an MCP tool call): the panel.start span is its
+ * child, and the run carries that span's context.
+ */
 export async function startPanelRun(
   client: Pick<DurableClient, 'startNew' | 'getStatus'>,
   request: PanelRequest,
   settings: AppSettings,
   catalog: AgentCatalog,
+  parent?: TraceCarrier,
+): Promise<StartedPanel | RequestError> {
+  const span = startPanelSpan(parent);
+  try {
+    const started = await schedulePanelRun(client, request, settings, catalog, span.carrier);
+    if (started.ok) {
+      span.started(started.instanceId, started.agents, request.conversationId);
+    } else {
+      span.refused(started.code);
+    }
+    return started;
+  } catch (error) {
+    span.failed(error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+async function schedulePanelRun(
+  client: Pick<DurableClient, 'startNew' | 'getStatus'>,
+  request: PanelRequest,
+  settings: AppSettings,
+  catalog: AgentCatalog,
+  trace: TraceCarrier | undefined,
 ): Promise<StartedPanel | RequestError> {
   let threads: Record<string, string> | undefined;
   let names = request.agents;
@@ -110,7 +143,7 @@ export async function startPanelRun(
       return threadId === undefined ? [] : [[agentKey(agent.name), threadId] as const];
     }),
   );
-  const input = panelInputFor(request.prompt, panel.agents, settings, continued);
+  const input = panelInputFor(request.prompt, panel.agents, settings, continued, trace);
   const instanceId = await client.startNew(functionNames.panelOrchestration, { input });
   return {
     ok: true,

@@ -5,6 +5,8 @@ import { getSettings } from '../config/settings';
 import { messageOf } from '../errorMessage';
 import { functionNames } from '../functionNames';
 import { askAgentTool, askPanel, getResult, toolArguments, type ToolResult } from '../mcp/tools';
+import type { TraceCarrier } from '../telemetry/traceCarrier';
+import { invocationCarrier } from '../telemetry/traceContext';
 
 const dependencies = { settings: getSettings, catalog: agentCatalog };
 const extraInputs = [df.input.durableClient()];
@@ -13,11 +15,19 @@ const extraInputs = [df.input.durableClient()];
 async function run(
   invocation: unknown,
   context: InvocationContext,
-  tool: (args: Record<string, unknown>, client: ReturnType<typeof df.getClient>) => Promise<ToolResult>,
+  tool: (
+    args: Record<string, unknown>,
+    client: ReturnType<typeof df.getClient>,
+    trace: TraceCarrier | undefined,
+  ) => Promise<ToolResult>,
 ): Promise<string> {
   try {
     return JSON.stringify(
-      await tool(toolArguments(invocation, context.triggerMetadata), df.getClient(context)),
+      await tool(
+        toolArguments(invocation, context.triggerMetadata),
+        df.getClient(context),
+        invocationCarrier(context),
+      ),
     );
   } catch (error) {
     context.error('Tool failed:', messageOf(error));
@@ -32,7 +42,11 @@ interface ToolRegistration {
   toolName: string;
   description: string;
   toolProperties: McpToolProperty[];
-  tool: (args: Record<string, unknown>, client: ReturnType<typeof df.getClient>) => Promise<ToolResult>;
+  tool: (
+    args: Record<string, unknown>,
+    client: ReturnType<typeof df.getClient>,
+    trace: TraceCarrier | undefined,
+  ) => Promise<ToolResult>;
 }
 
 const tools: ToolRegistration[] = [
@@ -51,7 +65,7 @@ const tools: ToolRegistration[] = [
         isArray: true,
       },
     ],
-    tool: (args, client) => askPanel(args, client, dependencies),
+    tool: (args, client, trace) => askPanel(args, client, dependencies, trace),
   },
   {
     functionName: functionNames.askAgentTool,
@@ -68,7 +82,7 @@ const tools: ToolRegistration[] = [
         isRequired: false,
       },
     ],
-    tool: (args, client) => askAgentTool(args, client, dependencies),
+    tool: (args, client, trace) => askAgentTool(args, client, dependencies, trace),
   },
   {
     functionName: functionNames.resultTool,

@@ -1,19 +1,44 @@
 import * as df from 'durable-functions';
-import { runAgentAttempt } from '../agents/agentTurn';
+import { runAgentAttempt, type AttemptTelemetry } from '../agents/agentTurn';
+import { getSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { getChatModel } from '../model';
+import { attemptTelemetryOptions, observeAttempt } from '../telemetry/agentTelemetry';
+
+/** Where an attempt belongs, for log lines: ids and counters, never text. */
+function whereOf(telemetry: AttemptTelemetry | undefined, invocationId: string): string {
+  if (telemetry === undefined) {
+    return `invocation ${invocationId}`;
+  }
+  return [
+    ...(telemetry.runId === undefined ? [] : [`panel ${telemetry.runId}`]),
+    `turn ${telemetry.turnId}`,
+    `thread ${telemetry.threadId}`,
+    `invocation ${invocationId}`,
+  ].join(', ');
+}
 
 df.app.activity(functionNames.agentTurnActivity, {
   handler: async (input: unknown, context) => {
-    const result = await runAgentAttempt(input, getChatModel);
-    // Ids and codes only: prompts and answers never enter the logs.
-    const agent = (input as { agent?: { name?: unknown } } | undefined)?.agent?.name;
-    const who = `${typeof agent === 'string' ? agent : 'unknown agent'} (${context.invocationId})`;
+    const observed = observeAttempt(input, context, attemptTelemetryOptions(getSettings));
+    let result;
+    try {
+      result = await runAgentAttempt(input, getChatModel, observed.observeModelCall);
+    } catch (error) {
+      observed.crashed();
+      throw error;
+    }
+    observed.end(result);
+    // Ids, codes and counts only: prompts and answers never enter the logs.
+    const attempt = observed.telemetry === undefined ? 'attempt' : `attempt ${observed.telemetry.attempt}`;
+    const where = whereOf(observed.telemetry, context.invocationId);
     if (result.status === 'answered') {
-      context.info(`${who} answered with ${result.model} (${result.usage.totalTokens} tokens).`);
+      context.info(
+        `${observed.agent} answered (${attempt}) with ${result.model} (${result.usage.totalTokens} tokens); ${where}.`,
+      );
     } else {
       context.warn(
-        `${who} attempt failed: ${result.error.code}${result.error.retryable ? ' (retryable)' : ''}.`,
+        `${observed.agent} ${attempt} failed: ${result.error.code}${result.error.retryable ? ' (retryable)' : ''}; ${where}.`,
       );
     }
     return result;

@@ -12,6 +12,7 @@ import type { ThreadState } from '../threads/thread';
 import { waitForRun } from '../conversations/waitForRun';
 import { defaultModelOf } from '../model/openaiClient';
 import { functionNames } from '../functionNames';
+import { invocationCarrier } from '../telemetry/traceContext';
 import { backendUnavailable, errorResponse } from './errorResponse';
 import { agentTurnUrl, isValidInstanceId } from './panelRoutes';
 import { parseTextRequest } from './promptRequest';
@@ -123,7 +124,14 @@ export async function askAgent(
   }
   const threadId = parsed.options.threadId ?? request.query.get('threadId') ?? undefined;
   try {
-    const started = await startAgentTurn(client, agent, parsed.text, threadId, settings);
+    const started = await startAgentTurn(
+      client,
+      agent,
+      parsed.text,
+      threadId,
+      settings,
+      invocationCarrier(context),
+    );
     if (!started.ok) {
       return fromError(started);
     }

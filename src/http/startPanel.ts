@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
 import { startPanelRun } from '../conversations/panelRuns';
+import { invocationCarrier } from '../telemetry/traceContext';
 import { backendUnavailable, errorResponse } from './errorResponse';
 import { panelCancelUrl, panelStatusUrl } from './panelRoutes';
 import { parseTextRequest } from './promptRequest';
@@ -66,6 +67,7 @@ export async function startPanel(
       },
       settings,
       dependencies.catalog,
+      invocationCarrier(context),
     );
   } catch (error) {
     return backendUnavailable(context, 'start the run', error);

@@ -11,6 +11,7 @@ import { waitForRun } from '../conversations/waitForRun';
 import { functionNames } from '../functionNames';
 import { normalizePrompt } from '../http/promptRequest';
 import type { PanelResult, PanelStatus } from '../orchestration/panelOrchestration';
+import type { TraceCarrier } from '../telemetry/traceCarrier';
 
 export interface ToolDependencies {
   settings: () => AppSettings;
@@ -130,11 +131,15 @@ const askPanelSchema = z.object({
   agents: z.union([z.array(z.string()), z.string()]).optional(),
 });
 
-/** ask_panel: asks the panel (or the agents named) one question and returns every answer with its thread. */
+/**
+ * ask_panel: asks the panel (or the agents named) one question and returns every answer with its thread.
+ * `trace` is the tool invocation's trace context, which the run's telemetry joins.
+ */
 export async function askPanel(
   raw: Record<string, unknown>,
   client: Pick<DurableClient, 'startNew' | 'getStatus'>,
   dependencies: ToolDependencies,
+  trace?: TraceCarrier,
 ): Promise<ToolResult> {
   const parsed = parseArguments(askPanelSchema, raw);
   if (!parsed.ok) {
@@ -159,6 +164,7 @@ export async function askPanel(
     { prompt, ...(agents && agents.length > 0 ? { agents } : {}) },
     settings,
     dependencies.catalog,
+    trace,
   );
   if (!started.ok) {
     return fromError(started);
@@ -172,11 +178,12 @@ const askAgentSchema = z.object({
   threadId: z.string().optional(),
 });
 
-/** ask_agent: one agent's turn, on a new thread or one it returned before. */
+/** ask_agent: one agent's turn, on a new thread or one it returned before, joining the tool call's trace. */
 export async function askAgentTool(
   raw: Record<string, unknown>,
   client: Pick<DurableClient, 'startNew' | 'getStatus' | 'readEntityState'>,
   dependencies: ToolDependencies,
+  trace?: TraceCarrier,
 ): Promise<ToolResult> {
   const parsed = parseArguments(askAgentSchema, raw);
   if (!parsed.ok) {
@@ -194,7 +201,7 @@ export async function askAgentTool(
   }
   const threadId =
     args.threadId === undefined || args.threadId.trim() === '' ? undefined : args.threadId.trim();
-  const started = await startAgentTurn(client, agent, message, threadId, settings);
+  const started = await startAgentTurn(client, agent, message, threadId, settings, trace);
   if (!started.ok) {
     return fromError(started);
   }

@@ -32,7 +32,8 @@ export interface ChatCompletionResult {
 export class ChatModel {
   constructor(
     private readonly client: OpenAI,
-    private readonly defaultModel: string,
+    /** The model a call uses when it names none: the Azure deployment or the compatible server's model. */
+    readonly defaultModel: string,
     private readonly options: ModelRequestOptions,
     /** The longest retry-after a caller will honour; longer ones make a 429 not retryable. */
     private readonly maxRetryAfterMs: number,

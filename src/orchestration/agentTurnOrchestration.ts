@@ -7,9 +7,11 @@ import {
   type AgentAttemptInput,
   type AgentAttemptResult,
   type AgentError,
+  type AgentErrorCode,
 } from '../agents/agentTurn';
 import { functionNames } from '../functionNames';
 import { errorMessageMaxChars, fitText } from '../limits/payloadLimits';
+import { optionalTraceCarrier } from '../telemetry/traceCarrier';
 import {
   threadLimitsSchema,
   type AppendTurnInput,
@@ -53,6 +55,10 @@ export const agentTurnRequestSchema = z
     thread: threadLimitsSchema,
     /** No attempt starts after this instant (ISO 8601): the run that asked has stopped waiting by then. */
     deadline: z.iso.datetime().optional(),
+    /** The panel run this turn belongs to; absent for a turn started on its own. */
+    runId: z.string().min(1).optional(),
+    /** The trace of the run (or of the request that started the turn), which each attempt's span joins. */
+    trace: optionalTraceCarrier,
   })
   .strict();
 export type AgentTurnRequest = z.infer<typeof agentTurnRequestSchema>;
@@ -181,6 +187,7 @@ export function* agentTurnOrchestrator(
 
   let attempt = 0;
   let emptyAnswers = 0;
+  let lastErrorCode: AgentErrorCode | undefined;
   let answer: Extract<AgentAttemptResult, { status: 'answered' }> | undefined;
   while (answer === undefined) {
     attempt++;
@@ -193,6 +200,15 @@ export function* agentTurnOrchestrator(
         prompt: request.prompt,
         answerMaxChars: request.answerMaxChars,
         answerMaxBytes: request.answerMaxBytes,
+        // Ids and counters only, for the attempt's span, metrics and log lines.
+        telemetry: {
+          ...(request.runId === undefined ? {} : { runId: request.runId }),
+          turnId,
+          threadId: request.threadId,
+          attempt,
+          ...(lastErrorCode === undefined ? {} : { retryOf: lastErrorCode }),
+          ...(request.trace === undefined ? {} : { trace: request.trace }),
+        },
       } satisfies AgentAttemptInput)) as AgentAttemptResult;
     } catch (error) {
       // A crash or a bug in the activity, not a model failure: worth another attempt, reported if it persists.
@@ -207,6 +223,7 @@ export function* agentTurnOrchestrator(
       break;
     }
     const error: AgentError = result.error;
+    lastErrorCode = error.code;
     if (error.code === 'empty_response') {
       emptyAnswers++;
     }

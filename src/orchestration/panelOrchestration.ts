@@ -4,6 +4,8 @@ import { agentKey, panelSchema } from '../agents/agentDefinition';
 import { functionNames } from '../functionNames';
 import { answerBytesFor } from '../limits/payloadLimits';
 import type { TokenUsage } from '../model/chatModel';
+import type { PanelRunRecord } from '../telemetry/panelRunRecord';
+import { optionalTraceCarrier } from '../telemetry/traceCarrier';
 import { threadLimitsSchema } from '../threads/thread';
 import {
   durableFailureReason,
@@ -30,6 +32,8 @@ export const panelInputSchema = z
     answerMaxChars: z.number().int().min(1),
     thread: threadLimitsSchema,
     deadlineMs: z.number().int().min(1),
+    /** The trace of the panel.start span: every attempt of the run joins it, and so does panel.run. */
+    trace: optionalTraceCarrier,
   })
   .strict();
 export type PanelInput = z.infer<typeof panelInputSchema>;
@@ -77,6 +81,31 @@ function describeFailures(failures: AgentFailure[]): string {
     .join(' ');
 }
 
+/** Ids, times, codes and token counts of a finished run: what its span and metrics need, no text. */
+function panelRunRecord(
+  context: OrchestrationContext,
+  input: PanelInput,
+  startedAt: Date,
+  outcomes: AgentOutcome[],
+  usage: TokenUsage,
+): PanelRunRecord {
+  const answered = outcomes.filter((outcome) => outcome.status === 'answered').length;
+  return {
+    runId: context.df.instanceId,
+    ...(input.trace === undefined ? {} : { trace: input.trace }),
+    startedAt: startedAt.toISOString(),
+    endedAt: context.df.currentUtcDateTime.toISOString(),
+    outcome: answered === 0 ? 'failed' : answered === outcomes.length ? 'completed' : 'partial',
+    agents: outcomes.map((outcome) => ({
+      agent: outcome.agent,
+      status: outcome.status,
+      ...(outcome.status === 'answered' ? {} : { code: outcome.code }),
+      attempts: outcome.attempts,
+    })),
+    usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens },
+  };
+}
+
 /**
  * Asks every agent the same prompt at once, one turn orchestration per agent, and completes with every answer
  * that arrived before the deadline. Turns return failures as values, so the fan-out never fails fast.
@@ -89,7 +118,9 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
   }
   const input = parsed.data;
   const names = input.agents.map((agent) => agent.name);
-  const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.deadlineMs);
+  // A copy: the run's start must not follow the context's clock as later episodes replay.
+  const startedAt = new Date(context.df.currentUtcDateTime.getTime());
+  const deadline = new Date(startedAt.getTime() + input.deadlineMs);
   const answerMaxBytes = answerBytesFor(input.agents.length);
 
   context.df.setCustomStatus({
@@ -111,6 +142,8 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
       answerMaxBytes,
       thread: input.thread,
       deadline: deadline.toISOString(),
+      runId: context.df.instanceId,
+      ...(input.trace === undefined ? {} : { trace: input.trace }),
     };
     return {
       request,
@@ -164,6 +197,21 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
   const answers = outcomes.filter((outcome): outcome is AgentAnswer => outcome.status === 'answered');
   const failures = outcomes.filter((outcome): outcome is AgentFailure => outcome.status !== 'answered');
   const summary = `${answers.length} of ${outcomes.length} agents answered.`;
+  const usage = sumUsage(answers.map((answer) => answer.usage));
+
+  // The run's span and metrics come from an activity: it runs once, where this code is replayed. A run started
+  // without telemetry carries no trace and skips the round trip. A failure to record is not the run's failure.
+  if (input.trace !== undefined) {
+    try {
+      yield context.df.callActivity(
+        functionNames.panelRunActivity,
+        panelRunRecord(context, input, startedAt, outcomes, usage),
+      );
+    } catch {
+      // Nothing to do: the run's result stands without its telemetry.
+    }
+  }
+
   const failureSummary = failures.map(({ agent, status, code, attempts }) => ({
     agent,
     status,
@@ -192,6 +240,6 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
     summary,
     answers,
     failures,
-    usage: sumUsage(answers.map((answer) => answer.usage)),
+    usage,
   };
 }

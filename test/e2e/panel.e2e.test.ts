@@ -116,7 +116,7 @@ describe('the multi-agent panel, end to end', () => {
     await loadApp(modelEnv());
   });
 
-  it('registers the HTTP routes, the MCP tools, both orchestrators, the activity and the entity', () => {
+  it('registers the HTTP routes, the MCP tools, both orchestrators, the activities and the entity', () => {
     expect([...host.functions.values()].map((fn) => `${fn.metadata.name}:${fn.trigger.type}`).sort()).toEqual(
       [
         'agentList:httpTrigger',
@@ -133,6 +133,7 @@ describe('the multi-agent panel, end to end', () => {
         'multiAgentPanel:orchestrationTrigger',
         'multiAgentRun:httpTrigger',
         'multiAgentStatus:httpTrigger',
+        'recordPanelRun:activityTrigger',
         'runAgentTurn:activityTrigger',
       ],
     );

@@ -64,6 +64,13 @@ export interface InvocationOutcome {
   error?: unknown;
 }
 
+/** One invocation as the host started it: which function, and the trace context it handed the worker. */
+export interface InvocationRecord {
+  invocationId: string;
+  functionName: string;
+  traceParent: string;
+}
+
 export interface InvokeOptions {
   /** Input bindings by binding *name*; bindings not listed here are filled from `setBindingData` providers. */
   extraInputs?: Record<string, RpcTypedData>;
@@ -267,6 +274,8 @@ function matchRoute(segments: RouteSegment[], pathParts: string[]): Record<strin
 export class FunctionsHost {
   readonly functions: ReadonlyMap<string, HostFunction>;
   readonly logs: CapturedLog[] = [];
+  /** Every invocation so far, in order, with the traceparent the host gave it (its request or activity span). */
+  readonly invocations: InvocationRecord[] = [];
   readonly routePrefix: string;
   readonly origin: string;
 
@@ -420,15 +429,15 @@ export class FunctionsHost {
         data: { string: typeof value === 'string' ? value : JSON.stringify(value) },
       });
     }
+    // Each invocation gets its own trace, as the host's request or Durable activity span would give it.
+    const traceParent = `00-${randomUUID().replace(/-/g, '')}-${randomUUID().replace(/-/g, '').slice(0, 16)}-01`;
+    this.invocations.push({ invocationId, functionName, traceParent });
     const request: RpcInvocationRequest = {
       invocationId,
       functionId: fn.metadata.functionId ?? fn.name,
       inputData,
       triggerMetadata: options.triggerMetadata ?? {},
-      traceContext: {
-        traceParent: `00-${randomUUID().replace(/-/g, '')}-${'0'.repeat(15)}1-01`,
-        traceState: '',
-      },
+      traceContext: { traceParent, traceState: '' },
     };
     const coreCtx: CoreInvocationContext = {
       invocationId,

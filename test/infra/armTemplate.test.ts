@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import settings from '../../src/config/settings.json';
+import { attr, metricNames, spanNames } from '../../src/telemetry/conventions';
 import {
   type ArmTemplate,
   type LocatedResource,
@@ -242,6 +243,7 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
       'Microsoft.Storage/storageAccounts',
       'Microsoft.OperationalInsights/workspaces',
       'Microsoft.Insights/components',
+      'Microsoft.Insights/workbooks',
       'Microsoft.DurableTask/schedulers',
       'Microsoft.CognitiveServices/accounts',
       'Microsoft.Web/serverfarms',
@@ -325,6 +327,72 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
         /Microsoft\.OperationalInsights\/workspaces/,
       );
       single(resources, 'Microsoft.OperationalInsights/workspaces');
+    });
+  });
+
+  describe('workbook', () => {
+    interface WorkbookItem {
+      type: number;
+      name: string;
+      content: { query?: string; queryType?: number; resourceType?: string; json?: string };
+    }
+    const workbook = (): LocatedResource => single(resources, 'Microsoft.Insights/workbooks');
+    const content = (): { version: string; items: WorkbookItem[] } =>
+      JSON.parse(String(resolve(at(workbook().resource.properties, 'serializedData'), workbook()))) as {
+        version: string;
+        items: WorkbookItem[];
+      };
+    const queries = (): string[] =>
+      content()
+        .items.filter((item) => item.type === 3)
+        .map((item) => item.content.query ?? '');
+
+    it('is a shared workbook deployed with the app, linked to its Application Insights component', () => {
+      const { resource } = workbook();
+      const appInsights = single(resources, 'Microsoft.Insights/components');
+      expect(workbook().template).toBe(appInsights.template);
+      expect(resource.kind).toBe('shared');
+      expect(at(resource.properties, 'category')).toBe('workbook');
+      expect(at(resource.properties, 'sourceId')).toBe(
+        "[resourceId('Microsoft.Insights/components', parameters('applicationInsightsName'))]",
+      );
+      // A workbook's name is a GUID; this one is stable for the component, so redeploying updates it.
+      expect(resource.name).toMatch(/^\[guid\(resourceId\('Microsoft\.Insights\/components', /);
+    });
+
+    it('holds valid Notebook/1.0 JSON whose queries run as logs queries on the component', () => {
+      expect(content().version).toBe('Notebook/1.0');
+      const queryItems = content().items.filter((item) => item.type === 3);
+      expect(queryItems.length).toBeGreaterThanOrEqual(10);
+      for (const item of queryItems) {
+        expect({
+          name: item.name,
+          queryType: item.content.queryType,
+          resourceType: item.content.resourceType,
+        }).toEqual({
+          name: item.name,
+          queryType: 0,
+          resourceType: 'microsoft.insights/components',
+        });
+      }
+    });
+
+    it('charts every metric the app emits, and names no metric it does not', () => {
+      const text = queries().join('\n');
+      const named = [...text.matchAll(/customMetrics\s*\|\s*where name == "([^"]+)"/g)].map(
+        (match) => match[1],
+      );
+      expect([...new Set(named)].sort()).toEqual(Object.values(metricNames).sort());
+    });
+
+    it('reads only attributes the app records, and the panel.run and chat spans', () => {
+      const text = queries().join('\n');
+      const recorded: string[] = Object.values(attr);
+      const read = [...text.matchAll(/customDimensions\["([^"]+)"\]/g)].map((match) => match[1]!);
+      expect(read.filter((name) => !recorded.includes(name))).toEqual([]);
+      expect(read).toEqual(expect.arrayContaining([attr.agentName, attr.errorType, attr.instanceId]));
+      expect(text).toContain(`name == "${spanNames.panelRun}"`);
+      expect(text).toContain(`name startswith "${spanNames.chat('')}"`);
     });
   });
 

@@ -57,6 +57,7 @@ describe('readSettings', () => {
       panelDeadlineMs: Number(catalog.app.PANEL_DEADLINE_MS.default),
       responseWaitMs: Number(catalog.app.RESPONSE_WAIT_MS.default),
       exposeManagementUrls: false,
+      telemetry: { captureMessageContent: false },
     });
   });
 
@@ -114,9 +115,27 @@ describe('readSettings', () => {
     expect(problemsOf({ ...azure, EXPOSE_MANAGEMENT_URLS: 'yes' })).toEqual([
       'EXPOSE_MANAGEMENT_URLS must be true or false.',
     ]);
+    expect(problemsOf({ ...azure, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'on' })).toEqual([
+      'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT must be true or false.',
+    ]);
     const problems = problemsOf({ ...azure, AZURE_OPENAI_ENDPOINT: 'secret-looking-value' });
     expect(problems).toEqual(['AZURE_OPENAI_ENDPOINT must be an http(s) URL.']);
     expect(problems.join(' ')).not.toContain('secret-looking-value');
+  });
+
+  it('captures message content on spans only when the GenAI convention setting says true', () => {
+    const capture = (value?: string) =>
+      readSettings({
+        ...azure,
+        ...(value === undefined ? {} : { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: value }),
+      }).telemetry.captureMessageContent;
+    expect([capture(), capture(''), capture('false'), capture('true'), capture('True')]).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('reads the optional model options and the management URL opt-in', () => {
