@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentKey } from '../agents/agentDefinition';
 import { jsonBytes, threadMaxBytes } from '../limits/payloadLimits';
 

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import {
   ActionType,
   DurableBackend,
@@ -9,6 +8,7 @@ import {
 import { FunctionsHost } from '../host/functionsHost';
 import type { AgentProgress } from '../../src/orchestration/agentOutcome';
 import type { PanelResult, PanelStatus } from '../../src/orchestration/panelOrchestration';
+import { appEntry } from '../support/appEntry';
 import { FakeOpenAIServer, completion, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
 
 /**
@@ -16,7 +16,6 @@ import { FakeOpenAIServer, completion, replies, type RecordedRequest } from '../
  * worker interface, invoked with host-shaped payloads, orchestrated episode by episode on replayed history,
  * with a loopback Azure OpenAI behind it.
  */
-const appEntry = path.join(__dirname, '../../dist/src/index.js');
 const functionKey = 'e2e-function-key';
 const apiKey = 'e2e-azure-openai-key-0123456789';
 const physicistPrompt = 'You are an expert in physics. You answer questions from a physics perspective.';
