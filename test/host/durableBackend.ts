@@ -948,6 +948,25 @@ export class DurableBackend {
     };
   }
 
+  /**
+   * Purges a finished instance with the sub-orchestrations it started, and the given entities, as purging does in
+   * the real backend: long runs (the benchmark) use it so the stand-in's own memory stays flat. Returns how many
+   * instances were removed.
+   */
+  purge(instanceId: string, entities: { name: string; key: string }[] = []): number {
+    const doomed = [...this.#instances.values()].filter(
+      (inst) => inst.instanceId === instanceId || inst.parent?.instanceId === instanceId,
+    );
+    for (const inst of doomed) {
+      if (inst.runtimeStatus === 'Pending' || inst.runtimeStatus === 'Running') {
+        throw new HarnessError(`Cannot purge ${inst.instanceId} while it is ${inst.runtimeStatus}`);
+      }
+    }
+    for (const inst of doomed) this.#instances.delete(inst.instanceId);
+    for (const { name, key } of entities) this.#entities.delete(`@${name.toLowerCase()}@${key}`);
+    return doomed.length;
+  }
+
   /** Resolves when the instance is Completed/Failed/Terminated; rejects on harness errors or after timeoutMs (real). */
   async waitForCompletion(instanceId: string, timeoutMs = 10_000): Promise<InstanceSnapshot> {
     const terminal = (): boolean => {
