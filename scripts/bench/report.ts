@@ -12,6 +12,7 @@ export interface BenchResults {
   mode: 'quick' | 'full';
   startedAt: string;
   node: string;
+  machine: { cpus: number; loadAverageAtStart: number; loadAverageAtEnd: number };
   coldLoad: ColdLoadResult;
   deployPackage: { zipBytes: number; zipMiB: number; unpackedMiB: number; files: number; largest: string[] };
   fanOutModelLatencyMs: number;
@@ -27,7 +28,10 @@ function table(header: string[], rows: (string | number)[][]): string {
 }
 
 export function printReport(results: BenchResults): void {
-  const { coldLoad, deployPackage, fanOut, throughput } = results;
+  const { coldLoad, deployPackage, fanOut, throughput, machine } = results;
+  console.log(
+    `\nNode ${results.node}, ${machine.cpus} CPUs, load average ${machine.loadAverageAtStart} at start, ${machine.loadAverageAtEnd} at end`,
+  );
   const ms = (summary: { median: number; min: number; max: number }) =>
     `${summary.median.toFixed(0)} (${summary.min.toFixed(0)}-${summary.max.toFixed(0)})`;
   console.log(
@@ -62,6 +66,7 @@ export function printReport(results: BenchResults): void {
       [
         'agents',
         'panel / latency',
+        'overhead (ms)',
         'one at a time / latency',
         'history replayed (bytes)',
         'per agent',
@@ -73,6 +78,7 @@ export function printReport(results: BenchResults): void {
       fanOut.map((row) => [
         row.agents,
         row.ratio.toFixed(3),
+        row.overheadMs.toFixed(0),
         row.sequentialRatio.toFixed(2),
         row.historyBytes,
         row.historyBytesPerAgent,
@@ -88,13 +94,17 @@ export function printReport(results: BenchResults): void {
   );
   console.log(
     table(
-      ['runs/s', 'event-loop delay p50', 'p99', 'max'],
+      ['runs/s', 'event-loop delay p50', 'p99', 'max', 'first run (loads openai)', 'waiting for a CPU'],
       [
         [
           throughput.runsPerSecond,
           `${throughput.eventLoopDelayMs.p50} ms`,
           `${throughput.eventLoopDelayMs.p99} ms`,
           `${throughput.eventLoopDelayMs.max} ms`,
+          `${throughput.firstRunEventLoopDelayMaxMs} ms`,
+          throughput.cpuWaitShare === undefined
+            ? 'n/a'
+            : `${(throughput.cpuWaitShare * 100).toFixed(0)}% of the time`,
         ],
       ],
     ),

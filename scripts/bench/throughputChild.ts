@@ -3,6 +3,7 @@
  * start a run over HTTP, wait for it, read its status, and start the next, until `runs` runs are done. Reports runs per second,
  * the event loop's delays meanwhile, and memory after load, after warm-up and at the end.
  */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { PanelResult } from '../../src/orchestration/panelOrchestration';
 import { functionKey, startPanelHarness, type PanelHarness } from './panelHarness';
@@ -17,6 +18,11 @@ export interface ThroughputReport {
   firstRunEventLoopDelayMaxMs: number;
   /** Event-loop delays during the load test, after that first run. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /**
+   * Share of the load test's wall time the JavaScript thread was ready to run but waiting for a CPU (Linux
+   * schedstat): other processes on the machine delay the event loop by that much too. Absent elsewhere.
+   */
+  cpuWaitShare?: number;
   /** heapUsed and rss after a full GC, in MiB, by runs completed. */
   memory: { runs: number; heapUsedMiB: number; rssMiB: number }[];
 }
@@ -26,6 +32,17 @@ const clients = Number(clientsArg);
 const totalRuns = Number(runsArg);
 const latencyMs = Number(latencyArg);
 const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Nanoseconds the main thread has spent waiting on a run queue, where Linux tells. */
+function runQueueWaitNs(): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(/\s+/);
+    const waited = Number(fields[1]);
+    return Number.isFinite(waited) ? waited : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function sample(runs: number): ThroughputReport['memory'][number] {
   if (gc === undefined) {
@@ -81,6 +98,7 @@ async function main(): Promise<void> {
   let started = 0;
   let done = 0;
   const begin = performance.now();
+  const waitedBefore = runQueueWaitNs();
   delays.enable();
   const client = async () => {
     while (started < totalRuns) {
@@ -100,6 +118,7 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: clients }, client));
   delays.disable();
   const seconds = (performance.now() - begin) / 1000;
+  const waitedAfter = runQueueWaitNs();
   await harness.close();
 
   const report: ThroughputReport = {
@@ -113,6 +132,9 @@ async function main(): Promise<void> {
       p99: round(delays.percentile(99) / 1e6),
       max: round(delays.max / 1e6),
     },
+    ...(waitedBefore === undefined || waitedAfter === undefined
+      ? {}
+      : { cpuWaitShare: round((waitedAfter - waitedBefore) / 1e9 / seconds, 3) }),
     memory,
   };
   process.stdout.write(JSON.stringify(report));
