@@ -23,6 +23,8 @@ export interface ThroughputReport {
    * schedstat): other processes on the machine delay the event loop by that much too. Absent elsewhere.
    */
   cpuWaitShare?: number;
+  /** The worst delay less the time the thread waited for a CPU meanwhile (Linux only): the process's own share. */
+  eventLoopDelayMaxNetOfCpuWaitMs?: number;
   /** heapUsed and rss after a full GC, in MiB, by runs completed. */
   memory: { runs: number; heapUsedMiB: number; rssMiB: number }[];
 }
@@ -42,6 +44,44 @@ function runQueueWaitNs(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The worst event-loop delay once the time the thread spent waiting for a CPU is taken out: a 5 ms timer reads
+ * the run-queue wait at each tick, so a late tick shows how much of its lateness was the machine's other work.
+ */
+function netDelaySampler(): { pause(): void; resume(): void; stop(): number | undefined } {
+  const intervalMs = 5;
+  let worst = 0;
+  let paused = false;
+  let last = performance.now();
+  let lastWait = runQueueWaitNs();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const wait = runQueueWaitNs();
+    if (!paused && wait !== undefined && lastWait !== undefined) {
+      worst = Math.max(worst, now - last - intervalMs - (wait - lastWait) / 1e6);
+    }
+    last = now;
+    lastWait = wait;
+  }, intervalMs);
+  const restart = () => {
+    last = performance.now();
+    lastWait = runQueueWaitNs();
+  };
+  return {
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+      restart();
+    },
+    stop: () => {
+      clearInterval(timer);
+      return lastWait === undefined ? undefined : worst;
+    },
+  };
 }
 
 function sample(runs: number): ThroughputReport['memory'][number] {
@@ -100,6 +140,7 @@ async function main(): Promise<void> {
   const begin = performance.now();
   const waitedBefore = runQueueWaitNs();
   delays.enable();
+  const net = netDelaySampler();
   const client = async () => {
     while (started < totalRuns) {
       started++;
@@ -110,13 +151,16 @@ async function main(): Promise<void> {
         harness.host.logs.length = 0;
         // A forced full GC stalls the loop itself; it is the measurement's, not the app's.
         delays.disable();
+        net.pause();
         memory.push(sample(done));
+        net.resume();
         delays.enable();
       }
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
   delays.disable();
+  const netWorst = net.stop();
   const seconds = (performance.now() - begin) / 1000;
   const waitedAfter = runQueueWaitNs();
   await harness.close();
@@ -135,6 +179,7 @@ async function main(): Promise<void> {
     ...(waitedBefore === undefined || waitedAfter === undefined
       ? {}
       : { cpuWaitShare: round((waitedAfter - waitedBefore) / 1e9 / seconds, 3) }),
+    ...(netWorst === undefined ? {} : { eventLoopDelayMaxNetOfCpuWaitMs: round(netWorst) }),
     memory,
   };
   process.stdout.write(JSON.stringify(report));
