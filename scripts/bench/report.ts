@@ -113,10 +113,14 @@ export function printReport(results: BenchResults): void {
           throughput.cpuWaitShare === undefined
             ? 'n/a'
             : `${(throughput.cpuWaitShare * 100).toFixed(0)}% of the time`,
+          throughput.eventLoopDelayMaxNetOfCpuWaitMs === undefined
+            ? 'n/a'
+            : `${throughput.eventLoopDelayMaxNetOfCpuWaitMs} ms`,
         ],
       ],
     ),
   );
+  console.log('\nMemory after a forced full GC');
   console.log(
     table(
       ['after runs', 'heap used (MiB, after GC)', 'RSS (MiB)'],
