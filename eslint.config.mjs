@@ -6,6 +6,8 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'dist-bench/**',
+      'dist-tools/**',
       'node_modules/**',
       '.tools/**',
       '.azurite/**',
@@ -22,6 +24,20 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+          message:
+            "Use `import * as z from 'zod'`: the z object keeps every zod export (all locales) in the bundle and costs cold-start time.",
+        },
+      ],
     },
   },
   {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from '../config/settings';
 import { errorMessageMaxChars, fitText } from '../limits/payloadLimits';
 import type { ChatCompletionResult, ChatMessage, ChatModel, TokenUsage } from '../model/chatModel';

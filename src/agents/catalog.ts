@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import catalogFile from './agents.json';
 import { agentKey, panelSchema, type AgentDefinition } from './agentDefinition';
 

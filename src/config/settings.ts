@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import catalog from './settings.json';
 
 /** Every environment setting the app code reads; the catalog is shared with infra/ so the two cannot drift. */

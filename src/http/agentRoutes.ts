@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { EntityId } from 'durable-functions';
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentKey, type AgentDefinition } from '../agents/agentDefinition';
 import type { AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorResponse } from './errorResponse';
 import { readTextOrJsonBody, reject } from './requestBody';
 

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient, HttpManagementPayload } from 'durable-functions';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
 import { startPanelRun } from '../conversations/panelRuns';

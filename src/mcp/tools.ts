@@ -1,6 +1,6 @@
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { OrchestrationRuntimeStatus } from 'durable-functions';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
 import { agentOrError, startAgentTurn, turnView, type TurnView } from '../conversations/agentTurns';

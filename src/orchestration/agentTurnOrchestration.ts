@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentDefinitionSchema } from '../agents/agentDefinition';
 import {
   failedAttempt,

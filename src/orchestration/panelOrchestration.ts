@@ -1,5 +1,5 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentKey, panelSchema } from '../agents/agentDefinition';
 import { functionNames } from '../functionNames';
 import { answerBytesFor } from '../limits/payloadLimits';

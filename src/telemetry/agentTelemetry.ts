@@ -6,7 +6,7 @@ import {
   type Attributes,
   type Span,
 } from '@opentelemetry/api';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   attemptTelemetrySchema,
   type AgentAttemptResult,

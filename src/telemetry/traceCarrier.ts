@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The W3C trace context (traceparent, tracestate) of the span that started a run. It travels in the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonBytes, threadMaxBytes } from '../limits/payloadLimits';
 
 export const threadMessageSchema = z.object({

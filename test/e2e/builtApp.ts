@@ -1,11 +1,9 @@
-import * as path from 'node:path';
-import packageJson from '../../package.json';
 import { DurableBackend } from '../host/durableBackend';
 import { FunctionsHost, type HostHttpResponse } from '../host/functionsHost';
+import { appEntry } from '../support/appEntry';
 import { FakeOpenAIServer } from '../support/fakeOpenAIServer';
 
-/** The built app, as the host loads it: package.json "main". */
-export const appEntry = path.join(__dirname, '../..', packageJson.main);
+export { appEntry } from '../support/appEntry';
 export const functionKey = 'e2e-function-key';
 export const apiKey = 'e2e-azure-openai-key-0123456789';
 export const physicistPrompt =

@@ -166,6 +166,11 @@ export interface DurableBackendOptions {
   /** Orchestrator payload fields (extension defaults for Azure Storage; see report). */
   maximumShortTimerDuration?: string;
   longRunningTimerIntervalDuration?: string;
+  /**
+   * Keep a copy of what each episode was sent (EpisodeRecord.historySent, payload, decisions). Default true; long
+   * load runs turn it off so the stand-in does not copy every history on every episode.
+   */
+  recordEpisodes?: boolean;
 }
 
 interface Instance {
@@ -236,6 +241,17 @@ function deferred(): Deferred {
 
 const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** History events that settle a task or start the orchestration, after which its continuations run. */
+const resumingEvents = new Set<number>([
+  EventType.ExecutionStarted,
+  EventType.TaskCompleted,
+  EventType.TaskFailed,
+  EventType.SubOrchestrationInstanceCompleted,
+  EventType.SubOrchestrationInstanceFailed,
+  EventType.TimerFired,
+  EventType.EventRaised,
+]);
+
 interface RetryOptionsJson {
   firstRetryIntervalInMilliseconds: number;
   maxNumberOfAttempts: number;
@@ -290,7 +306,8 @@ class DotNetReplay {
         continue;
       }
       this.#process(ev);
-      await drain();
+      // Only these can resume the orchestration's continuations; the others just check what it scheduled.
+      if (resumingEvents.has(ev.EventType)) await drain();
     }
     if (this.failure) throw this.failure;
   }
@@ -620,8 +637,15 @@ class VirtualScheduler {
   }
 
   at(dueAt: number, fn: () => void): void {
-    this.#queue.push({ dueAt, seq: this.#seq++, fn });
-    this.#queue.sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq);
+    // Kept sorted by due time, then by order of arrival: insert after the last entry due at or before dueAt.
+    let low = 0;
+    let high = this.#queue.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.#queue[middle]!.dueAt <= dueAt) low = middle + 1;
+      else high = middle;
+    }
+    this.#queue.splice(low, 0, { dueAt, seq: this.#seq++, fn });
     this.kick();
   }
 
@@ -941,6 +965,25 @@ export class DurableBackend {
     };
   }
 
+  /**
+   * Purges a finished instance with the sub-orchestrations it started, and the given entities, as purging does in
+   * the real backend: long runs (the benchmark) use it so the stand-in's own memory stays flat. Timers the purged
+   * instances still had pending are dropped when due. Returns how many instances were removed.
+   */
+  purge(instanceId: string, entities: { name: string; key: string }[] = []): number {
+    const doomed = [...this.#instances.values()].filter(
+      (inst) => inst.instanceId === instanceId || inst.parent?.instanceId === instanceId,
+    );
+    for (const inst of doomed) {
+      if (inst.runtimeStatus === 'Pending' || inst.runtimeStatus === 'Running') {
+        throw new HarnessError(`Cannot purge ${inst.instanceId} while it is ${inst.runtimeStatus}`);
+      }
+    }
+    for (const inst of doomed) this.#instances.delete(inst.instanceId);
+    for (const { name, key } of entities) this.#entities.delete(`@${name.toLowerCase()}@${key}`);
+    return doomed.length;
+  }
+
   /** Resolves when the instance is Completed/Failed/Terminated; rejects on harness errors or after timeoutMs (real). */
   async waitForCompletion(instanceId: string, timeoutMs = 10_000): Promise<InstanceSnapshot> {
     const terminal = (): boolean => {
@@ -1128,7 +1171,11 @@ export class DurableBackend {
     const started = historyEvents.orchestratorStarted(startedAt);
     const newEvents = [started, ...inst.pending.splice(0)];
     const past = inst.history;
-    const historySent = [...structuredClone(past), ...structuredClone(newEvents)];
+    const record = this.#options.recordEpisodes ?? true;
+    // The episode's own copy, as later episodes mark these events as played; serialized at once when unrecorded.
+    const historySent = record
+      ? [...structuredClone(past), ...structuredClone(newEvents)]
+      : [...past, ...newEvents];
     const payload = this.#payload(inst, historySent, past.length > 0);
     inst.runtimeStatus = 'Running';
     inst.lastUpdatedTime = startedAt;
@@ -1138,8 +1185,9 @@ export class DurableBackend {
     const state = this.#extractState(outcome);
     const episode: EpisodeRecord = {
       index: inst.episodes.length,
-      historySent: structuredClone(historySent),
-      payload: structuredClone(payload),
+      // Both are this episode's own copies already: nothing else holds or changes them.
+      historySent: record ? historySent : [],
+      payload: record ? payload : {},
       state,
       actions: state?.actions ?? [],
       decisions: [],
@@ -1174,7 +1222,7 @@ export class DurableBackend {
       inst.customStatus = state.customStatus;
 
     const decisions = replay.decisions.map((d) => d.event);
-    episode.decisions = structuredClone(decisions);
+    episode.decisions = record ? structuredClone(decisions) : [];
     inst.history = [...fullHistory, ...decisions];
 
     // The run ends only when the shim has awaited every action and no task is open (see the top of this file);
@@ -1266,8 +1314,13 @@ export class DurableBackend {
         return;
       case 'timer': {
         const fireAt = Date.parse(work.fireAt);
+        const { instanceId } = inst;
+        // Looked up when due, not held: a cancelled timer still fires (and is dropped) like in the real backend,
+        // and until then it must not keep a purged instance and its history alive.
         this.#clock.at(fireAt, () => {
-          this.#enqueue(inst, historyEvents.timerFired(work.createdAt, work.id, work.fireAt));
+          const target = this.#instances.get(instanceId);
+          if (!target) return;
+          this.#enqueue(target, historyEvents.timerFired(work.createdAt, work.id, work.fireAt));
         });
         return;
       }

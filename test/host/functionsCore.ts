@@ -1,6 +1,6 @@
 /**
  * Test stand-in for `@azure/functions-core`, the module that only the Azure Functions Node.js worker provides.
- * jest maps the module name to this file (jest.config.js `moduleNameMapper`).
+ * jest maps the module name to this file (jest.config.js `moduleNameMapper`); under plain Node, nodeLoader.ts does.
  *
  * Behaviour follows azure-functions-nodejs-worker (src/coreApi/registerFunction.ts, src/coreApi/setProgrammingModel.ts,
  * src/hooks/registerHook.ts, src/hooks/getHooks.ts): function ids must be unique, registration is only allowed until

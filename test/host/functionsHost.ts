@@ -31,6 +31,7 @@ import {
   type RpcParameterBinding,
   type RpcTypedData,
 } from './functionsCore';
+import { requireFresh } from './nodeLoader';
 
 export class HarnessError extends Error {
   override name = 'HarnessError';
@@ -107,15 +108,14 @@ export interface FunctionsHostOptions {
 }
 
 /**
- * The one jest-specific piece: load a module with a fresh module registry so `@azure/functions` and
- * `durable-functions` are new instances that register into functionsCore. Outside jest this would need a
- * require hook mapping `@azure/functions-core` to a compiled functionsCore.js.
+ * Loads a module with a fresh module registry so `@azure/functions` and `durable-functions` are new instances that
+ * register into functionsCore: jest's isolateModules (with jest.config.js moduleNameMapper) under jest, a require
+ * hook and a cleared module cache under plain Node (nodeLoader.ts).
  */
 function loadModuleIsolated(entry: string): void {
   if (typeof jest === 'undefined') {
-    throw new HarnessError(
-      'FunctionsHost.load currently needs jest (jest.isolateModules + moduleNameMapper).',
-    );
+    requireFresh(entry);
+    return;
   }
   jest.isolateModules(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,14 +1,13 @@
-import * as path from 'node:path';
 import fc from 'fast-check';
 import { DurableBackend } from '../host/durableBackend';
 import { FunctionsHost, type HostHttpResponse } from '../host/functionsHost';
+import { appEntry } from '../support/appEntry';
 import { FakeOpenAIServer } from '../support/fakeOpenAIServer';
 
 /**
  * Thousands of generated requests against every route of the built app: whatever arrives, the answer is never a
  * 5xx, every error is JSON that says what to fix, and a rejected request never starts an orchestration.
  */
-const appEntry = path.join(__dirname, '../../dist/src/index.js');
 const functionKey = 'property-function-key';
 
 let model: FakeOpenAIServer;

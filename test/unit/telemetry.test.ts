@@ -1,3 +1,4 @@
+import { appEntry } from '../support/appEntry';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ describe('loading the built app', () => {
   // A fresh Node process, as the worker loads "main": which heavy telemetry packages did loading pull in?
   const loadedPackages = (env: Record<string, string>) => {
     const script = `
-      require(${JSON.stringify(join(repoRoot, 'dist/src/index.js'))});
+      require(${JSON.stringify(appEntry)});
       const loaded = Object.keys(require.cache).filter((file) =>
         /node_modules\\/(@azure\\/monitor-opentelemetry|@opentelemetry\\/sdk-|@azure\\/identity)/.test(file));
       process.stdout.write(JSON.stringify(loaded));
