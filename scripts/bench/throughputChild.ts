@@ -147,8 +147,9 @@ async function main(): Promise<void> {
       await oneRun(harness);
       done++;
       if (checkpoints.has(done)) {
-        // The host stand-in's log records are not the app's memory either.
+        // The host stand-in's log and invocation records are not the app's memory either.
         harness.host.logs.length = 0;
+        harness.host.invocations.length = 0;
         // A forced full GC stalls the loop itself; it is the measurement's, not the app's.
         delays.disable();
         net.pause();
