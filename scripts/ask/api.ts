@@ -9,6 +9,7 @@ import {
   type PanelStarted,
   type PanelStatus,
 } from './apiTypes';
+import { messageOf } from '../../src/errorMessage';
 
 /** Why a call failed, with a message that says what to do; `code` is the app's error code when it sent one. */
 export class ApiError extends Error {
@@ -210,7 +211,7 @@ export class PanelApi {
         );
       }
       throw new ApiError(
-        `${method} ${url.href} failed: ${error instanceof Error ? error.message : String(error)}${code === undefined ? '' : ` (${code})`}`,
+        `${method} ${url.href} failed: ${messageOf(error)}${code === undefined ? '' : ` (${code})`}`,
         'request_failed',
       );
     }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { messageOf } from '../../src/errorMessage';
 
 export const defaultBaseUrl = 'http://localhost:7071';
 export const baseUrlVariable = 'MULTIAGENT_BASE_URL';
@@ -67,7 +68,7 @@ export function parseAskArguments(argv: readonly string[], env: NodeJS.ProcessEn
       allowPositionals: true,
     });
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { error: messageOf(error) };
   }
   const { values, positionals } = parsed;
   if (values.help) {

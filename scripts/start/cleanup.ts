@@ -1,3 +1,5 @@
+import { messageOf } from '../../src/errorMessage';
+
 /** What npm start started, stopped in reverse order on the way out; what it found running is never listed. */
 export class StartedResources {
   readonly #stops: { name: string; stop: () => Promise<void> | void }[] = [];
@@ -19,7 +21,7 @@ export class StartedResources {
         try {
           await stop();
         } catch (error) {
-          say(`  Could not stop ${name}: ${error instanceof Error ? error.message : String(error)}`);
+          say(`  Could not stop ${name}: ${messageOf(error)}`);
         }
       }
     })();

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { messageOf } from '../../src/errorMessage';
 
 export const localSettingsFile = 'local.settings.json';
 export const exampleSettingsFile = 'local.settings.example.json';
@@ -18,7 +19,7 @@ function parseValues(text: string): Record<string, string> | string {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return `it is not valid JSON (${error instanceof Error ? error.message : String(error)})`;
+    return `it is not valid JSON (${messageOf(error)})`;
   }
   if (json === null || typeof json !== 'object') {
     return 'it is not a JSON object';

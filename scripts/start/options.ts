@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { messageOf } from '../../src/errorMessage';
 
 export interface StartOptions {
   noDocker: boolean;
@@ -48,6 +49,6 @@ export function parseStartOptions(argv: readonly string[]): StartOptions | { err
       funcArgs: separator === -1 ? [] : argv.slice(separator + 1),
     };
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { error: messageOf(error) };
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { FakeOpenAIServer } from '../../test/support/fakeOpenAIServer';
+import { messageOf } from '../../src/errorMessage';
 
 const usage = `Usage: npm run stub-model -- [--port 5005] [--host 127.0.0.1] [--delay-ms 0]
 
@@ -20,7 +21,7 @@ async function main(): Promise<number> {
       },
     }));
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage}\n`);
+    process.stderr.write(`${messageOf(error)}\n\n${usage}\n`);
     return 2;
   }
   if (values.help) {
@@ -51,7 +52,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`Stub model failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`Stub model failed: ${messageOf(error)}\n`);
     process.exitCode = 1;
   },
 );

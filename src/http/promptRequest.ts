@@ -94,17 +94,3 @@ export async function parseTextRequest<T extends z.ZodRawShape>(
   }
   return { ok: true, text, options };
 }
-
-const noOptions = {};
-
-export type PromptParseResult = { ok: true; prompt: string } | { ok: false; response: HttpResponseInit };
-
-/** The panel's question: text/plain, or JSON {"prompt": "..."}. */
-export async function parsePromptRequest(request: HttpRequest, maxChars: number): Promise<PromptParseResult> {
-  const parsed = await parseTextRequest(request, maxChars, {
-    field: 'prompt',
-    options: noOptions,
-    example: '{"prompt": "your question"}',
-  });
-  return parsed.ok ? { ok: true, prompt: parsed.text } : parsed;
-}

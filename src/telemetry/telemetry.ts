@@ -9,6 +9,7 @@ import {
 import packageJson from '../../package.json';
 import { metricNames } from './conventions';
 import { startAzureMonitor, type ExporterOptions, type RunningExporter } from './exporter';
+import { messageOf } from '../errorMessage';
 
 const scope = { name: packageJson.name, version: packageJson.version };
 
@@ -46,9 +47,7 @@ export function createTelemetryStarter(
       try {
         running = start({ connectionString, ...(clientId ? { managedIdentityClientId: clientId } : {}) });
       } catch (error) {
-        warn(
-          `Telemetry export to Application Insights is off: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        warn(`Telemetry export to Application Insights is off: ${messageOf(error)}`);
       }
     },
     async shutdown() {

@@ -3,15 +3,15 @@ import { appEntry } from '../support/appEntry';
 import { CapturedStream } from '../support/captureStream';
 import { FakeOpenAIServer, replies } from '../support/fakeOpenAIServer';
 import { HostHttpServer } from '../support/hostHttpServer';
+import { apiKey, appSettingsFor, chemistPrompt, physicistPrompt } from './builtApp';
 
 /**
  * The ask client against the built app on the e2e harness, served over loopback HTTP as func start serves it.
- * The client's panel mode uses only routes that exist; its agent mode is tested in test/unit/ask/agentMode.test.ts.
+ * Its agent mode is also tested against the follow-up contract in test/unit/ask/agentMode.test.ts.
  */
 const functionKey = 'ask-e2e-function-key';
-const apiKey = 'ask-e2e-azure-openai-key';
-const physicist = 'You are an expert in physics. You answer questions from a physics perspective.';
-const chemist = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
+const physicist = physicistPrompt;
+const chemist = chemistPrompt;
 const question = 'What is temperature?';
 
 let model: FakeOpenAIServer;
@@ -20,14 +20,7 @@ const savedEnv = { ...process.env };
 
 beforeEach(async () => {
   model = await FakeOpenAIServer.start({ apiKey, deployments: ['chat'] });
-  process.env = {
-    ...savedEnv,
-    AZURE_OPENAI_ENDPOINT: model.azureEndpoint,
-    AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-    AZURE_OPENAI_API_KEY: apiKey,
-    MODEL_TIMEOUT_MS: '5000',
-    AGENT_MAX_ATTEMPTS: '3',
-  };
+  process.env = { ...savedEnv, ...appSettingsFor(model) };
   app = await HostHttpServer.start(appEntry, functionKey);
 });
 

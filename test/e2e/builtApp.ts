@@ -13,6 +13,21 @@ export const chemistPrompt =
 export const biologistPrompt =
   'You are an expert in biology. You answer questions from a biology perspective.';
 
+/** The app settings the end-to-end tests run with: the loopback model, and short timeouts and attempts. */
+export function appSettingsFor(
+  model: FakeOpenAIServer,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    AZURE_OPENAI_ENDPOINT: model.azureEndpoint,
+    AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
+    AZURE_OPENAI_API_KEY: apiKey,
+    MODEL_TIMEOUT_MS: '5000',
+    AGENT_MAX_ATTEMPTS: '3',
+    ...extra,
+  };
+}
+
 /** The built app on the host and Durable stand-ins, with a loopback Azure OpenAI behind it. */
 export class BuiltApp {
   private constructor(
@@ -25,15 +40,7 @@ export class BuiltApp {
   static async start(env: Record<string, string> = {}): Promise<BuiltApp> {
     const model = await FakeOpenAIServer.start({ apiKey, deployments: ['chat'] });
     const savedEnv = { ...process.env };
-    process.env = {
-      ...savedEnv,
-      AZURE_OPENAI_ENDPOINT: model.azureEndpoint,
-      AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-      AZURE_OPENAI_API_KEY: apiKey,
-      MODEL_TIMEOUT_MS: '5000',
-      AGENT_MAX_ATTEMPTS: '3',
-      ...env,
-    };
+    process.env = { ...savedEnv, ...appSettingsFor(model, env) };
     const host = await FunctionsHost.load(appEntry);
     host.setFunctionKey(functionKey);
     const backend = await DurableBackend.start(host);

@@ -9,7 +9,7 @@ import { FunctionsHost } from '../host/functionsHost';
 import type { AgentProgress } from '../../src/orchestration/agentOutcome';
 import type { PanelResult, PanelStatus } from '../../src/orchestration/panelOrchestration';
 import { FakeOpenAIServer, completion, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
-import { apiKey, appEntry, chemistPrompt, functionKey, physicistPrompt } from './builtApp';
+import { apiKey, appEntry, appSettingsFor, chemistPrompt, functionKey, physicistPrompt } from './builtApp';
 
 /**
  * The built app, run the way the Functions host and the Durable extension run it: registered through the
@@ -48,14 +48,7 @@ async function loadApp(env: Record<string, string>): Promise<void> {
   backend = await DurableBackend.start(host);
 }
 
-const modelEnv = (extra: Record<string, string> = {}) => ({
-  AZURE_OPENAI_ENDPOINT: model.azureEndpoint,
-  AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-  AZURE_OPENAI_API_KEY: apiKey,
-  MODEL_TIMEOUT_MS: '5000',
-  AGENT_MAX_ATTEMPTS: '3',
-  ...extra,
-});
+const modelEnv = (extra: Record<string, string> = {}) => appSettingsFor(model, extra);
 
 beforeEach(async () => {
   model = await FakeOpenAIServer.start({ apiKey, deployments: ['chat'] });

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { DurableBackend } from '../host/durableBackend';
 import { FunctionsHost } from '../host/functionsHost';
+import { messageOf } from '../../src/errorMessage';
 
 /**
  * The e2e harness behind a real loopback HTTP listener, as `func start` serves the app on localhost:7071, so
@@ -91,6 +92,6 @@ async function forward(host: FunctionsHost | undefined, request: IncomingMessage
     response.end(answer.body);
   } catch (error) {
     response.writeHead(500, { 'content-type': 'text/plain' });
-    response.end(error instanceof Error ? error.message : String(error));
+    response.end(messageOf(error));
   }
 }

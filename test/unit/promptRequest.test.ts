@@ -1,5 +1,15 @@
 import { HttpRequest } from '@azure/functions';
-import { parsePromptRequest } from '../../src/http/promptRequest';
+import { parseTextRequest } from '../../src/http/promptRequest';
+
+/** The panel route's reading of a request: the prompt from text/plain, or JSON {"prompt": "..."}. */
+async function parsePromptRequest(request: HttpRequest, maxChars: number) {
+  const parsed = await parseTextRequest(request, maxChars, {
+    field: 'prompt',
+    options: {},
+    example: '{"prompt": "your question"}',
+  });
+  return parsed.ok ? { ok: true as const, prompt: parsed.text } : parsed;
+}
 
 function request(body: string, contentType?: string): HttpRequest {
   return new HttpRequest({
