@@ -45,7 +45,7 @@ export async function threadOf(
   const entity = await client.readEntityState<ThreadState | null>(
     new EntityId(functionNames.threadEntity, threadId),
   );
-  // A deleted entity can read back as existing with a null state.
+  // A state of null means no thread either (an entity whose state was never set).
   if (!entity.entityExists || entity.entityState === undefined || entity.entityState === null) {
     return requestError(404, 'thread_not_found', `${agent.name} has no thread "${threadId}".`);
   }

@@ -9,10 +9,11 @@ df.app.entity(functionNames.threadEntity, (context: EntityContext<ThreadState>) 
     context.df.operationName ?? '',
     context.df.getInput(),
   );
+  // return() marks the entity as existing, so it comes first: a destructOnExit() after it really deletes it.
+  context.df.return(result);
   if (state === undefined) {
     context.df.destructOnExit();
   } else {
     context.df.setState(state);
   }
-  context.df.return(result);
 });
