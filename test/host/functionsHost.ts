@@ -31,6 +31,7 @@ import {
   type RpcParameterBinding,
   type RpcTypedData,
 } from './functionsCore';
+import { captureConsole, withInvocationConsole } from './consoleCapture';
 import { requireFresh } from './nodeLoader';
 
 export class HarnessError extends Error {
@@ -287,6 +288,7 @@ export class FunctionsHost {
   #masterKey: string | undefined;
   readonly #appHookData: Record<string, unknown> = {};
   readonly #invocationObservers: InvocationObserver[] = [];
+  #releaseConsole: () => void = () => undefined;
 
   private constructor(
     registrations: ReturnType<typeof getRegistrations>,
@@ -318,6 +320,11 @@ export class FunctionsHost {
   static async load(entry: string, options: FunctionsHostOptions = {}): Promise<FunctionsHost> {
     const resolved = path.resolve(entry);
     clearRegistrations();
+    // What the app writes to the console while it loads is a system log of the host that loads it.
+    const loadLogs: CapturedLog[] = [];
+    let releaseConsole = captureConsole((level, category, message) => {
+      loadLogs.push({ level, category, message });
+    });
     try {
       loadModuleIsolated(resolved);
       lockIndexing();
@@ -329,6 +336,11 @@ export class FunctionsHost {
       // WorkerInitHandler asks the model for capabilities, which also locks `app.setup()`.
       await regs.programmingModel.getCapabilities?.({});
       const host = new FunctionsHost(regs, regs.programmingModel, options);
+      releaseConsole();
+      host.logs.push(...loadLogs);
+      releaseConsole = captureConsole((level, category, message) => {
+        host.logs.push({ level, category, message });
+      });
       for (const hook of regs.hooks.appStart) {
         await hook({
           hookData: {},
@@ -336,16 +348,24 @@ export class FunctionsHost {
           functionAppDirectory: path.dirname(resolved),
         });
       }
+      // From here the host owns the capture and ends it in stop().
+      host.#releaseConsole = releaseConsole;
+      releaseConsole = () => undefined;
       return host;
     } finally {
+      releaseConsole();
       clearRegistrations();
     }
   }
 
-  /** Runs appTerminate hooks. */
+  /** Runs appTerminate hooks; console output stops reaching this host's logs after them. */
   async stop(): Promise<void> {
-    for (const hook of this.#hooks.appTerminate) {
-      await hook({ hookData: {}, appHookData: this.#appHookData });
+    try {
+      for (const hook of this.#hooks.appTerminate) {
+        await hook({ hookData: {}, appHookData: this.#appHookData });
+      }
+    } finally {
+      this.#releaseConsole();
     }
   }
 
@@ -405,8 +425,23 @@ export class FunctionsHost {
     triggerData: RpcTypedData,
     options: InvokeOptions,
   ): Promise<InvocationOutcome> {
-    const fn = this.getFunction(functionName);
     const invocationId = randomUUID();
+    // Console output anywhere in the invocation (hooks included) is the invocation's log, as the worker makes it.
+    return withInvocationConsole(
+      (level, category, message) => {
+        this.logs.push({ invocationId, functionName, level, category, message });
+      },
+      () => this.#invokeInContext(functionName, invocationId, triggerData, options),
+    );
+  }
+
+  async #invokeInContext(
+    functionName: string,
+    invocationId: string,
+    triggerData: RpcTypedData,
+    options: InvokeOptions,
+  ): Promise<InvocationOutcome> {
+    const fn = this.getFunction(functionName);
     const inputData: RpcParameterBinding[] = [{ name: fn.triggerBindingName, data: triggerData }];
     for (const [bindingName, binding] of Object.entries(fn.metadata.bindings)) {
       if (bindingName === fn.triggerBindingName || binding.direction !== 'in') continue;

@@ -72,6 +72,27 @@ describe('FunctionsHost', () => {
     expect(done.runtimeStatus).toBe('Completed');
     expect(host.allLogText()).not.toContain(KEY);
   });
+
+  it("records console output as the invocation's log inside one and as a system log outside, until it stops", async () => {
+    const id = backend.startNew('fanOut', ['a']);
+    await backend.waitForCompletion(id);
+    const echoed = host.logs.find((log) => log.message === 'console echo "a"');
+    expect(echoed).toMatchObject({ functionName: 'echo', level: 'information', category: 'user' });
+    expect(host.invocations.map((invocation) => invocation.invocationId)).toContain(echoed?.invocationId);
+
+    console.warn('outside any invocation');
+    expect(host.logs.at(-1)).toEqual({
+      level: 'warning',
+      category: 'system',
+      message: 'outside any invocation',
+    });
+
+    const other = await FunctionsHost.load(fixture);
+    await other.stop();
+    console.error('after the other host stopped');
+    expect(other.allLogText()).not.toContain('after the other host stopped');
+    expect(host.allLogText()).toContain('after the other host stopped');
+  });
 });
 
 describe('DurableBackend', () => {
