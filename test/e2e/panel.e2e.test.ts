@@ -9,6 +9,7 @@ import { FunctionsHost } from '../host/functionsHost';
 import type { AgentProgress } from '../../src/orchestration/agentOutcome';
 import type { PanelResult, PanelStatus } from '../../src/orchestration/panelOrchestration';
 import { FakeOpenAIServer, completion, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
+import { storedPayloads } from '../support/storedPayloads';
 import { apiKey, appEntry, appSettingsFor, chemistPrompt, functionKey, physicistPrompt } from './builtApp';
 
 /**
@@ -451,27 +452,12 @@ describe('the multi-agent panel, end to end', () => {
     expect(answer).toMatchObject({ truncated: true });
     expect(answer!.answer.length).toBe(20_000);
 
-    const limit = 256 * 1024;
-    const sizes: [string, number][] = [];
-    const measure = (what: string, value: unknown) => {
-      if (value !== undefined && value !== null) {
-        sizes.push([what, Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value))]);
-      }
-    };
-    for (const instance of backend.listInstances()) {
-      measure(`${instance.name} output`, instance.output);
-      measure(`${instance.name} custom status`, instance.customStatus);
-      for (const event of instance.history) {
-        for (const field of ['Input', 'Result', 'Reason', 'Details'] as const) {
-          measure(`${instance.name} event ${event.EventType} ${field}`, event[field]);
-        }
-      }
-    }
-    for (const answerOf of final.output!.answers) {
-      measure(`thread ${answerOf.agent}`, backend.getEntity('agentThread', answerOf.threadId).state);
-    }
-    expect(sizes.length).toBeGreaterThan(20);
-    expect(sizes.filter(([, bytes]) => bytes > limit)).toEqual([]);
+    const payloads = storedPayloads(
+      backend,
+      final.output!.answers.map((answerOf) => ({ name: 'agentThread', key: answerOf.threadId })),
+    );
+    expect(payloads.length).toBeGreaterThan(20);
+    expect(payloads.filter(({ bytes }) => bytes > 256 * 1024)).toEqual([]);
     expect(backend.getInstance(instanceId)!.runtimeStatus).toBe('Completed');
   });
 
