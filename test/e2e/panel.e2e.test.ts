@@ -564,6 +564,28 @@ describe('the multi-agent panel, end to end', () => {
   });
 });
 
+describe('a retry-after shorter than the backoff', () => {
+  it("retries when the 429's retry-after says, not after the 30 s backoff", async () => {
+    await loadApp(modelEnv({ AGENT_RETRY_DELAY_MS: '30000', AGENT_RETRY_MAX_DELAY_MS: '60000' }));
+    let chemistCalls = 0;
+    model.respondWith((request) =>
+      forAgent(chemistPrompt)(request) && ++chemistCalls === 1 ? replies.rateLimited(1.5) : undefined,
+    );
+    const { instanceId, final } = await runToEnd();
+    expect(final.output!.answers.map((answer) => [answer.agent, answer.attempts])).toEqual([
+      ['Physicist', 1],
+      ['Chemist', 2],
+    ]);
+    const timers = backend
+      .getInstance(turnOf(instanceId, 'Chemist'))!
+      .history.filter((event) => event.EventType === EventType.TimerCreated);
+    expect(timers).toHaveLength(1);
+    const waitMs = Date.parse(timers[0]!.FireAt as string) - Date.parse(timers[0]!.Timestamp);
+    expect(waitMs).toBeGreaterThanOrEqual(1400);
+    expect(waitMs).toBeLessThan(2000);
+  });
+});
+
 describe('the exposed management URLs opt-in', () => {
   it('adds the extension URLs to the 202 reply only when EXPOSE_MANAGEMENT_URLS is true', async () => {
     await loadApp(modelEnv({ EXPOSE_MANAGEMENT_URLS: 'true' }));
