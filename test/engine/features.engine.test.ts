@@ -2,39 +2,26 @@
  * The rig itself, on a small fixture app: any durable function the app registers is declared to the engine, and
  * sub-orchestrations, durable timers, a Task.any deadline and entity calls all work (and a deadline behaves the
  * way the engine makes it behave, which is not what the JavaScript code alone suggests). The extension's RPC listener
- * prefers port 17071; this file holds that port while the rig starts, to prove the rig follows the extension to
+ * prefers port 17071; this file holds that port while the rig runs, to prove the rig follows the extension to
  * whichever port it took instead.
  */
-import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
 import type { TourResult } from './fixtures/featuresApp';
 import { DurableApi, eventsOfType } from './rig/durableApi';
 import { describeEngine } from './rig/fixture';
+import { extensionPreferredRpcPort, holdPort } from './rig/ports';
 
-const preferredRpcPort = 17071;
-let holder: Server | undefined;
+// Another checkout's engine tests may hold the port and free it while this rig starts, so this file holds it
+// itself, waiting for it if need be, from before the rig starts until the rig has stopped.
+const holdTimeoutMs = 240_000;
+let releasePort: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  const server = createServer();
-  // If something else holds the port already, the point is made all the same.
-  holder = await new Promise<Server | undefined>((resolve) => {
-    server.once('error', () => {
-      resolve(undefined);
-    });
-    server.listen(preferredRpcPort, '127.0.0.1', () => {
-      resolve(server);
-    });
-  });
-});
+  releasePort = await holdPort(extensionPreferredRpcPort, { timeoutMs: holdTimeoutMs });
+}, holdTimeoutMs + 10_000);
 
 afterAll(async () => {
-  const server = holder;
-  if (!server) return;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
+  await releasePort?.();
 });
 
 describeEngine(
@@ -56,7 +43,8 @@ describeEngine(
     it('follows the RPC listener to another port when 17071 is taken', () => {
       const rpc = new URL(fixture.rig.rpcBaseUrl ?? '');
       expect(rpc.hostname).toBe('127.0.0.1');
-      expect(Number(rpc.port)).not.toBe(preferredRpcPort);
+      expect(releasePort).toBeDefined();
+      expect(Number(rpc.port)).not.toBe(extensionPreferredRpcPort);
     });
 
     it('runs sub-orchestrations, durable timers, entity calls, and a Task.any deadline that waits for its loser', async () => {
