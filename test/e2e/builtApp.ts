@@ -1,7 +1,7 @@
 import { DurableBackend } from '../host/durableBackend';
 import { FunctionsHost, type HostHttpResponse } from '../host/functionsHost';
 import { appEntry } from '../support/appEntry';
-import { FakeOpenAIServer } from '../support/fakeOpenAIServer';
+import { FakeOpenAIServer, type RecordedRequest } from '../support/fakeOpenAIServer';
 
 export { appEntry } from '../support/appEntry';
 export const functionKey = 'e2e-function-key';
@@ -12,6 +12,10 @@ export const chemistPrompt =
   'You are an expert in chemistry. You answer questions from a chemistry perspective.';
 export const biologistPrompt =
   'You are an expert in biology. You answer questions from a biology perspective.';
+
+/** A model request's messages as "role: content" lines, to compare what the model was sent. */
+export const messagesOf = (request: RecordedRequest | undefined): string[] =>
+  (request?.body.messages ?? []).map((message) => `${message.role}: ${message.content}`);
 
 /** The app settings the end-to-end tests run with: the loopback model, and short timeouts and attempts. */
 export function appSettingsFor(

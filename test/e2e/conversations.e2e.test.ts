@@ -1,9 +1,8 @@
-import { typedDataToValue } from '../host/functionsHost';
 import type { PanelResult } from '../../src/orchestration/panelOrchestration';
-import { completion, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
-import { BuiltApp, apiKey, biologistPrompt, chemistPrompt, physicistPrompt } from './builtApp';
+import { replies, type RecordedRequest } from '../support/fakeOpenAIServer';
+import { BuiltApp, biologistPrompt, chemistPrompt, messagesOf, physicistPrompt } from './builtApp';
 
-/** Conversations that continue: follow-up turns on threads, per-agent routes, panel choice, MCP tools, health. */
+/** Conversations that continue: follow-up turns on threads, per-agent routes, panel choice. */
 let app: BuiltApp;
 
 afterEach(async () => {
@@ -21,8 +20,6 @@ interface TurnBody {
 
 const forAgent = (systemPrompt: string) => (request: RecordedRequest) =>
   request.systemPrompt === systemPrompt;
-const messagesOf = (request: RecordedRequest | undefined) =>
-  (request?.body.messages ?? []).map((message) => `${message.role}: ${message.content}`);
 
 async function panelRun(
   body: unknown,
@@ -277,142 +274,3 @@ describe('choosing the panel and continuing a conversation', () => {
     ]);
   });
 });
-
-describe('the MCP tools', () => {
-  beforeEach(async () => {
-    app = await BuiltApp.start();
-  });
-
-  /** Invokes a tool the way the MCP extension does: the invocation context as trigger, the arguments as metadata. */
-  async function callTool(functionName: string, toolName: string, args: Record<string, unknown>) {
-    const outcome = await app.host.invoke(
-      functionName,
-      { json: JSON.stringify({ name: toolName, arguments: args, sessionid: 'session-1' }) },
-      {
-        triggerMetadata: {
-          mcptoolargs: { json: JSON.stringify(args) },
-          mcpsessionid: { string: 'session-1' },
-        },
-      },
-    );
-    expect(outcome.status).toBe('success');
-    await app.backend.waitForIdle();
-    // What the extension receives: an McpToolResult whose content is one text block holding our JSON.
-    const result = typedDataToValue(outcome.returnValue) as { type: string; content: string };
-    expect(result.type).toBe('text');
-    const block = JSON.parse(result.content) as { type: string; text: string };
-    expect(block.type).toBe('text');
-    return JSON.parse(block.text) as Record<string, unknown>;
-  }
-
-  it('declares ask_panel, ask_agent and get_result with their properties for the MCP extension', () => {
-    const trigger = app.host.getFunction('mcpAskAgent').trigger as unknown as {
-      toolName: string;
-      toolProperties: string;
-    };
-    expect(trigger.toolName).toBe('ask_agent');
-    expect(
-      (JSON.parse(trigger.toolProperties) as { propertyName: string; isRequired: boolean }[]).map((p) => [
-        p.propertyName,
-        p.isRequired,
-      ]),
-    ).toEqual([
-      ['agent', true],
-      ['message', true],
-      ['threadId', false],
-    ]);
-    expect((app.host.getFunction('mcpAskPanel').trigger as unknown as { toolName: string }).toolName).toBe(
-      'ask_panel',
-    );
-    expect((app.host.getFunction('mcpGetResult').trigger as unknown as { toolName: string }).toolName).toBe(
-      'get_result',
-    );
-  });
-
-  it('asks the panel, then continues the Physicist on the thread it returned', async () => {
-    const panel = await callTool('mcpAskPanel', 'ask_panel', { prompt: 'What is temperature?' });
-    expect(panel).toMatchObject({ runtimeStatus: 'Completed', summary: '2 of 2 agents answered.' });
-    const answers = panel.answers as { agent: string; threadId: string; answer: string }[];
-    expect(answers.map((answer) => answer.agent)).toEqual(['Physicist', 'Chemist']);
-
-    const followUp = await callTool('mcpAskAgent', 'ask_agent', {
-      agent: 'physicist',
-      message: 'And in a vacuum?',
-      threadId: answers[0]!.threadId,
-    });
-    expect(followUp).toMatchObject({
-      agent: 'Physicist',
-      threadId: answers[0]!.threadId,
-      answer: `[${physicistPrompt}] answers: And in a vacuum?`,
-    });
-    expect(messagesOf(app.model.requests.at(-1))).toContain(`assistant: ${answers[0]!.answer}`);
-  });
-
-  it('returns the instance id for a long turn, and get_result fetches the answer later', async () => {
-    await app.close();
-    app = await BuiltApp.start({ RESPONSE_WAIT_MS: '0' });
-    app.model.respondWith(() => ({ delayMs: 300 }));
-    const pending = await callTool('mcpAskAgent', 'ask_agent', {
-      agent: 'Chemist',
-      message: 'What is an ion?',
-    });
-    expect(pending).toMatchObject({ runtimeStatus: 'Running', agent: 'Chemist' });
-    await app.backend.waitForCompletion(pending.instanceId as string);
-    const result = await callTool('mcpGetResult', 'get_result', { instanceId: pending.instanceId });
-    expect(result).toMatchObject({ agent: 'Chemist', answer: `[${chemistPrompt}] answers: What is an ion?` });
-  });
-
-  it('answers bad arguments with an error the client can show', async () => {
-    expect(await callTool('mcpAskAgent', 'ask_agent', { agent: 'Poet', message: 'Hi' })).toMatchObject({
-      error: { code: 'agent_not_found' },
-    });
-    expect(await callTool('mcpAskPanel', 'ask_panel', { prompt: '   ' })).toMatchObject({
-      error: { code: 'empty_prompt' },
-    });
-    expect(await callTool('mcpGetResult', 'get_result', {})).toMatchObject({
-      error: { code: 'invalid_arguments' },
-    });
-    expect(await callTool('mcpGetResult', 'get_result', { instanceId: 'nope' })).toMatchObject({
-      error: { code: 'instance_not_found' },
-    });
-  });
-});
-
-describe('GET /api/health', () => {
-  it('answers anonymously with the model host and the backend state, and no secret', async () => {
-    app = await BuiltApp.start();
-    const response = await app.host.http('GET', '/api/health');
-    expect(response.status).toBe(200);
-    expect(response.json()).toMatchObject({
-      status: 'ok',
-      agents: ['Physicist', 'Chemist', 'Biologist'],
-      defaultPanel: ['Physicist', 'Chemist'],
-      model: {
-        kind: 'azure-openai',
-        host: new URL(app.model.azureEndpoint).host,
-        model: 'chat',
-        auth: 'api-key',
-      },
-      durableBackend: 'ok',
-    });
-    expect(response.body).not.toContain(apiKey);
-    expect(app.model.requests).toHaveLength(0);
-
-    app.host.setBindingData('durableClient', () => ({
-      ...app.backend.clientBindingData(),
-      rpcBaseUrl: 'http://127.0.0.1:9/durabletask/',
-    }));
-    const degraded = await app.host.http('GET', '/api/health');
-    expect(degraded.status).toBe(503);
-    expect(degraded.json()).toMatchObject({ status: 'degraded', durableBackend: 'unreachable' });
-  });
-
-  it('reports missing model settings as degraded, naming them', async () => {
-    app = await BuiltApp.start({ AZURE_OPENAI_ENDPOINT: '' });
-    const response = await app.host.http('GET', '/api/health');
-    expect(response.status).toBe(503);
-    expect(JSON.stringify(response.json())).toContain('AZURE_OPENAI_ENDPOINT');
-  });
-});
-
-export { completion };
