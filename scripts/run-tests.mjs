@@ -1,5 +1,5 @@
 // `npm test`: every test runner, in order, each one even when an earlier one failed; exits non-zero if any failed.
-//   app     jest.config.js          unit, end-to-end (emulated host and engine), infrastructure, engine fixtures
+//   app     jest.config.js          unit, end-to-end (emulated host and engine), infrastructure, engine recordings
 //   engine  jest.engine.config.js   the app on the real Durable Functions extension (needs the .NET SDK)
 // Arguments are passed to every runner. With TEST_RESULTS_DIR set, each runner writes its jest JSON results to
 // <dir>/<runner>.json (what .ci/run adds up).

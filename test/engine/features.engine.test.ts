@@ -1,12 +1,12 @@
 /**
- * The rig itself, on a small fixture app: any durable function the app registers is declared to the engine, and
+ * The rig itself, on a small app of its own (rigApp/featuresApp.ts): any durable function the app registers is declared to the engine, and
  * sub-orchestrations, durable timers, a Task.any deadline and entity calls all work (and a deadline behaves the
  * way the engine makes it behave, which is not what the JavaScript code alone suggests). The extension's RPC listener
  * prefers port 17071; this file holds that port while the rig runs, to prove the rig follows the extension to
  * whichever port it took instead.
  */
 import * as path from 'node:path';
-import type { TourResult } from './fixtures/featuresApp';
+import type { TourResult } from './rigApp/featuresApp';
 import { DurableApi, eventsOfType } from './rig/durableApi';
 import { describeEngine } from './rig/fixture';
 import { extensionPreferredRpcPort, holdPort } from './rig/ports';
@@ -26,7 +26,7 @@ afterAll(async () => {
 
 describeEngine(
   'the engine rig',
-  { name: 'features', entry: path.join(__dirname, 'fixtures', 'featuresApp.ts') },
+  { name: 'features', entry: path.join(__dirname, 'rigApp', 'featuresApp.ts') },
   (fixture) => {
     const durable = (): DurableApi => new DurableApi(fixture.rig);
 

@@ -1,10 +1,10 @@
 /**
  * Runs once before the engine tests: builds the .NET host (a no-op when its sources have not changed), so no test
- * file pays for it inside its own timeout, and clears old fixtures when re-recording them.
+ * file pays for it inside its own timeout, and clears old recordings when re-recording them.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { engineFixturesDir } from '../support/engineRecording';
+import { engineRecordingsDir } from '../support/engineRecording';
 import { buildHost, engineAvailability } from './rig/dotnet';
 import { recordingEnabled } from './rig/recorder';
 
@@ -19,10 +19,10 @@ export default function globalSetup(): void {
     `\nEngine host ${build.upToDate ? 'is up to date' : `built in ${(build.ms / 1000).toFixed(1)} s`}: ${build.dll}`,
   );
   if (recordingEnabled) {
-    // Fixtures of scenarios that no longer exist must not linger.
-    mkdirSync(engineFixturesDir, { recursive: true });
-    for (const file of readdirSync(engineFixturesDir).filter((f) => f.endsWith('.json'))) {
-      rmSync(path.join(engineFixturesDir, file));
+    // Recordings of scenarios that no longer exist must not linger.
+    mkdirSync(engineRecordingsDir, { recursive: true });
+    for (const file of readdirSync(engineRecordingsDir).filter((f) => f.endsWith('.json'))) {
+      rmSync(path.join(engineRecordingsDir, file));
     }
   }
 }

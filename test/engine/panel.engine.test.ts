@@ -4,7 +4,7 @@
  * engine recorded (the history from the extension's management API, and entity state).
  *
  * This file is the one place that states the app's behaviour on the engine: when the behaviour changes, change the
- * expectations here (and re-record the fixtures with `npm run engine:record`).
+ * expectations here (and re-record the engine recordings with `npm run engine:record`).
  */
 import * as path from 'node:path';
 import packageJson from '../../package.json';

@@ -18,7 +18,7 @@
  *    not open). So a failed Task.all waits for every member, like .NET's Task.WhenAll, and a Task.any deadline
  *    waits for the tasks that lost the race.
  * Payload shapes (history events, entity messages and batches) come from engineEvents.ts, which matches what the
- * real extension sends (test/fixtures/engine/, checked by engineConformance.test.ts).
+ * real extension sends (test/recordings/, checked by engineConformance.test.ts).
  * This class emulates that replay with a small simulation (`DotNetReplay`) whose tasks are promises, processing
  * history events one at a time and draining continuations between events like DTFx's synchronous scheduler.
  *

@@ -1,5 +1,5 @@
 /**
- * The emulation (durableBackend.ts) against the real engine: every recorded engine scenario (test/fixtures/engine/)
+ * The emulation (durableBackend.ts) against the real engine: every recorded engine scenario (test/recordings/)
  * is played again on the emulation, and the facts of both runs are compared (payload shapes, what the histories end
  * up holding, how timers are set and stamped, which events come back as played; see test/support/payloadShapes.ts).
  * So the emulation cannot drift from the engine unnoticed, and a new engine scenario checks it further at once.

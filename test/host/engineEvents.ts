@@ -1,6 +1,6 @@
 /**
  * The shapes of what the Durable Functions extension sends a JavaScript app: history events, entity messages and
- * entity batches, as the real extension (3.19, recorded in test/fixtures/engine/) produces them. The emulation
+ * entity batches, as the real extension (3.19, recorded in test/recordings/) produces them. The emulation
  * (durableBackend.ts) builds every such payload here, and test/host/engineConformance.test.ts keeps this file
  * honest against the recordings.
  */

@@ -1,5 +1,5 @@
 /**
- * Every orchestrator and entity payload the real engine sent while the engine tests ran (test/fixtures/engine/),
+ * Every orchestrator and entity payload the real engine sent while the engine tests ran (test/recordings/),
  * replayed through the app's current code: each must get the reply the engine got then. The expectations are the
  * recordings themselves, so this holds for whatever the orchestrations become.
  *

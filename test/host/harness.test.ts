@@ -2,14 +2,14 @@ import * as path from 'node:path';
 import { ActionType, DurableBackend, EventType, type HistoryEvent } from './durableBackend';
 import { FunctionsHost } from './functionsHost';
 
-const fixture = path.join(__dirname, 'fixtures', 'app.ts');
+const harnessApp = path.join(__dirname, 'harnessApp', 'app.ts');
 const KEY = 'test-function-key';
 
 let host: FunctionsHost;
 let backend: DurableBackend;
 
 beforeEach(async () => {
-  host = await FunctionsHost.load(fixture);
+  host = await FunctionsHost.load(harnessApp);
   host.setFunctionKey(KEY, 'start');
   backend = await DurableBackend.start(host);
 });
@@ -87,7 +87,7 @@ describe('FunctionsHost', () => {
       message: 'outside any invocation',
     });
 
-    const other = await FunctionsHost.load(fixture);
+    const other = await FunctionsHost.load(harnessApp);
     await other.stop();
     console.error('after the other host stopped');
     expect(other.allLogText()).not.toContain('after the other host stopped');

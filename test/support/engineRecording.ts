@@ -1,5 +1,5 @@
 /**
- * The format of test/fixtures/engine/*.json: what the real Durable Functions extension exchanged with the app during
+ * The format of test/recordings/*.json: what the real Durable Functions extension exchanged with the app during
  * one engine test (recorded by `npm run engine:record`). The engine tests write these files; the replay and shape
  * tests in the main suite read them, so the emulation and the app are checked against the engine without a .NET SDK.
  */
@@ -9,7 +9,7 @@ import type { RpcTypedData } from '../host/functionsCore';
 import type { InvocationOutcome } from '../host/functionsHost';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
-export const engineFixturesDir = path.join(repoRoot, 'test', 'fixtures', 'engine');
+export const engineRecordingsDir = path.join(repoRoot, 'test', 'recordings');
 
 /** A worker's answer to one invocation, as the Node worker sends it to the host. */
 export type WorkerReply =
@@ -123,7 +123,7 @@ export interface NamedRecording {
   recording: EngineRecording;
 }
 
-export function loadEngineRecordings(dir = engineFixturesDir): NamedRecording[] {
+export function loadEngineRecordings(dir = engineRecordingsDir): NamedRecording[] {
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.json'));

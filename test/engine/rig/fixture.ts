@@ -1,11 +1,11 @@
 /**
  * The jest side of the rig: `describeEngine` starts one rig for a test file's scenarios and stops it after them,
  * whatever happened in between. Where the engine cannot run, the scenarios are reported as skipped with the reason.
- * With ENGINE_RECORD=1 each test's exchanges with the engine are written to test/fixtures/engine/.
+ * With ENGINE_RECORD=1 each test's exchanges with the engine are written to test/recordings/.
  */
 import { engineAvailability } from './dotnet';
 import { EngineRig, type EngineRigOptions } from './engineRig';
-import { fixtureName, recordingEnabled } from './recorder';
+import { recordingName, recordingEnabled } from './recorder';
 
 export interface EngineFixture {
   /** The running rig; only inside tests and hooks. */
@@ -65,7 +65,7 @@ export function describeEngine(
         userMessage: request.lastUserMessage,
         answered: request.answered,
       }));
-      const name = `${options.name}--${fixtureName(test.slice(title.length))}`;
+      const name = `${options.name}--${recordingName(test.slice(title.length))}`;
       // The run's settings, less the model's address and key, which a replay supplies itself.
       const settings = Object.fromEntries(
         Object.entries(options.settings?.(rig.model) ?? {}).filter(
@@ -75,7 +75,7 @@ export function describeEngine(
             ),
         ),
       );
-      rig.recorder.writeFixture({ name, test, app: options.entry, model, settings }, mark);
+      rig.recorder.writeRecording({ name, test, app: options.entry, model, settings }, mark);
     });
 
     define(fixture);

@@ -1,12 +1,12 @@
 /**
  * Keeps every exchange between the real extension and the app (and the tests' calls to the extension's HTTP API),
- * and writes a test's share of them to test/fixtures/engine/ when recording (ENGINE_RECORD=1).
+ * and writes a test's share of them to test/recordings/ when recording (ENGINE_RECORD=1).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  engineFixturesDir,
+  engineRecordingsDir,
   repoRoot,
   type EngineRecording,
   type Exchange,
@@ -41,7 +41,7 @@ export class Recorder {
 
   add(exchange: Exchange): void {
     const last = this.exchanges.at(-1);
-    // Status polling repeats itself; one entry with a count keeps the fixtures readable.
+    // Status polling repeats itself; one entry with a count keeps the recordings readable.
     if (exchange.kind === 'clientRpc' || exchange.kind === 'managementApi' || exchange.kind === 'appHttp') {
       if (sameCall(last, exchange)) {
         last.times = (last.times ?? 1) + 1;
@@ -60,11 +60,11 @@ export class Recorder {
   }
 
   /**
-   * Writes the exchanges since `mark` as fixture `name`, with what the model server answered meanwhile; returns
+   * Writes the exchanges since `mark` as recording `name`, with what the model server answered meanwhile; returns
    * the file, or undefined if there was nothing to write.
    */
-  writeFixture(
-    fixture: {
+  writeRecording(
+    scenario: {
       name: string;
       test: string;
       app: string;
@@ -78,24 +78,24 @@ export class Recorder {
     const recording: EngineRecording = {
       about:
         'Recorded from the real Durable Functions extension by the engine tests (npm run engine:record).',
-      test: fixture.test,
+      test: scenario.test,
       engine: engineVersions,
-      app: path.relative(repoRoot, fixture.app),
+      app: path.relative(repoRoot, scenario.app),
       client: this.client,
       exchanges,
-      model: fixture.model,
-      ...(fixture.settings === undefined ? {} : { settings: fixture.settings }),
+      model: scenario.model,
+      ...(scenario.settings === undefined ? {} : { settings: scenario.settings }),
     };
-    mkdirSync(engineFixturesDir, { recursive: true });
-    const file = path.join(engineFixturesDir, `${fixture.name}.json`);
-    // Stack traces name this checkout's path; the fixtures should not.
+    mkdirSync(engineRecordingsDir, { recursive: true });
+    const file = path.join(engineRecordingsDir, `${scenario.name}.json`);
+    // Stack traces name this checkout's path; the recordings should not.
     writeFileSync(file, JSON.stringify(recording, null, 2).split(repoRoot).join('<repo>') + '\n');
     return file;
   }
 }
 
 /** A file name from a test's full name: lower case words joined by dashes. */
-export function fixtureName(testName: string): string {
+export function recordingName(testName: string): string {
   return testName
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
