@@ -308,6 +308,25 @@ describeEngine(
       expect(fixture.rig.model!.requests).toHaveLength(modelCalls);
     });
 
+    it("shows only panel runs on the status route, and only an agent's own turns on its turn route", async () => {
+      const { instanceId } = await panel().startRun('What is entropy?');
+      await panel().waitForEnd(instanceId);
+      const turn = turnOf(instanceId, 'Physicist');
+      // The engine has the turn orchestration; the panel's status route still does not show it.
+      expect((await durable().status(turn)).status).toBe(200);
+      const asPanel = await panel().status(turn);
+      expect([asPanel.status, (asPanel.json() as { error: { code: string } }).error.code]).toEqual([
+        404,
+        'instance_not_found',
+      ]);
+      // Nor does an agent's turn route show a panel run.
+      const asTurn = await fixture.rig.http('GET', `/api/agents/physicist/turns/${instanceId}`);
+      expect([asTurn.status, (asTurn.json() as { error: { code: string } }).error.code]).toEqual([
+        404,
+        'instance_not_found',
+      ]);
+    });
+
     it('answers 404 for an unknown instance id, on the app route and on the engine', async () => {
       const unknown = '0123456789abcdef0123456789abcdef';
       const response = await panel().status(unknown);
