@@ -74,9 +74,9 @@ describe('FunctionsHost', () => {
   });
 
   it("records console output as the invocation's log inside one and as a system log outside, until it stops", async () => {
-    const id = backend.startNew('fanOut', ['a']);
+    const id = backend.startNew('fanOut', ['to the console']);
     await backend.waitForCompletion(id);
-    const echoed = host.logs.find((log) => log.message === 'console echo "a"');
+    const echoed = host.logs.find((log) => log.message === 'console echo "to the console"');
     expect(echoed).toMatchObject({ functionName: 'echo', level: 'information', category: 'user' });
     expect(host.invocations.map((invocation) => invocation.invocationId)).toContain(echoed?.invocationId);
 
