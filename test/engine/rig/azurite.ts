@@ -11,6 +11,20 @@ const accountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6
 export interface AzuriteInstance {
   connectionString: string;
   startMs: number;
+  ports: AzuritePorts;
+}
+
+export interface AzuritePorts {
+  blob: number;
+  queue: number;
+  table: number;
+}
+
+export interface AzuriteOptions {
+  /** Keeps the data in this folder (so a restarted Azurite still has it); default: in memory. */
+  location?: string;
+  /** The ports of an Azurite started before, to start it again where its clients look for it. */
+  ports?: AzuritePorts;
 }
 
 function azuriteMain(): string {
@@ -19,13 +33,18 @@ function azuriteMain(): string {
   return path.resolve(path.dirname(pkg), bin.azurite!);
 }
 
-export async function startAzurite(processes: ProcessGroup): Promise<AzuriteInstance> {
-  const [blob, queue, table] = await Promise.all([freePort(), freePort(), freePort()]);
+export async function startAzurite(
+  processes: ProcessGroup,
+  options: AzuriteOptions = {},
+): Promise<AzuriteInstance> {
+  const [blob, queue, table] = options.ports
+    ? [options.ports.blob, options.ports.queue, options.ports.table]
+    : await Promise.all([freePort(), freePort(), freePort()]);
   const args = [
     '--require',
     path.join(__dirname, 'exitWithParent.cjs'),
     azuriteMain(),
-    '--inMemoryPersistence',
+    ...(options.location === undefined ? ['--inMemoryPersistence'] : ['--location', options.location]),
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--loose',
@@ -47,5 +66,6 @@ export async function startAzurite(processes: ProcessGroup): Promise<AzuriteInst
       endpoint('Queue', queue) +
       endpoint('Table', table),
     startMs: started.ms,
+    ports: { blob, queue, table },
   };
 }
