@@ -1,6 +1,7 @@
 /** Azurite (the project's dev dependency) as the Azure Storage account behind the extension's backend. */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { projectRoot } from '../../support/appEntry';
 import { freePort } from './ports';
 import type { ProcessGroup } from './processes';
 
@@ -42,7 +43,8 @@ export async function startAzurite(
     : await Promise.all([freePort(), freePort(), freePort()]);
   const args = [
     '--require',
-    path.join(__dirname, 'exitWithParent.cjs'),
+    // From the sources, also for the compiled copy the benchmark runs (tsc does not copy .cjs files).
+    path.join(projectRoot, 'test', 'engine', 'rig', 'exitWithParent.cjs'),
     azuriteMain(),
     ...(options.location === undefined ? ['--inMemoryPersistence'] : ['--location', options.location]),
     '--disableTelemetry',
