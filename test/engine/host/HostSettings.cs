@@ -13,7 +13,8 @@ public sealed record HostSettings(
     string TaskHub,
     string MaxQueuePollingInterval,
     bool ExitWhenStdinCloses,
-    IReadOnlyList<DurableFunction> Functions)
+    IReadOnlyList<DurableFunction> Functions,
+    IReadOnlyDictionary<string, object> StorageProvider)
 {
     public string ControlUrl => $"http://127.0.0.1:{this.ControlPort}";
 
@@ -39,6 +40,10 @@ public sealed record HostSettings(
             TaskHub: Optional("ENGINE_TASKHUB", "enginetests"),
             MaxQueuePollingInterval: Optional("ENGINE_MAX_QUEUE_POLLING_INTERVAL", "00:00:01"),
             ExitWhenStdinCloses: Optional("ENGINE_EXIT_WHEN_STDIN_CLOSES", "0") == "1",
-            Functions: functions);
+            Functions: functions,
+            // Extra Azure Storage provider settings (extensions.durableTask.storageProvider in host.json), as JSON.
+            StorageProvider: JObject.Parse(Optional("ENGINE_STORAGE_PROVIDER", "{}"))
+                .Properties()
+                .ToDictionary(p => p.Name, p => (object)((JValue)p.Value).Value));
     }
 }

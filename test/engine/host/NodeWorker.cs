@@ -16,11 +16,34 @@ public static class NodeWorker
 
     public static async Task<object> Invoke(string kind, string function, string payload)
     {
-        var content = new StringContent(payload ?? string.Empty, Encoding.UTF8, "text/plain");
-        content.Headers.Add("x-engine-kind", kind);
-        content.Headers.Add("x-engine-payload-null", payload == null ? "1" : "0");
-        using var response = await Http.PostAsync($"{sidecarUrl}/__engine/invoke/{Uri.EscapeDataString(function)}", content);
-        string text = await response.Content.ReadAsStringAsync();
+        string text;
+        HttpResponseMessage response;
+        for (var attempt = 1; ; attempt++)
+        {
+            var content = new StringContent(payload ?? string.Empty, Encoding.UTF8, "text/plain");
+            content.Headers.Add("x-engine-kind", kind);
+            content.Headers.Add("x-engine-payload-null", payload == null ? "1" : "0");
+            try
+            {
+                response = await Http.PostAsync($"{sidecarUrl}/__engine/invoke/{Uri.EscapeDataString(function)}", content);
+                text = await response.Content.ReadAsStringAsync();
+                break;
+            }
+            catch (HttpRequestException error)
+            {
+                // The worker died (or is not back yet). The Functions host restarts a dead worker and the extension
+                // runs the lost invocation again (nothing of it was committed); so does this stand-in, on the
+                // restarted worker: the invocation is sent again until a worker answers it.
+                if (attempt == 1)
+                {
+                    Console.WriteLine($"engine-host: worker lost during {kind} {function} ({error.Message}); re-dispatching it to the restarted worker");
+                }
+
+                await Task.Delay(250);
+            }
+        }
+
+        using var disposeResponse = response;
         if (!response.IsSuccessStatusCode)
         {
             throw new InvalidOperationException($"engine-host: the sidecar answered {(int)response.StatusCode} for {function}: {text}");

@@ -36,6 +36,10 @@ public static class Program
                 o.LocalRpcEndpointEnabled = true;
                 // The Azure Storage backend backs off to 30 s between queue polls when idle; tests cannot wait that long.
                 o.StorageProvider["maxQueuePollingInterval"] = settings.MaxQueuePollingInterval;
+                foreach (var (name, value) in settings.StorageProvider)
+                {
+                    o.StorageProvider[name] = value;
+                }
             }))
             .ConfigureLogging(l =>
             {

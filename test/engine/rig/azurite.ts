@@ -1,6 +1,7 @@
 /** Azurite (the project's dev dependency) as the Azure Storage account behind the extension's backend. */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { projectRoot } from '../../support/appEntry';
 import { freePort } from './ports';
 import type { ProcessGroup } from './processes';
 
@@ -11,6 +12,20 @@ const accountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6
 export interface AzuriteInstance {
   connectionString: string;
   startMs: number;
+  ports: AzuritePorts;
+}
+
+export interface AzuritePorts {
+  blob: number;
+  queue: number;
+  table: number;
+}
+
+export interface AzuriteOptions {
+  /** Keeps the data in this folder (so a restarted Azurite still has it); default: in memory. */
+  location?: string;
+  /** The ports of an Azurite started before, to start it again where its clients look for it. */
+  ports?: AzuritePorts;
 }
 
 function azuriteMain(): string {
@@ -19,13 +34,19 @@ function azuriteMain(): string {
   return path.resolve(path.dirname(pkg), bin.azurite!);
 }
 
-export async function startAzurite(processes: ProcessGroup): Promise<AzuriteInstance> {
-  const [blob, queue, table] = await Promise.all([freePort(), freePort(), freePort()]);
+export async function startAzurite(
+  processes: ProcessGroup,
+  options: AzuriteOptions = {},
+): Promise<AzuriteInstance> {
+  const [blob, queue, table] = options.ports
+    ? [options.ports.blob, options.ports.queue, options.ports.table]
+    : await Promise.all([freePort(), freePort(), freePort()]);
   const args = [
     '--require',
-    path.join(__dirname, 'exitWithParent.cjs'),
+    // From the sources, also for the compiled copy the benchmark runs (tsc does not copy .cjs files).
+    path.join(projectRoot, 'test', 'engine', 'rig', 'exitWithParent.cjs'),
     azuriteMain(),
-    '--inMemoryPersistence',
+    ...(options.location === undefined ? ['--inMemoryPersistence'] : ['--location', options.location]),
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--loose',
@@ -47,5 +68,6 @@ export async function startAzurite(processes: ProcessGroup): Promise<AzuriteInst
       endpoint('Queue', queue) +
       endpoint('Table', table),
     startMs: started.ms,
+    ports: { blob, queue, table },
   };
 }

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot } from '../../support/engineRecording';
+// Found upwards from here, so the compiled copy the benchmark runs (dist-bench/) finds the same folders.
+import { projectRoot as repoRoot } from '../../support/appEntry';
 
 const projectDir = path.join(repoRoot, 'test', 'engine', 'host');
 const project = path.join(projectDir, 'EngineHost.csproj');

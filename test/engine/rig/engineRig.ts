@@ -6,12 +6,13 @@
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { FakeOpenAIServer, type FakeOpenAIOptions } from '../../support/fakeOpenAIServer';
-import { startAzurite } from './azurite';
+import { startAzurite, type AzuriteInstance, type AzuriteOptions } from './azurite';
 import { buildHost, engineWorkDir } from './dotnet';
 import { freePort } from './ports';
 import { ProcessGroup } from './processes';
 import { Recorder } from './recorder';
 import { Sidecar, type DurableFunctionSpec } from './sidecar';
+import { bundleWorker } from './workerBundle';
 
 export interface EngineRigOptions {
   /** Names the log folder, .tools/engine/logs/<name>. */
@@ -22,6 +23,15 @@ export interface EngineRigOptions {
   model?: FakeOpenAIOptions;
   /** App settings, set in the environment while the rig runs (the model server's address is known by then). */
   settings?: (model: FakeOpenAIServer | undefined) => Record<string, string>;
+  /**
+   * Runs the worker (the sidecar) as its own process, which the chaos scenarios kill and restart; by default it
+   * runs in the test process.
+   */
+  workerProcess?: boolean;
+  /** Azure Storage provider settings for the extension (host.json extensions.durableTask.storageProvider). */
+  storageProvider?: Record<string, string>;
+  /** Keeps Azurite's data on disk (only with workerProcess), so the scenarios can restart Azurite mid-run. */
+  azuritePersistence?: boolean;
 }
 
 export interface RigResponse {
@@ -43,6 +53,12 @@ export class EngineRig {
   client: Record<string, unknown> = {};
   functions: DurableFunctionSpec[] = [];
   #sidecar: Sidecar | undefined;
+  #origin: string | undefined;
+  #hostEnv: Record<string, string> = {};
+  #workerEnv: Record<string, string> = {};
+  #workerBundle = '';
+  #azurite: AzuriteInstance | undefined;
+  #azuriteOptions: AzuriteOptions = {};
   #savedEnv: Record<string, string | undefined> = {};
 
   private constructor(readonly options: EngineRigOptions) {
@@ -63,6 +79,10 @@ export class EngineRig {
   }
 
   async #start(): Promise<void> {
+    if (this.options.workerProcess) {
+      await this.#startWithWorkerProcess();
+      return;
+    }
     const { dll } = buildHost();
     if (this.options.model) this.model = await FakeOpenAIServer.start(this.options.model);
     this.#applySettings(this.options.settings?.(this.model) ?? {});
@@ -97,6 +117,123 @@ export class EngineRig {
     this.client = await sidecar.connect(`http://127.0.0.1:${controlPort}`);
   }
 
+  async #startWithWorkerProcess(): Promise<void> {
+    buildHost();
+    this.#workerBundle = await bundleWorker();
+    if (this.options.model) this.model = await FakeOpenAIServer.start(this.options.model);
+    this.#applySettings(this.options.settings?.(this.model) ?? {});
+    if (this.options.azuritePersistence) {
+      const location = path.join(this.processes.logDir, 'azurite-data');
+      rmSync(location, { recursive: true, force: true });
+      this.#azuriteOptions = { location };
+    }
+    const azurite = await startAzurite(this.processes, this.#azuriteOptions);
+    this.#azurite = azurite;
+    const [workerPort, controlPort] = await Promise.all([freePort(), freePort()]);
+    this.#origin = `http://127.0.0.1:${workerPort}`;
+    const controlUrl = `http://127.0.0.1:${controlPort}`;
+    this.#workerEnv = {
+      ENGINE_WORKER_ENTRY: this.options.entry,
+      ENGINE_WORKER_PORT: String(workerPort),
+      ENGINE_FUNCTION_KEY: functionKey,
+      ENGINE_CONTROL_URL: controlUrl,
+    };
+    const connected = this.#startWorker();
+    this.functions = JSON.parse((await connected.ready)[1]!) as DurableFunctionSpec[];
+    this.#hostEnv = this.#hostSettings(azurite.connectionString, this.#origin, controlPort);
+    await this.startHost();
+    await connected.connected;
+    const response = await fetchText(`${controlUrl}/client`);
+    this.client = response.json() as Record<string, unknown>;
+  }
+
+  #hostSettings(storage: string, workerOrigin: string, controlPort: number): Record<string, string> {
+    return {
+      AzureWebJobsStorage: storage,
+      ENGINE_SIDECAR_URL: workerOrigin,
+      ENGINE_WEBHOOK_BASE_URL: `${workerOrigin}/runtime/webhooks/durabletask?code=${systemKey}`,
+      ENGINE_CONTROL_PORT: String(controlPort),
+      ENGINE_TASKHUB: taskHub,
+      ENGINE_FUNCTIONS: JSON.stringify(this.functions),
+      ENGINE_STORAGE_PROVIDER: JSON.stringify(this.options.storageProvider ?? {}),
+      ENGINE_EXIT_WHEN_STDIN_CLOSES: '1',
+      DOTNET_NOLOGO: '1',
+      DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+    };
+  }
+
+  /** Starts the worker process; `ready` once the app is loaded, `connected` once it holds the client binding. */
+  #startWorker(env: Record<string, string> = {}): {
+    ready: Promise<RegExpMatchArray>;
+    connected: Promise<void>;
+  } {
+    let output = '';
+    let onConnected: () => void = () => undefined;
+    const connected = new Promise<void>((resolve) => {
+      onConnected = resolve;
+    });
+    const ready = this.processes
+      .start('worker', process.execPath, [this.#workerBundle], {
+        env: { ...this.#workerEnv, ...env },
+        ready: /engine-worker: READY functions=(.*)\n/,
+        onOutput: (text) => {
+          output += text;
+          if (output.includes('engine-worker: CONNECTED')) onConnected();
+        },
+      })
+      .then((started) => started.match);
+    return { ready, connected: Promise.all([ready, connected]).then(() => undefined) };
+  }
+
+  /** Kills the worker process with SIGKILL, as an out-of-memory kill would. */
+  async killWorker(): Promise<void> {
+    await this.processes.kill('worker', 'SIGKILL');
+  }
+
+  /** Starts the worker again (the Functions host restarts a dead worker); resolves once it serves the app. */
+  async restartWorker(env: Record<string, string> = {}): Promise<void> {
+    await this.#startWorker(env).connected;
+  }
+
+  /** Starts the worker that dies as the first entity operation batch reaches it (see workerProcess.ts). */
+  async restartWorkerDyingOnEntity(): Promise<void> {
+    await this.restartWorker({ ENGINE_WORKER_DIE_ON_ENTITY: '1' });
+  }
+
+  /** Whether the worker process is running (the chaos scenarios wait for one that kills itself). */
+  get workerRunning(): boolean {
+    return this.processes.running('worker');
+  }
+
+  /**
+   * Stops Azurite (SIGTERM: a service restart, which lets it write its data) and starts it again on the same ports
+   * with the same data; only with azuritePersistence.
+   */
+  async restartAzurite(): Promise<void> {
+    if (!this.#azurite || this.#azuriteOptions.location === undefined) {
+      throw new Error('restartAzurite needs the rig started with azuritePersistence');
+    }
+    await this.processes.kill('azurite', 'SIGTERM');
+    this.#azurite = await startAzurite(this.processes, {
+      ...this.#azuriteOptions,
+      ports: this.#azurite.ports,
+    });
+  }
+
+  /** Kills the .NET host (the Functions host with the extension) with SIGKILL. */
+  async killHost(): Promise<void> {
+    await this.processes.kill('host', 'SIGKILL');
+  }
+
+  /** Starts the .NET host (again), with the same storage, worker and control port. */
+  async startHost(): Promise<void> {
+    await this.processes.start('host', 'dotnet', [buildHost().dll], {
+      env: this.#hostEnv,
+      ready: /engine-host: READY/,
+      timeoutMs: 90_000,
+    });
+  }
+
   #applySettings(settings: Record<string, string>): void {
     for (const [name, value] of Object.entries(settings)) {
       if (!(name in this.#savedEnv)) this.#savedEnv[name] = process.env[name];
@@ -106,6 +243,7 @@ export class EngineRig {
 
   /** Where the app's callers reach it (the Functions host's origin in production). */
   get origin(): string {
+    if (this.#origin !== undefined) return this.#origin;
     if (!this.#sidecar) throw new Error('the engine rig is not running');
     return this.#sidecar.origin;
   }

@@ -12,6 +12,8 @@ export interface StartOptions {
   /** Resolves the start once the output (stdout and stderr together) matches. */
   ready: RegExp;
   timeoutMs?: number;
+  /** Sees all of the output, also after the start (the chaos rig waits for a restarted worker's later lines). */
+  onOutput?: (text: string) => void;
 }
 
 export interface Started {
@@ -85,6 +87,7 @@ export class ProcessGroup {
       }, timeoutMs);
       const onOutput = (chunk: Buffer): void => {
         log.write(chunk);
+        options.onOutput?.(chunk.toString('utf8'));
         if (settled) return;
         seen += chunk.toString('utf8');
         const match = options.ready.exec(seen);
@@ -104,6 +107,27 @@ export class ProcessGroup {
         );
       });
     });
+  }
+
+  /** Whether a child called `name` is running. */
+  running(name: string): boolean {
+    return this.#children.some((entry) => entry.name === name && !exited(entry.child));
+  }
+
+  /** Kills the running child called `name` (and its group) with `signal`, and waits until it has exited. */
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const running = this.#children.filter((entry) => entry.name === name && !exited(entry.child));
+    await Promise.all(
+      running.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            child.once('exit', () => {
+              resolve();
+            });
+            killGroup(child, signal);
+          }),
+      ),
+    );
   }
 
   /** Stops every child, newest first: SIGTERM to its group, then SIGKILL to the group if it outlives graceMs. */

@@ -62,6 +62,10 @@ export interface SidecarOptions {
   entry: string;
   functionKey: string;
   recorder: Recorder;
+  /** A fixed port, for a worker that restarts where the .NET host already sends its invocations; default: any. */
+  port?: number;
+  /** Runs as an invocation arrives, before the app sees it (the chaos scenarios kill the worker there). */
+  beforeInvoke?: (kind: DurableKind, name: string) => void;
 }
 
 export class Sidecar {
@@ -74,13 +78,14 @@ export class Sidecar {
     private readonly server: Server,
     readonly origin: string,
     private readonly recorder: Recorder,
+    private readonly beforeInvoke?: (kind: DurableKind, name: string) => void,
   ) {}
 
   static async start(options: SidecarOptions): Promise<Sidecar> {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const sidecar = new Sidecar(server, origin, options.recorder);
+    const sidecar = new Sidecar(server, origin, options.recorder, options.beforeInvoke);
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       sidecar.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
@@ -169,6 +174,7 @@ export class Sidecar {
     body: Buffer,
   ): Promise<void> {
     const kind = String(request.headers['x-engine-kind']) as DurableKind;
+    this.beforeInvoke?.(kind, name);
     const payload = request.headers['x-engine-payload-null'] === '1' ? null : body.toString('utf8');
     // The Functions host hands a .NET string to the worker as TypedData.string.
     const outcome = await this.host.invoke(name, payload === null ? {} : { string: payload });
