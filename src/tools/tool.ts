@@ -23,6 +23,14 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
   timeoutIsTransient: boolean;
 }
 
+/**
+ * Declares a tool with its handler typed by its schema, and returns it as the registry holds every tool. The cast
+ * is sound because runTool hands the handler only arguments the tool's own schema has parsed.
+ */
+export function defineTool<Input extends z.ZodType>(tool: ToolDefinition<Input>): ToolDefinition {
+  return { ...tool, handler: (args, signal) => tool.handler(args as z.output<Input>, signal) };
+}
+
 /** Arguments longer than this (as the model sent them) are refused before parsing: they bound every stored payload. */
 export const toolArgumentsMaxChars = 4000;
 

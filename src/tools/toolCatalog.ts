@@ -3,7 +3,6 @@ import { molarMassTool } from './chemistry/molarMass';
 import { convertUnitsTool } from './physics/convertUnits';
 import { physicalConstantTool } from './physics/physicalConstant';
 import { createToolRegistry, type ToolRegistry } from './registry';
-import type { ToolDefinition } from './tool';
 
 /**
  * Every tool the app has; agents.json names the ones each agent may use. Defining them costs only their schemas:
@@ -14,4 +13,4 @@ export const toolRegistry: ToolRegistry = createToolRegistry([
   convertUnitsTool,
   molarMassTool,
   elementFactsTool,
-] as ToolDefinition[]);
+]);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ToolError, type ToolDefinition } from '../tool';
+import { defineTool, ToolError } from '../tool';
 import type { ElementData } from './elements';
 import { atomicWeightSource, loadElements } from './molarMass';
 
@@ -30,7 +30,7 @@ function findElement(elements: readonly ElementData[], query: string): ElementDa
   return elements.find((element) => element.name === name || element.symbol.toLowerCase() === lower);
 }
 
-export const elementFactsTool: ToolDefinition<typeof input> = {
+export const elementFactsTool = defineTool({
   name: 'element_facts',
   description:
     'Facts about a chemical element: symbol, name, atomic number, standard atomic weight, group, period, block and Pauling electronegativity.',
@@ -49,6 +49,7 @@ export const elementFactsTool: ToolDefinition<typeof input> = {
       name: element.name,
       atomicNumber: element.atomicNumber,
       standardAtomicWeight: element.atomicWeight,
+      standardAtomicWeightUncertainty: element.atomicWeightUncertainty,
       ...(element.atomicWeight === null
         ? { atomicWeightNote: 'no standard atomic weight: no stable isotopes' }
         : {}),
@@ -68,4 +69,4 @@ export const elementFactsTool: ToolDefinition<typeof input> = {
   outputMaxBytes: 4000,
   timeoutMs: 2000,
   timeoutIsTransient: false,
-};
+});

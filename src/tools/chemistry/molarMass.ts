@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ToolError, type ToolDefinition } from '../tool';
+import { defineTool, ToolError } from '../tool';
 import { parseFormula } from './formula';
 
 const input = z.strictObject({
@@ -15,11 +15,11 @@ const input = z.strictObject({
 export const loadElements = () => require('./elements') as typeof import('./elements');
 
 export const atomicWeightSource =
-  'IUPAC/CIAAW standard atomic weights, abridged (2021 table, Zr as revised in 2024); conventional values for elements given as intervals';
+  'CIAAW/IUPAC standard atomic weights abridged to five significant figures (2024, https://ciaaw.org/abridged-atomic-weights.htm)';
 
 const round = (value: number, decimals: number) => Number(value.toFixed(decimals));
 
-export const molarMassTool: ToolDefinition<typeof input> = {
+export const molarMassTool = defineTool({
   name: 'molar_mass',
   description:
     "Computes the molar mass (g/mol) of a chemical formula from IUPAC standard atomic weights, with each element's atom count and mass fraction. Handles groups in parentheses and hydrates.",
@@ -57,4 +57,4 @@ export const molarMassTool: ToolDefinition<typeof input> = {
   outputMaxBytes: 8000,
   timeoutMs: 2000,
   timeoutIsTransient: false,
-};
+});

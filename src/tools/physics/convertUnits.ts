@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ToolError, type ToolDefinition } from '../tool';
+import { defineTool, ToolError } from '../tool';
 
 const input = z.strictObject({
   value: z.number().describe('The quantity to convert, in the `from` unit.'),
@@ -80,7 +80,7 @@ function clean(value: number): number {
   return Number(value.toPrecision(15));
 }
 
-export const convertUnitsTool: ToolDefinition<typeof input> = {
+export const convertUnitsTool = defineTool({
   name: 'convert_units',
   description:
     'Converts a value between units of the same kind (SI prefixes, compound units like "kg*m/s^2", energy, pressure, temperature scales: "°C", "°F", "K"). Incompatible units are an error.',
@@ -118,7 +118,7 @@ export const convertUnitsTool: ToolDefinition<typeof input> = {
   outputMaxBytes: 2000,
   timeoutMs: 2000,
   timeoutIsTransient: false,
-};
+});
 
 function conversionProblem(
   Qty: typeof import('js-quantities'),

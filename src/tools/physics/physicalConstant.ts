@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ToolError, type ToolDefinition } from '../tool';
+import { defineTool, ToolError } from '../tool';
 import type { PhysicalConstant } from './codata2022';
 
 const input = z.strictObject({
@@ -66,7 +66,7 @@ function describe(constant: PhysicalConstant) {
   };
 }
 
-export const physicalConstantTool: ToolDefinition<typeof input> = {
+export const physicalConstantTool = defineTool({
   name: 'physical_constant',
   description:
     'Looks up fundamental physical constants (CODATA 2022 recommended values): value, unit, standard uncertainty and whether it is exact. Search by name, symbol or alias.',
@@ -89,4 +89,4 @@ export const physicalConstantTool: ToolDefinition<typeof input> = {
   outputMaxBytes: 8000,
   timeoutMs: 2000,
   timeoutIsTransient: false,
-};
+});

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { createToolRegistry } from '../../../src/tools/registry';
 import { runTool } from '../../../src/tools/runTool';
-import { ToolError, toolArgumentsMaxChars, type ToolDefinition } from '../../../src/tools/tool';
+import { defineTool, ToolError, toolArgumentsMaxChars, type ToolDefinition } from '../../../src/tools/tool';
 
 function tool(overrides: Partial<ToolDefinition> & Pick<ToolDefinition, 'name' | 'handler'>): ToolDefinition {
   return {
@@ -18,10 +18,15 @@ function tool(overrides: Partial<ToolDefinition> & Pick<ToolDefinition, 'name' |
 let hangingCallAborted = false;
 
 const registry = createToolRegistry([
-  tool({
+  defineTool({
     name: 'repeat',
-    handler: (args) =>
-      (args as { text: string; times: number }).text.repeat((args as { times: number }).times),
+    description: 'Repeats a text.',
+    input: z.strictObject({ text: z.string(), times: z.number().int().min(1) }),
+    handler: ({ text, times }) => text.repeat(times),
+    outputMaxChars: 1000,
+    outputMaxBytes: 2000,
+    timeoutMs: 1000,
+    timeoutIsTransient: false,
   }),
   tool({
     name: 'flaky',
@@ -169,7 +174,7 @@ describe('createToolRegistry', () => {
   it('declares each tool for the model as a strict function with the JSON Schema of its arguments', () => {
     expect(registry.declaration('repeat')).toEqual({
       name: 'repeat',
-      description: 'A test tool.',
+      description: 'Repeats a text.',
       strict: true,
       parameters: {
         type: 'object',
