@@ -16,7 +16,10 @@ const input = z.strictObject({
  * required on the first call, as its own bundle (scripts/build.mjs), so the cold start does not load it.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const loadQty = () => require('js-quantities') as typeof import('js-quantities');
+const loadQty = () => require('js-quantities') as Quantities;
+
+type Quantities = typeof import('js-quantities');
+type Quantity = ReturnType<Quantities>;
 
 /**
  * A temperature named on its own is a point on a scale (25 °C is 298.15 K); the library calls those tempC, tempK...
@@ -86,20 +89,7 @@ export const convertUnitsTool = defineTool({
     'Converts a value between units of the same kind (SI prefixes, compound units like "kg*m/s^2", energy, pressure, temperature scales: "°C", "°F", "K"). Incompatible units are an error.',
   input,
   handler: ({ value, from, to }) => {
-    const Qty = loadQty();
-    const fromUnit = spellForLibrary(from);
-    const toUnit = spellForLibrary(to);
-    let converted: import('js-quantities');
-    let quantity: import('js-quantities');
-    try {
-      quantity = Qty(value, fromUnit);
-      converted = quantity.to(toUnit);
-    } catch (error) {
-      if (!(error instanceof Qty.Error)) {
-        throw error;
-      }
-      throw new ToolError(conversionProblem(Qty, fromUnit, toUnit, from, to));
-    }
+    const { quantity, converted } = convert(loadQty(), value, from, to);
     const units = [
       ...quantity.numerator,
       ...quantity.denominator,
@@ -120,8 +110,28 @@ export const convertUnitsTool = defineTool({
   timeoutIsTransient: false,
 });
 
+/** The value as a quantity of the library, and converted; a ToolError saying what is wrong when it cannot be. */
+function convert(
+  Qty: Quantities,
+  value: number,
+  from: string,
+  to: string,
+): { quantity: Quantity; converted: Quantity } {
+  const fromUnit = spellForLibrary(from);
+  const toUnit = spellForLibrary(to);
+  try {
+    const quantity = Qty(value, fromUnit);
+    return { quantity, converted: quantity.to(toUnit) };
+  } catch (error) {
+    if (!(error instanceof Qty.Error)) {
+      throw error;
+    }
+    throw new ToolError(conversionProblem(Qty, fromUnit, toUnit, from, to));
+  }
+}
+
 function conversionProblem(
-  Qty: typeof import('js-quantities'),
+  Qty: Quantities,
   fromUnit: string,
   toUnit: string,
   from: string,
