@@ -20,9 +20,12 @@ export const source =
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const loadTable = () => (require('./codata2022') as typeof import('./codata2022')).codata2022;
 
-/** Case, spaces, underscores, hyphens and dots do not distinguish names. */
+/** Case, spaces, underscores, hyphens and dots do not distinguish names; the micro sign µ is the Greek μ. */
 function normalize(text: string): string {
-  return text.toLowerCase().replace(/[\s_.\-–]+/g, '');
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_.\-–]+/g, '');
 }
 
 /**

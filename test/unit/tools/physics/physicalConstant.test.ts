@@ -49,6 +49,8 @@ describe('physical_constant (CODATA 2022)', () => {
       'Stefan-Boltzmann constant',
     ]);
     expect((await lookUp('hbar')).constants[0]).toMatchObject({ value: 1.054571817e-34, exact: true });
+    // Typed with the micro sign (U+00B5), not the Greek letter the table uses.
+    expect((await lookUp('\u00b5_B')).constants.map((c) => c.name)).toEqual(['Bohr magneton']);
   });
 
   it('lists the constants whose names contain a word, citing the source', async () => {
