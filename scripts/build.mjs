@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Builds the deployment folder dist/: the app as one CommonJS bundle (dist/main.js, what package.json "main"
- * names), the two libraries the app loads on first use as bundles of their own (dist/vendor/), and the host.json
+ * names), the libraries the app loads on first use as bundles of their own (dist/vendor/), and the host.json
  * and package.json the Functions host reads. Nothing in it needs node_modules, so the deployment runs no remote build.
  *
  * Type-checking is `npm run typecheck`: esbuild strips types without checking them.
@@ -16,13 +16,14 @@ const outDir = path.join(root, 'dist');
 
 /**
  * Loaded with a plain require() on first use (src/model/openaiModule.ts, src/model/openaiClient.ts,
- * src/telemetry/exporter.ts), so a cold start does not pay for them; each becomes one file the main bundle
- * requires by relative path at that moment.
+ * src/telemetry/exporter.ts, src/tools/physics/convertUnits.ts), so a cold start does not pay for them; each
+ * becomes one file the main bundle requires by relative path at that moment.
  */
 const lazyVendors = [
   { name: 'openai', file: 'vendor/openai.js' },
   { name: '@azure/identity', file: 'vendor/identity.js' },
   { name: '@azure/monitor-opentelemetry', file: 'vendor/monitor.js' },
+  { name: 'js-quantities', file: 'vendor/quantities.js' },
 ];
 
 const common = /** @type {const} */ ({
@@ -55,7 +56,7 @@ const lazyVendorPlugin = {
   name: 'lazy-vendor',
   setup(build) {
     build.onResolve(
-      { filter: /^(openai|@azure\/identity|@azure\/monitor-opentelemetry)(\/.*)?$/ },
+      { filter: /^(openai|@azure\/identity|@azure\/monitor-opentelemetry|js-quantities)(\/.*)?$/ },
       (args) => {
         const vendor = vendorOf(args.path);
         if (vendor === undefined) {

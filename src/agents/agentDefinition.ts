@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { toolNamePattern } from '../tools/registry';
 
 export const agentDefinitionSchema = z
   .object({
@@ -7,6 +8,15 @@ export const agentDefinitionSchema = z
     }),
     instructions: z.string().trim().min(1, { error: 'An agent needs instructions.' }).max(4000),
     model: z.string().trim().min(1).max(128).optional(),
+    /**
+     * The tools (src/tools/) the agent may call, by name; the catalog checks each exists. Absent or empty: the agent
+     * answers from the model alone, exactly as an agent without the field always has.
+     */
+    tools: z
+      .array(z.string().regex(toolNamePattern, { error: 'A tool name has 1-64 letters, digits, _ or -.' }))
+      .max(16, { error: 'An agent has at most 16 tools.' })
+      .refine((names) => new Set(names).size === names.length, { error: 'An agent lists each tool once.' })
+      .optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import catalogFile from './agents.json';
+import { toolRegistry } from '../tools/toolCatalog';
 import { agentKey, panelSchema, type AgentDefinition } from './agentDefinition';
 
 const catalogSchema = z
@@ -17,6 +18,16 @@ const catalogSchema = z
           code: 'custom',
           message: `The default panel names "${name}", which is not an agent.`,
         });
+      }
+    }
+    for (const agent of catalog.agents) {
+      for (const tool of agent.tools ?? []) {
+        if (toolRegistry.find(tool) === undefined) {
+          issues.addIssue({
+            code: 'custom',
+            message: `Agent "${agent.name}" lists the tool "${tool}", which does not exist. Tools: ${toolRegistry.names.join(', ')}.`,
+          });
+        }
       }
     }
   });

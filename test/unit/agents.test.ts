@@ -1,5 +1,7 @@
+import type * as z from 'zod';
 import catalogFile from '../../src/agents/agents.json';
 import { agentKey, panelSchema } from '../../src/agents/agentDefinition';
+import { buildMessages } from '../../src/agents/agentTurn';
 import { agentCatalog, createCatalog, findAgent, resolvePanel } from '../../src/agents/catalog';
 
 describe('the agent catalog', () => {
@@ -70,6 +72,52 @@ describe('the agent catalog', () => {
       instructions: 'x',
     }));
     expect(panelSchema.safeParse(seventeen).success).toBe(false);
+  });
+
+  it('takes the tools an agent may use, by the names of the app tools', () => {
+    const agents = catalogFile.agents.map((agent) =>
+      agent.name === 'Chemist' ? { ...agent, tools: ['molar_mass', 'element_facts'] } : agent,
+    );
+    const catalog = createCatalog({ ...catalogFile, agents });
+    expect(findAgent(catalog, 'Chemist')?.tools).toEqual(['molar_mass', 'element_facts']);
+    expect(findAgent(catalog, 'Physicist')?.tools).toBeUndefined();
+  });
+
+  it('fails at start-up on a tool that does not exist, naming the agent, the tool and the tools there are', () => {
+    const agents = [{ name: 'Physicist', instructions: 'x', tools: ['physical_constant', 'warp_drive'] }];
+    const problems = (() => {
+      try {
+        createCatalog({ agents, panel: ['Physicist'] });
+        return [];
+      } catch (error) {
+        return (error as z.ZodError).issues.map((issue) => issue.message);
+      }
+    })();
+    expect(problems).toEqual([
+      'Agent "Physicist" lists the tool "warp_drive", which does not exist. Tools: physical_constant, convert_units, molar_mass, element_facts.',
+    ]);
+  });
+
+  it('rejects a tool listed twice, a malformed tool name and more than 16 tools', () => {
+    const withTools = (tools: string[]) =>
+      panelSchema.safeParse([{ name: 'A', instructions: 'x', tools }]).success;
+    expect(withTools(['molar_mass'])).toBe(true);
+    expect(withTools(['molar_mass', 'molar_mass'])).toBe(false);
+    expect(withTools(['molar mass'])).toBe(false);
+    expect(withTools(Array.from({ length: 17 }, (_, index) => `tool${index}`))).toBe(false);
+  });
+
+  it('asks the model the same for an agent with tools as without, until the tool loop lands', () => {
+    const input = {
+      history: [],
+      prompt: 'Molar mass of caffeine?',
+      answerMaxChars: 100,
+      answerMaxBytes: 1000,
+    };
+    const agent = { name: 'Chemist', instructions: 'You are an expert in chemistry.' };
+    expect(buildMessages({ ...input, agent: { ...agent, tools: ['molar_mass'] } })).toEqual(
+      buildMessages({ ...input, agent }),
+    );
   });
 
   it('derives entity-safe agent keys', () => {
