@@ -150,25 +150,38 @@ export function expiryBucketOf(threadKey: string, expiresAt: string, shape: Expi
   return `${new Date(start).toISOString()}#${fnv1a(threadKey) % shape.shards}`;
 }
 
-/** When a bucket's threads are all due: the start of its slot. */
-export function bucketDueAt(bucket: string): string | undefined {
-  const [start] = bucket.split('#');
-  const time = timeOf(start);
-  return time === undefined ? undefined : new Date(time).toISOString();
-}
-
 /**
- * The buckets a sweep at `now` drains, oldest first and at most `max` of them, so one sweep does bounded work
- * and the next one continues where it stopped. Keys that are not buckets are ignored.
+ * The buckets one sweep drains when it remembers only the slot it swept last (`cursor`, a slot start; undefined
+ * on the first sweep, which starts `lookBackSlots` before now): every shard of every slot that started after
+ * the cursor and is due by `now`, oldest first, at most `maxSlots` slots, so a sweep after a long pause catches
+ * up over several runs. `nextCursor` is what the sweep stores when it has drained them.
  */
-export function dueBuckets(buckets: readonly string[], now: Date | string, max: number): string[] {
+export function sweepSlots(
+  cursor: string | undefined,
+  now: Date | string,
+  shape: ExpiryIndexShape,
+  limits: { maxSlots: number; lookBackSlots: number },
+): { buckets: string[]; nextCursor: string | undefined } {
+  checkShape(shape);
+  const width = shape.bucketSeconds * 1000;
   const nowMs = typeof now === 'string' ? Date.parse(now) : now.getTime();
-  return buckets
-    .map((bucket) => ({ bucket, due: timeOf(bucketDueAt(bucket)) }))
-    .filter(
-      (entry): entry is { bucket: string; due: number } => entry.due !== undefined && entry.due <= nowMs,
-    )
-    .sort((a, b) => a.due - b.due || a.bucket.localeCompare(b.bucket))
-    .slice(0, Math.max(0, max))
-    .map((entry) => entry.bucket);
+  const cursorMs = cursor === undefined ? undefined : Date.parse(cursor);
+  if (Number.isNaN(nowMs) || (cursorMs !== undefined && Number.isNaN(cursorMs))) {
+    throw new RangeError('The sweep needs valid times.');
+  }
+  const lastDue = Math.floor(nowMs / width) * width;
+  const first =
+    cursorMs === undefined
+      ? lastDue - Math.max(0, limits.lookBackSlots) * width
+      : Math.floor(cursorMs / width) * width + width;
+  const buckets: string[] = [];
+  let nextCursor = cursor;
+  for (let slot = first, count = 0; slot <= lastDue && count < limits.maxSlots; slot += width, count++) {
+    const start = new Date(slot).toISOString();
+    for (let shard = 0; shard < shape.shards; shard++) {
+      buckets.push(`${start}#${shard}`);
+    }
+    nextCursor = start;
+  }
+  return { buckets, nextCursor };
 }

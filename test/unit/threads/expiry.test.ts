@@ -1,10 +1,9 @@
 import {
-  bucketDueAt,
   defaultThreadIdleSeconds,
-  dueBuckets,
   expiryBucketOf,
   expiryPolicyOf,
   lastActivityMs,
+  sweepSlots,
   threadExpiry,
 } from '../../../src/threads/expiry';
 
@@ -111,14 +110,6 @@ describe('expiry index buckets', () => {
     expect(shards.size).toBe(4);
   });
 
-  it('is due at the start of its slot, when every thread filed in it has expired', () => {
-    const expiresAt = '2026-12-01T10:20:00.000Z';
-    const due = bucketDueAt(expiryBucketOf('chemist:t9', expiresAt, hourly));
-    expect(due).toBe('2026-12-01T11:00:00.000Z');
-    expect(Date.parse(due!)).toBeGreaterThanOrEqual(Date.parse(expiresAt));
-    expect(bucketDueAt('not a bucket')).toBeUndefined();
-  });
-
   it('uses second-wide buckets for tests with short idle times', () => {
     expect(expiryBucketOf('k', '2026-12-01T10:20:00.250Z', { bucketSeconds: 1, shards: 1 })).toBe(
       '2026-12-01T10:20:01.000Z#0',
@@ -134,25 +125,62 @@ describe('expiry index buckets', () => {
     );
     expect(() => expiryBucketOf('k', 'soon', hourly)).toThrow(RangeError);
   });
+});
 
-  it('sweeps due buckets oldest first, at most max per sweep, leaving the rest for the next one', () => {
-    const buckets = [
-      '2026-12-01T12:00:00.000Z#0',
-      '2026-12-01T10:00:00.000Z#1',
-      '2026-12-01T10:00:00.000Z#0',
-      '2026-12-01T11:00:00.000Z#2',
-      'garbage',
-    ];
-    expect(dueBuckets(buckets, '2026-12-01T11:30:00.000Z', 10)).toEqual([
-      '2026-12-01T10:00:00.000Z#0',
-      '2026-12-01T10:00:00.000Z#1',
-      '2026-12-01T11:00:00.000Z#2',
-    ]);
-    expect(dueBuckets(buckets, new Date('2026-12-01T11:30:00.000Z'), 2)).toEqual([
-      '2026-12-01T10:00:00.000Z#0',
-      '2026-12-01T10:00:00.000Z#1',
-    ]);
-    expect(dueBuckets(buckets, '2026-12-01T09:00:00.000Z', 10)).toEqual([]);
-    expect(dueBuckets(buckets, '2026-12-01T12:00:00.000Z', 0)).toEqual([]);
+describe('sweepSlots', () => {
+  const shape = { bucketSeconds: 3600, shards: 2 };
+  const limits = { maxSlots: 3, lookBackSlots: 1 };
+
+  it('drains every shard of each due slot after the cursor, and moves the cursor to the last one', () => {
+    expect(sweepSlots('2026-12-01T09:00:00.000Z', '2026-12-01T11:30:00.000Z', shape, limits)).toEqual({
+      buckets: [
+        '2026-12-01T10:00:00.000Z#0',
+        '2026-12-01T10:00:00.000Z#1',
+        '2026-12-01T11:00:00.000Z#0',
+        '2026-12-01T11:00:00.000Z#1',
+      ],
+      nextCursor: '2026-12-01T11:00:00.000Z',
+    });
+  });
+
+  it('drains the bucket a thread was filed in once the thread has expired', () => {
+    const bucket = expiryBucketOf('physicist:t1', '2026-12-01T10:20:00.000Z', shape);
+    expect(
+      sweepSlots('2026-12-01T10:00:00.000Z', '2026-12-01T10:59:59.999Z', shape, limits).buckets,
+    ).not.toContain(bucket);
+    expect(
+      sweepSlots('2026-12-01T10:00:00.000Z', '2026-12-01T11:00:00.000Z', shape, limits).buckets,
+    ).toContain(bucket);
+  });
+
+  it('does nothing, and keeps the cursor, when no new slot is due', () => {
+    expect(sweepSlots('2026-12-01T11:00:00.000Z', '2026-12-01T11:59:00.000Z', shape, limits)).toEqual({
+      buckets: [],
+      nextCursor: '2026-12-01T11:00:00.000Z',
+    });
+  });
+
+  it('catches up after a long pause over several sweeps, at most maxSlots each', () => {
+    const first = sweepSlots('2026-12-01T00:00:00.000Z', '2026-12-01T10:00:00.000Z', shape, limits);
+    expect(first.buckets).toHaveLength(6);
+    expect(first.nextCursor).toBe('2026-12-01T03:00:00.000Z');
+    const second = sweepSlots(first.nextCursor, '2026-12-01T10:00:00.000Z', shape, limits);
+    expect(second.buckets[0]).toBe('2026-12-01T04:00:00.000Z#0');
+  });
+
+  it('starts lookBackSlots before now on the first sweep', () => {
+    expect(sweepSlots(undefined, '2026-12-01T11:30:00.000Z', shape, limits)).toEqual({
+      buckets: [
+        '2026-12-01T10:00:00.000Z#0',
+        '2026-12-01T10:00:00.000Z#1',
+        '2026-12-01T11:00:00.000Z#0',
+        '2026-12-01T11:00:00.000Z#1',
+      ],
+      nextCursor: '2026-12-01T11:00:00.000Z',
+    });
+  });
+
+  it('rejects times that are not times', () => {
+    expect(() => sweepSlots('later', '2026-12-01T11:30:00.000Z', shape, limits)).toThrow(RangeError);
   });
 });
