@@ -21,7 +21,7 @@ export interface HeaderReader {
 }
 
 export interface Principal {
-  /** The identity provider's id of the caller (for Microsoft Entra ID, the user's or app's object id). */
+  /** The identity provider's id of the caller, as the platform sets it (for Entra ID expected to be the object id). */
   id: string;
   /** The provider that signed the caller in: "aad", "github", ... */
   identityProvider?: string;
