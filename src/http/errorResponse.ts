@@ -1,35 +1,10 @@
 import type { HttpResponseInit } from '@azure/functions';
+import type { ErrorCode, Refusal } from '../conversations/refusal';
 import { messageOf } from '../errorMessage';
-
-export const httpErrorCodes = [
-  'empty_prompt',
-  'invalid_json',
-  'invalid_body',
-  'prompt_too_large',
-  'unsupported_media_type',
-  'unsupported_charset',
-  'invalid_encoding',
-  'not_running',
-  'agent_not_found',
-  'unknown_agents',
-  'invalid_thread_id',
-  'thread_not_found',
-  'thread_conflict',
-  'thread_busy',
-  'agent_failed',
-  'conversation_not_found',
-  'conversation_not_finished',
-  'invalid_instance_id',
-  'instance_not_found',
-  'configuration_error',
-  'backend_unavailable',
-  'internal_error',
-] as const;
-export type HttpErrorCode = (typeof httpErrorCodes)[number];
 
 /** Every error the API returns has this body, so clients parse one shape. */
 export interface ErrorBody {
-  error: { code: HttpErrorCode; message: string };
+  error: { code: ErrorCode; message: string };
 }
 
 /**
@@ -52,8 +27,13 @@ export function backendUnavailable(
   };
 }
 
-export function errorResponse(status: number, code: HttpErrorCode, message: string): HttpResponseInit {
+export function errorResponse(status: number, code: ErrorCode, message: string): HttpResponseInit {
   return { status, jsonBody: { error: { code, message } } satisfies ErrorBody };
+}
+
+/** A refusal from the conversations layer as the HTTP answer. */
+export function refusalResponse(refusal: Refusal): HttpResponseInit {
+  return errorResponse(refusal.status, refusal.code, refusal.message);
 }
 
 /**

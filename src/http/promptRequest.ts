@@ -1,7 +1,8 @@
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpRequest } from '@azure/functions';
 import * as z from 'zod';
-import { errorResponse } from './errorResponse';
-import { readTextOrJsonBody, reject } from './requestBody';
+import { refuse, type Refusal } from '../conversations/refusal';
+import { ok, type Failed, type Result } from '../result';
+import { readTextOrJsonBody } from './requestBody';
 
 // Control characters carry no meaning in a question and only inflate stored payloads; tabs and newlines stay.
 // eslint-disable-next-line no-control-regex
@@ -17,8 +18,8 @@ function codePointLength(text: string): number {
   return Array.from(text).length;
 }
 
-function tooLarge(field: string, maxChars: number): HttpResponseInit {
-  return errorResponse(
+function tooLarge(field: string, maxChars: number): Failed<Refusal> {
+  return refuse(
     413,
     'prompt_too_large',
     `The ${field} is longer than ${maxChars} characters (PROMPT_MAX_CHARS). Shorten it.`,
@@ -33,9 +34,10 @@ export interface TextRequestShape<T extends z.ZodRawShape> {
   example: string;
 }
 
-export type TextRequestResult<T extends z.ZodRawShape> =
-  | { ok: true; text: string; options: Partial<z.infer<z.ZodObject<T>>> }
-  | { ok: false; response: HttpResponseInit };
+export type TextRequestResult<T extends z.ZodRawShape> = Result<
+  { text: string; options: Partial<z.infer<z.ZodObject<T>>> },
+  Refusal
+>;
 
 /**
  * Reads a question from a plain-text body, or a JSON body with the text in `field` and the route's options
@@ -73,7 +75,7 @@ export async function parseTextRequest<T extends z.ZodRawShape>(
           : issue === undefined
             ? `Send ${shape.example}.`
             : `${issue.path.length > 0 ? `"${issue.path.join('.')}": ` : ''}${issue.message}`;
-      return reject(400, 'invalid_body', message);
+      return refuse(400, 'invalid_body', message);
     }
     const { [shape.field]: value, ...rest } = parsed.data as Record<string, unknown>;
     text = value as string;
@@ -83,14 +85,14 @@ export async function parseTextRequest<T extends z.ZodRawShape>(
   }
   text = normalizePrompt(text);
   if (text === '') {
-    return reject(
+    return refuse(
       400,
       'empty_prompt',
       `The ${shape.field} is empty. Send a question, e.g. "What is temperature?".`,
     );
   }
   if (codePointLength(text) > maxChars) {
-    return { ok: false, response: tooLarge(shape.field, maxChars) };
+    return tooLarge(shape.field, maxChars);
   }
-  return { ok: true, text, options };
+  return ok({ text, options });
 }

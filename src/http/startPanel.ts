@@ -3,12 +3,12 @@ import type { DurableClient, HttpManagementPayload } from 'durable-functions';
 import * as z from 'zod';
 import type { AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
+import { configuredSettings } from '../conversations/configuredSettings';
 import { startPanelRun } from '../conversations/panelRuns';
 import { invocationCarrier } from '../telemetry/traceContext';
-import { backendUnavailable, errorResponse } from './errorResponse';
+import { backendUnavailable, refusalResponse } from './errorResponse';
 import { panelCancelUrl, panelStatusUrl } from './panelRoutes';
 import { parseTextRequest } from './promptRequest';
-import { settingsOrError } from './settingsOrError';
 
 export interface StartPanelDependencies {
   settings: () => AppSettings;
@@ -23,6 +23,10 @@ const panelOptions = {
     .optional(),
   conversationId: z.string().min(1).max(256).optional(),
 };
+
+function agentCount(count: number): string {
+  return `${count} ${count === 1 ? 'agent' : 'agents'}`;
+}
 
 function managementUrls(payload: HttpManagementPayload): Record<string, string> {
   const { statusQueryGetUri, sendEventPostUri, terminatePostUri, rewindPostUri, purgeHistoryDeleteUri } =
@@ -40,9 +44,9 @@ export async function startPanel(
   context: InvocationContext,
   dependencies: StartPanelDependencies,
 ): Promise<HttpResponseInit> {
-  const configured = settingsOrError(dependencies.settings, context);
+  const configured = configuredSettings(dependencies.settings, context);
   if (!configured.ok) {
-    return configured.response;
+    return refusalResponse(configured.error);
   }
   const { settings } = configured;
   const parsed = await parseTextRequest(request, settings.limits.promptMaxChars, {
@@ -51,7 +55,7 @@ export async function startPanel(
     example: '{"prompt": "your question", "agents"?: ["Physicist"], "conversationId"?: "<earlier run id>"}',
   });
   if (!parsed.ok) {
-    return parsed.response;
+    return refusalResponse(parsed.error);
   }
 
   let started;
@@ -73,11 +77,11 @@ export async function startPanel(
     return backendUnavailable(context, 'start the run', error);
   }
   if (!started.ok) {
-    return errorResponse(started.status, started.code, started.message);
+    return refusalResponse(started.error);
   }
   const { instanceId } = started;
   context.info(
-    `Started panel ${instanceId} with ${started.agents.length} agents for a ${parsed.text.length}-character prompt` +
+    `Started panel ${instanceId} with ${agentCount(started.agents.length)} for a ${parsed.text.length}-character prompt` +
       `${Object.keys(started.continuedThreads).length > 0 ? `, continuing ${parsed.options.conversationId ?? ''}` : ''}.`,
   );
 

@@ -30,7 +30,9 @@ export interface AgentFailure {
 
 export type AgentOutcome = AgentAnswer | AgentFailure;
 
-export type AgentState = 'waiting' | 'answering' | 'retrying' | 'answered' | 'failed' | 'timed_out';
+/** `cancelled`: the run or turn was terminated (by a caller) before this agent ended. */
+export type AgentState =
+  'waiting' | 'answering' | 'retrying' | 'answered' | 'failed' | 'timed_out' | 'cancelled';
 
 /** An agent's live state, kept as the custom status of its turn's orchestration. */
 export interface AgentProgress {
