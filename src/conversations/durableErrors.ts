@@ -1,3 +1,5 @@
+import { messageOf } from '../errorMessage';
+
 /**
  * The durable client (durable-functions' DurableClient) throws a plain Error for every reply it does not expect,
  * and the reply's HTTP status survives only in the message. These are the three message shapes it writes.
@@ -28,4 +30,41 @@ export function durableStatusOf(error: unknown): number | undefined {
 /** The backend answered that there is no such instance (or entity). */
 export function isNotFound(error: unknown): boolean {
   return durableStatusOf(error) === 404;
+}
+
+/** A failure of a call to the durable backend, as opposed to a bug in the code around it. */
+export class DurableBackendError extends Error {
+  constructor(cause: unknown) {
+    super(messageOf(cause), { cause });
+    this.name = 'DurableBackendError';
+  }
+}
+
+/**
+ * The client with every call's failure marked as the backend's (a DurableBackendError keeps the message, so
+ * durableStatusOf still reads it). A handler can then answer 503 for exactly those and let a bug in its own code
+ * surface as the bug it is.
+ */
+export function durableBackend<C extends object>(client: C): C {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') {
+        return value;
+      }
+      return (...args: unknown[]): unknown => {
+        let result: unknown;
+        try {
+          result = (value as (...callArgs: unknown[]) => unknown).apply(target, args);
+        } catch (error) {
+          throw new DurableBackendError(error);
+        }
+        return result instanceof Promise
+          ? result.catch((error: unknown) => {
+              throw new DurableBackendError(error);
+            })
+          : result;
+      };
+    },
+  });
 }

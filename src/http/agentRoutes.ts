@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient } from 'durable-functions';
 import { EntityId } from 'durable-functions';
 import * as z from 'zod';
@@ -104,10 +105,12 @@ const messageOptions = { threadId: z.string().min(1).max(128).optional() };
  */
 export async function askAgent(
   request: HttpRequest,
-  client: Pick<DurableClient, 'startNew' | 'getStatus' | 'readEntityState'>,
+  durableClient: Pick<DurableClient, 'startNew' | 'getStatus' | 'readEntityState'>,
   context: InvocationContext,
   dependencies: AgentRouteDependencies,
 ): Promise<HttpResponseInit> {
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
   const named = agentOrError(dependencies.catalog, request.params.agent ?? '');
   if (!named.ok) {
     return refusalResponse(named.error);
@@ -164,10 +167,12 @@ export async function askAgent(
 /** GET /api/agents/{agent}/turns/{instanceId}: the turn's answer once it has one, 202 until then. */
 export async function getAgentTurn(
   request: HttpRequest,
-  client: Pick<DurableClient, 'getStatus'>,
+  durableClient: Pick<DurableClient, 'getStatus'>,
   context: InvocationContext,
   dependencies: Pick<AgentRouteDependencies, 'catalog'>,
 ): Promise<HttpResponseInit> {
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
   const named = agentOrError(dependencies.catalog, request.params.agent ?? '');
   if (!named.ok) {
     return refusalResponse(named.error);
@@ -208,10 +213,12 @@ async function onThread(
 /** GET /api/agents/{agent}/threads/{threadId}: the thread's messages with their roles and times. */
 export function getThread(
   request: HttpRequest,
-  client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
+  durableClient: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   context: InvocationContext,
   dependencies: Pick<AgentRouteDependencies, 'catalog'>,
 ): Promise<HttpResponseInit> {
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
   return onThread(request, client, context, dependencies.catalog, 'read', (agent, threadId, thread) =>
     Promise.resolve({ status: 200, jsonBody: { agent: agent.name, threadId, messages: thread.messages } }),
   );
@@ -220,10 +227,12 @@ export function getThread(
 /** DELETE /api/agents/{agent}/threads/{threadId}: removes the thread (durably queued, so it answers 202). */
 export function deleteThread(
   request: HttpRequest,
-  client: Pick<DurableClient, 'readEntityState' | 'getStatus' | 'signalEntity'>,
+  durableClient: Pick<DurableClient, 'readEntityState' | 'getStatus' | 'signalEntity'>,
   context: InvocationContext,
   dependencies: Pick<AgentRouteDependencies, 'catalog'>,
 ): Promise<HttpResponseInit> {
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
   return onThread(request, client, context, dependencies.catalog, 'delete', async (agent, threadId) => {
     try {
       await client.signalEntity(new EntityId(functionNames.threadEntity, threadId), 'delete');

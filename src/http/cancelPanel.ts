@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient } from 'durable-functions';
 import { durableStatusOf } from '../conversations/durableErrors';
 import { readPanelRun } from '../conversations/panelRunView';
@@ -36,9 +37,11 @@ async function terminateRun(
 /** POST /api/multiagent/{instanceId}/cancel: terminates a running panel and its agents' turns. */
 export async function cancelPanel(
   request: HttpRequest,
-  client: Pick<DurableClient, 'getStatus' | 'terminate'>,
+  durableClient: Pick<DurableClient, 'getStatus' | 'terminate'>,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
   let read;
   try {
     read = await readPanelRun(client, request.params.instanceId ?? '');

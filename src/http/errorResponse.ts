@@ -1,4 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
+import { DurableBackendError } from '../conversations/durableErrors';
 import type { ErrorCode, Refusal } from '../conversations/refusal';
 import { messageOf } from '../errorMessage';
 
@@ -9,13 +10,17 @@ export interface ErrorBody {
 
 /**
  * The durable client could not reach the Durable Functions backend. The cause stays in the log: it can name
- * internal addresses that callers have no use for.
+ * internal addresses that callers have no use for. Anything else caught is rethrown: a bug in the app is a 500
+ * (see withJsonErrors), not an outage to retry.
  */
 export function backendUnavailable(
   context: { error: (...args: unknown[]) => void },
   action: string,
   error: unknown,
 ): HttpResponseInit {
+  if (!(error instanceof DurableBackendError)) {
+    throw error;
+  }
   context.error(`Could not ${action}:`, messageOf(error));
   return {
     ...errorResponse(

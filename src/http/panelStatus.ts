@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient } from 'durable-functions';
 import { readAgentProgress, readPanelRun, type PanelRunView } from '../conversations/panelRunView';
 import type { AgentProgress } from '../orchestration/agentOutcome';
@@ -25,9 +26,11 @@ export function panelStatusResponse(run: PanelRunView, agents: AgentProgress[]):
 /** GET /api/multiagent/status/{instanceId}: the run's state, each agent's progress and (when done) every answer. */
 export async function getPanelStatus(
   request: HttpRequest,
-  client: Pick<DurableClient, 'getStatus'>,
+  durableClient: Pick<DurableClient, 'getStatus'>,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
   let read;
   let agents: AgentProgress[] = [];
   try {

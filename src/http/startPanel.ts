@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient, HttpManagementPayload } from 'durable-functions';
 import * as z from 'zod';
 import type { AgentCatalog } from '../agents/catalog';
@@ -40,10 +41,12 @@ function managementUrls(payload: HttpManagementPayload): Record<string, string> 
  */
 export async function startPanel(
   request: HttpRequest,
-  client: Pick<DurableClient, 'startNew' | 'getStatus' | 'createHttpManagementPayload'>,
+  durableClient: Pick<DurableClient, 'startNew' | 'getStatus' | 'createHttpManagementPayload'>,
   context: InvocationContext,
   dependencies: StartPanelDependencies,
 ): Promise<HttpResponseInit> {
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
   const configured = configuredSettings(dependencies.settings, context);
   if (!configured.ok) {
     return refusalResponse(configured.error);
