@@ -121,7 +121,7 @@ async function schedulePanelRun(
     return refuse(
       400,
       'unknown_agents',
-      `Unknown agent(s) ${panel.unknown.map((name) => `"${name}"`).join(', ')}. The agents are: ${agentNames(catalog)}.`,
+      `Unknown agent(s) ${panel.error.unknown.map((name) => `"${name}"`).join(', ')}. The agents are: ${agentNames(catalog)}.`,
     );
   }
   const continued = Object.fromEntries(

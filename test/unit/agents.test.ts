@@ -36,7 +36,7 @@ describe('the agent catalog', () => {
     expect(chosen.ok && chosen.agents.map((agent) => agent.name)).toEqual(['Biologist', 'Physicist']);
     expect(resolvePanel(agentCatalog, ['Physicist', 'Astronomer', 'Poet'])).toEqual({
       ok: false,
-      unknown: ['Astronomer', 'Poet'],
+      error: { unknown: ['Astronomer', 'Poet'] },
     });
   });
 
