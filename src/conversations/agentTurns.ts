@@ -58,7 +58,7 @@ async function firstTurnRunning(
 
 /**
  * Reads a thread for an agent: 404 when it does not exist, 409 when it belongs to another agent (a thread id
- * never reaches another agent's conversation) or when its first turn has not recorded it yet.
+ * never reaches another agent) or when its first turn has not recorded it yet.
  */
 export async function threadOf(
   client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,

@@ -76,7 +76,7 @@ const tools: ToolRegistration[] = [
     functionName: functionNames.askAgentTool,
     toolName: 'ask_agent',
     description:
-      'Ask one agent (Physicist, Chemist, Biologist) a question, on a new conversation or continuing the thread id a previous answer returned.',
+      'Ask one agent (Physicist, Chemist, Biologist) a question, on a new thread or continuing the thread id a previous answer returned.',
     toolProperties: [
       { propertyName: 'agent', propertyType: 'string', description: "The agent's name.", isRequired: true },
       { propertyName: 'message', propertyType: 'string', description: 'The question.', isRequired: true },

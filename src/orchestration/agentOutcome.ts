@@ -1,5 +1,5 @@
 import { messageOf } from '../errorMessage';
-import type { AgentAnswerText, AgentErrorCode } from '../agents/agentTurn';
+import type { AgentAnswerText, AgentErrorCode } from '../agents/agentAttempt';
 import type { TokenUsage } from '../model/chatModel';
 
 /** One agent's answer to one prompt, recorded on its thread. */

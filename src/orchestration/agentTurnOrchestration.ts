@@ -8,7 +8,7 @@ import {
   type AgentAttemptResult,
   type AgentError,
   type AgentErrorCode,
-} from '../agents/agentTurn';
+} from '../agents/agentAttempt';
 import { functionNames } from '../functionNames';
 import { errorMessageMaxChars, fitText } from '../limits/payloadLimits';
 import { failed, ok, type Result } from '../result';
@@ -183,7 +183,7 @@ function* callModel(
 ): TurnStep<AgentAttemptResult> {
   const { context, request, turnId } = scope;
   try {
-    return (yield context.df.callActivity(functionNames.agentTurnActivity, {
+    return (yield context.df.callActivity(functionNames.agentAttemptActivity, {
       agent: request.agent,
       history,
       prompt: request.prompt,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { AgentError } from '../agents/agentTurn';
+import type { AgentError } from '../agents/agentAttempt';
 
 /** How an agent turn retries, with durable timers between attempts. Settings fill it; each turn's input carries it. */
 export const agentRetryPolicySchema = z

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { attemptErrorCodes } from '../../src/agents/agentTurn';
+import { attemptErrorCodes } from '../../src/agents/agentAttempt';
 import { errorCodes } from '../../src/conversations/refusal';
 import { modelErrorCodes } from '../../src/model/modelError';
 import { turnErrorCodes } from '../../src/orchestration/agentOutcome';

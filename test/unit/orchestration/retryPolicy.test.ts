@@ -1,4 +1,4 @@
-import type { AgentError } from '../../../src/agents/agentTurn';
+import type { AgentError } from '../../../src/agents/agentAttempt';
 import {
   retryDecision,
   retryDelayMs,

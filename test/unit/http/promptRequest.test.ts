@@ -1,5 +1,5 @@
 import { HttpRequest } from '@azure/functions';
-import { parseTextRequest } from '../../src/http/promptRequest';
+import { parseTextRequest } from '../../../src/http/promptRequest';
 
 /** The panel route's reading of a request: the prompt from text/plain, or JSON {"prompt": "..."}. */
 async function parsePromptRequest(request: HttpRequest, maxChars: number) {

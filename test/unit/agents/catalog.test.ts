@@ -1,6 +1,6 @@
-import catalogFile from '../../src/agents/agents.json';
-import { agentKey, panelSchema } from '../../src/agents/agentDefinition';
-import { agentCatalog, createCatalog, findAgent, resolvePanel } from '../../src/agents/catalog';
+import catalogFile from '../../../src/agents/agents.json';
+import { agentKey, panelSchema } from '../../../src/agents/agentDefinition';
+import { agentCatalog, createCatalog, findAgent, resolvePanel } from '../../../src/agents/catalog';
 
 describe('the agent catalog', () => {
   it('asks the Physicist and the Chemist by default, with the sample instructions', () => {
