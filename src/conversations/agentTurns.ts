@@ -11,8 +11,8 @@ import type { AgentTurnRequest } from '../orchestration/agentTurnOrchestration';
 import type { TraceCarrier } from '../telemetry/traceCarrier';
 import type { ThreadState } from '../threads/thread';
 import { ok, type Failed, type Result } from '../result';
-import { isNotFound } from './durableErrors';
-import { isValidInstanceId, isValidThreadId, newThreadId } from './ids';
+import { statusIfAny, statusOfCallerId } from './durableErrors';
+import { isValidThreadId, newThreadId } from './ids';
 import { refuse, type Refusal } from './refusal';
 import { agentOutcomeSchema, agentProgressSchema, parsedOrUndefined } from './runSchemas';
 import { isRunning } from './waitForRun';
@@ -45,15 +45,8 @@ async function firstTurnRunning(
   agent: AgentDefinition,
   threadId: string,
 ): Promise<boolean> {
-  try {
-    const status = await client.getStatus(threadId, { showHistory: false, showInput: true });
-    return turnView(status)?.agent === agent.name && isRunning(status);
-  } catch (error) {
-    if (isNotFound(error)) {
-      return false;
-    }
-    throw error;
-  }
+  const status = await statusIfAny(client, threadId, true);
+  return status !== undefined && turnView(status)?.agent === agent.name && isRunning(status);
 }
 
 /**
@@ -218,21 +211,11 @@ export async function readAgentTurn(
   agent: AgentDefinition,
   instanceId: string,
 ): Promise<Result<{ turn: TurnView }, Refusal>> {
-  if (!isValidInstanceId(instanceId)) {
-    return refuse(
-      400,
-      'invalid_instance_id',
-      'The turn id is malformed. Use the instanceId returned by POST /api/agents/{agent}/run.',
-    );
+  const read = await statusOfCallerId(client, instanceId, true, 'POST /api/agents/{agent}/run');
+  if (!read.ok) {
+    return read;
   }
-  let turn: TurnView | undefined;
-  try {
-    turn = turnView(await client.getStatus(instanceId, { showHistory: false, showInput: true }));
-  } catch (error) {
-    if (!isNotFound(error)) {
-      throw error;
-    }
-  }
+  const turn = read.status === undefined ? undefined : turnView(read.status);
   return turn?.agent === agent.name
     ? ok({ turn })
     : refuse(404, 'instance_not_found', `${agent.name} has no turn "${instanceId}".`);

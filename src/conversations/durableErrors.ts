@@ -1,4 +1,8 @@
+import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { messageOf } from '../errorMessage';
+import { ok, type Result } from '../result';
+import { isValidInstanceId } from './ids';
+import { refuse, type Refusal } from './refusal';
 
 /**
  * The durable client (durable-functions' DurableClient) throws a plain Error for every reply it does not expect,
@@ -67,4 +71,40 @@ export function durableBackend<C extends object>(client: C): C {
       };
     },
   });
+}
+
+/** An instance's status, or undefined when the backend has no such instance (every other failure is thrown). */
+export async function statusIfAny(
+  client: Pick<DurableClient, 'getStatus'>,
+  instanceId: string,
+  showInput: boolean,
+): Promise<DurableOrchestrationStatus | undefined> {
+  try {
+    return await client.getStatus(instanceId, { showHistory: false, showInput });
+  } catch (error) {
+    if (isNotFound(error)) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/**
+ * The status of the instance a caller's id names: a 400 that says where ids come from when it is malformed, and
+ * undefined when there is no such instance, for the reader to answer as it sees fit.
+ */
+export async function statusOfCallerId(
+  client: Pick<DurableClient, 'getStatus'>,
+  instanceId: string,
+  showInput: boolean,
+  issuedBy: string,
+): Promise<Result<{ status: DurableOrchestrationStatus | undefined }, Refusal>> {
+  if (!isValidInstanceId(instanceId)) {
+    return refuse(
+      400,
+      'invalid_instance_id',
+      `The instance id is malformed. Use the instanceId returned by ${issuedBy}.`,
+    );
+  }
+  return ok({ status: await statusIfAny(client, instanceId, showInput) });
 }

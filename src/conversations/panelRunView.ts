@@ -4,8 +4,7 @@ import { functionNames } from '../functionNames';
 import type { AgentOutcome, AgentProgress } from '../orchestration/agentOutcome';
 import { agentTurnInstanceId, type PanelResult, type PanelStatus } from '../orchestration/panelOrchestration';
 import { ok, type Result } from '../result';
-import { isNotFound } from './durableErrors';
-import { isValidInstanceId } from './ids';
+import { statusIfAny, statusOfCallerId } from './durableErrors';
 import { refuse, type Refusal } from './refusal';
 import { agentProgressSchema, panelResultSchema, panelStatusSchema, parsedOrUndefined } from './runSchemas';
 import { isRunning } from './waitForRun';
@@ -65,23 +64,12 @@ export async function readPanelRun(
   client: Pick<DurableClient, 'getStatus'>,
   instanceId: string,
 ): Promise<Result<{ run: PanelRunView }, Refusal>> {
-  if (!isValidInstanceId(instanceId)) {
-    return refuse(
-      400,
-      'invalid_instance_id',
-      'The instance id is malformed. Use the instanceId returned by POST /api/multiagent/run.',
-    );
-  }
-  let status: DurableOrchestrationStatus | undefined;
-  try {
-    status = await client.getStatus(instanceId, { showHistory: false, showInput: false });
-  } catch (error) {
-    if (!isNotFound(error)) {
-      throw error;
-    }
+  const read = await statusOfCallerId(client, instanceId, false, 'POST /api/multiagent/run');
+  if (!read.ok) {
+    return read;
   }
   // Other orchestrations (an agent's turn, anything else in the task hub) are not a panel run.
-  const run = status === undefined ? undefined : panelRunView(status);
+  const run = read.status === undefined ? undefined : panelRunView(read.status);
   return run === undefined
     ? refuse(404, 'instance_not_found', `No panel run has the instance id "${instanceId}".`)
     : ok({ run });
@@ -122,18 +110,8 @@ async function turnProgress(
   run: PanelRunView,
   agent: string,
 ): Promise<AgentProgress | undefined> {
-  try {
-    const turn = await client.getStatus(agentTurnInstanceId(run.instanceId, agent), {
-      showHistory: false,
-      showInput: false,
-    });
-    return parsedOrUndefined(agentProgressSchema, turn.customStatus);
-  } catch (error) {
-    if (isNotFound(error)) {
-      return undefined;
-    }
-    throw error;
-  }
+  const turn = await statusIfAny(client, agentTurnInstanceId(run.instanceId, agent), false);
+  return turn === undefined ? undefined : parsedOrUndefined(agentProgressSchema, turn.customStatus);
 }
 
 /**

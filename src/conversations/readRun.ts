@@ -1,7 +1,7 @@
-import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
 import { ok, type Result } from '../result';
 import { turnView, type TurnView } from './agentTurns';
-import { isNotFound } from './durableErrors';
+import { statusIfAny } from './durableErrors';
 import { panelRunView, type PanelRunView } from './panelRunView';
 import { refuse, type Refusal } from './refusal';
 
@@ -10,15 +10,8 @@ export async function readRun(
   client: Pick<DurableClient, 'getStatus'>,
   instanceId: string,
 ): Promise<Result<{ panel: PanelRunView } | { turn: TurnView }, Refusal>> {
-  let status: DurableOrchestrationStatus | undefined;
-  try {
-    // With its input: a turn's status names its agent and thread only there.
-    status = await client.getStatus(instanceId, { showHistory: false, showInput: true });
-  } catch (error) {
-    if (!isNotFound(error)) {
-      throw error;
-    }
-  }
+  // With its input: a turn's status names its agent and thread only there.
+  const status = await statusIfAny(client, instanceId, true);
   const panel = status === undefined ? undefined : panelRunView(status);
   if (panel !== undefined) {
     return ok({ panel });

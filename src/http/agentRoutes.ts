@@ -14,7 +14,6 @@ import {
   turnView,
   type TurnView,
 } from '../conversations/agentTurns';
-import { configuredSettings } from '../conversations/configuredSettings';
 import type { ThreadState } from '../threads/thread';
 import { waitForRun } from '../conversations/waitForRun';
 import { defaultModelOf } from '../model/openaiClient';
@@ -22,7 +21,7 @@ import { functionNames } from '../functionNames';
 import { invocationCarrier } from '../telemetry/traceContext';
 import { backendUnavailable, errorResponse, refusalResponse } from './errorResponse';
 import { agentTurnUrl } from './panelRoutes';
-import { parseTextRequest } from './promptRequest';
+import { configuredQuestion } from './promptRequest';
 
 export interface AgentRouteDependencies {
   settings: () => AppSettings;
@@ -116,12 +115,7 @@ export async function askAgent(
     return refusalResponse(named.error);
   }
   const { agent } = named;
-  const configured = configuredSettings(dependencies.settings, context);
-  if (!configured.ok) {
-    return refusalResponse(configured.error);
-  }
-  const { settings } = configured;
-  const parsed = await parseTextRequest(request, settings.limits.promptMaxChars, {
+  const parsed = await configuredQuestion(request, dependencies.settings, context, {
     field: 'message',
     options: messageOptions,
     example: '{"message": "your question", "threadId"?: "<thread id>"}',
@@ -129,6 +123,7 @@ export async function askAgent(
   if (!parsed.ok) {
     return refusalResponse(parsed.error);
   }
+  const { settings } = parsed;
   const threadId = parsed.options.threadId ?? request.query.get('threadId') ?? undefined;
   let started;
   try {

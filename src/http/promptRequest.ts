@@ -1,5 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import * as z from 'zod';
+import type { AppSettings } from '../config/settings';
+import { configuredSettings } from '../conversations/configuredSettings';
 import { refuse, type Refusal } from '../conversations/refusal';
 import { ok, type Failed, type Result } from '../result';
 import { readTextOrJsonBody } from './requestBody';
@@ -95,4 +97,23 @@ export async function parseTextRequest<T extends z.ZodRawShape>(
     return tooLarge(shape.field, maxChars);
   }
   return ok({ text, options });
+}
+
+/** The settings, then the question: what every route that asks something checks before it starts a run. */
+export async function configuredQuestion<T extends z.ZodRawShape>(
+  request: HttpRequest,
+  settings: () => AppSettings,
+  log: { error: (...args: unknown[]) => void },
+  shape: TextRequestShape<T>,
+): Promise<
+  Result<{ settings: AppSettings; text: string; options: Partial<z.infer<z.ZodObject<T>>> }, Refusal>
+> {
+  const configured = configuredSettings(settings, log);
+  if (!configured.ok) {
+    return configured;
+  }
+  const parsed = await parseTextRequest(request, configured.settings.limits.promptMaxChars, shape);
+  return parsed.ok
+    ? ok({ settings: configured.settings, text: parsed.text, options: parsed.options })
+    : parsed;
 }

@@ -4,12 +4,11 @@ import type { DurableClient, HttpManagementPayload } from 'durable-functions';
 import * as z from 'zod';
 import type { AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
-import { configuredSettings } from '../conversations/configuredSettings';
 import { startPanelRun } from '../conversations/panelRuns';
 import { invocationCarrier } from '../telemetry/traceContext';
 import { backendUnavailable, refusalResponse } from './errorResponse';
 import { panelCancelUrl, panelStatusUrl } from './panelRoutes';
-import { parseTextRequest } from './promptRequest';
+import { configuredQuestion } from './promptRequest';
 
 export interface StartPanelDependencies {
   settings: () => AppSettings;
@@ -47,12 +46,7 @@ export async function startPanel(
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);
-  const configured = configuredSettings(dependencies.settings, context);
-  if (!configured.ok) {
-    return refusalResponse(configured.error);
-  }
-  const { settings } = configured;
-  const parsed = await parseTextRequest(request, settings.limits.promptMaxChars, {
+  const parsed = await configuredQuestion(request, dependencies.settings, context, {
     field: 'prompt',
     options: panelOptions,
     example: '{"prompt": "your question", "agents"?: ["Physicist"], "conversationId"?: "<earlier run id>"}',
@@ -60,6 +54,7 @@ export async function startPanel(
   if (!parsed.ok) {
     return refusalResponse(parsed.error);
   }
+  const { settings } = parsed;
 
   let started;
   try {

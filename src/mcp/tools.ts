@@ -82,6 +82,26 @@ function promptOf(text: string, settings: AppSettings): Result<{ prompt: string 
     : ok({ prompt });
 }
 
+/** A question tool's arguments, the settings and the question, checked in that order: what both ask tools need. */
+function questionOf<T extends z.ZodType>(
+  schema: T,
+  raw: Record<string, unknown>,
+  textOf: (args: z.infer<T>) => string,
+  dependencies: ToolDependencies,
+  invocation: ToolInvocation,
+): Result<{ args: z.infer<T>; settings: AppSettings; prompt: string }, ToolError> {
+  const parsed = parseArguments(schema, raw);
+  if (!parsed.ok) {
+    return parsed;
+  }
+  const configured = configuredSettings(dependencies.settings, invocation.log);
+  if (!configured.ok) {
+    return configured;
+  }
+  const asked = promptOf(textOf(parsed.args), configured.settings);
+  return asked.ok ? ok({ args: parsed.args, settings: configured.settings, prompt: asked.prompt }) : asked;
+}
+
 /** A panel run in the tool's terms: the answers once it is done, else how to fetch them. */
 function panelReplyOf(run: PanelRunView): ToolReply {
   const base = { instanceId: run.instanceId, runtimeStatus: run.runtimeStatus };
@@ -156,21 +176,11 @@ export async function askPanel(
   dependencies: ToolDependencies,
   invocation: ToolInvocation,
 ): Promise<ToolReply> {
-  const parsed = parseArguments(askPanelSchema, raw);
-  if (!parsed.ok) {
-    return refusalReply(parsed.error);
-  }
-  const { args } = parsed;
-  const configured = configuredSettings(dependencies.settings, invocation.log);
-  if (!configured.ok) {
-    return refusalReply(configured.error);
-  }
-  const { settings } = configured;
-  const asked = promptOf(args.prompt, settings);
+  const asked = questionOf(askPanelSchema, raw, (args) => args.prompt, dependencies, invocation);
   if (!asked.ok) {
     return refusalReply(asked.error);
   }
-  const { prompt } = asked;
+  const { args, settings, prompt } = asked;
   // Clients that cannot send arrays send "Physicist, Chemist".
   const agents =
     typeof args.agents === 'string'
@@ -209,25 +219,16 @@ export async function askAgentTool(
   dependencies: ToolDependencies,
   invocation: ToolInvocation,
 ): Promise<ToolReply> {
-  const parsed = parseArguments(askAgentSchema, raw);
-  if (!parsed.ok) {
-    return refusalReply(parsed.error);
+  const asked = questionOf(askAgentSchema, raw, (args) => args.message, dependencies, invocation);
+  if (!asked.ok) {
+    return refusalReply(asked.error);
   }
-  const { args } = parsed;
+  const { args, settings } = asked;
   const named = agentOrError(dependencies.catalog, args.agent);
   if (!named.ok) {
     return refusalReply(named.error);
   }
   const { agent } = named;
-  const configured = configuredSettings(dependencies.settings, invocation.log);
-  if (!configured.ok) {
-    return refusalReply(configured.error);
-  }
-  const { settings } = configured;
-  const asked = promptOf(args.message, settings);
-  if (!asked.ok) {
-    return refusalReply(asked.error);
-  }
   const threadId =
     args.threadId === undefined || args.threadId.trim() === '' ? undefined : args.threadId.trim();
   const started = await startAgentTurn(client, agent, asked.prompt, threadId, settings, invocation.trace);
