@@ -2,31 +2,10 @@ import type { HttpRequest } from '@azure/functions';
 import * as z from 'zod';
 import type { AppSettings } from '../config/settings';
 import { configuredSettings } from '../conversations/configuredSettings';
+import { checkedQuestion, questionTooLarge } from '../conversations/question';
 import { refuse, type Refusal } from '../conversations/refusal';
-import { ok, type Failed, type Result } from '../result';
+import { ok, type Result } from '../result';
 import { readTextOrJsonBody } from './requestBody';
-
-// Control characters carry no meaning in a question and only inflate stored payloads; tabs and newlines stay.
-// eslint-disable-next-line no-control-regex
-const controlCharacters = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
-
-/** The prompt as stored: without control characters and surrounding whitespace. */
-export function normalizePrompt(text: string): string {
-  return text.replace(controlCharacters, '').trim();
-}
-
-/** Characters as a reader counts them: an emoji or an accented letter is one, though it may be two UTF-16 units. */
-function codePointLength(text: string): number {
-  return Array.from(text).length;
-}
-
-function tooLarge(field: string, maxChars: number): Failed<Refusal> {
-  return refuse(
-    413,
-    'prompt_too_large',
-    `The ${field} is longer than ${maxChars} characters (PROMPT_MAX_CHARS). Shorten it.`,
-  );
-}
 
 export interface TextRequestShape<T extends z.ZodRawShape> {
   /** The JSON field that holds the text: "prompt" or "message". */
@@ -54,7 +33,7 @@ export async function parseTextRequest<T extends z.ZodRawShape>(
   const body = await readTextOrJsonBody(
     request,
     maxChars * 4 + 4096,
-    () => tooLarge(shape.field, maxChars),
+    () => questionTooLarge(shape.field, maxChars),
     shape.example,
   );
   if (!body.ok) {
@@ -85,18 +64,8 @@ export async function parseTextRequest<T extends z.ZodRawShape>(
   } else {
     text = body.text;
   }
-  text = normalizePrompt(text);
-  if (text === '') {
-    return refuse(
-      400,
-      'empty_prompt',
-      `The ${shape.field} is empty. Send a question, e.g. "What is temperature?".`,
-    );
-  }
-  if (codePointLength(text) > maxChars) {
-    return tooLarge(shape.field, maxChars);
-  }
-  return ok({ text, options });
+  const question = checkedQuestion(text, maxChars, shape.field);
+  return question.ok ? ok({ text: question.text, options }) : question;
 }
 
 /** The settings, then the question: what every route that asks something checks before it starts a run. */

@@ -7,9 +7,8 @@ import { configuredSettings } from '../conversations/configuredSettings';
 import { panelRunView, type PanelRunView } from '../conversations/panelRunView';
 import { startPanelRun } from '../conversations/panelRuns';
 import { readRun } from '../conversations/readRun';
-import { refuse, type Refusal } from '../conversations/refusal';
+import { checkedQuestion } from '../conversations/question';
 import { waitForRun } from '../conversations/waitForRun';
-import { normalizePrompt } from '../http/promptRequest';
 import { failed, ok, type Result } from '../result';
 import type { TraceCarrier } from '../telemetry/traceCarrier';
 
@@ -68,24 +67,11 @@ function parseArguments<T extends z.ZodType>(
     : failed({ code: 'invalid_arguments', message: z.prettifyError(parsed.error) });
 }
 
-function promptOf(text: string, settings: AppSettings): Result<{ prompt: string }, Refusal> {
-  const prompt = normalizePrompt(text);
-  if (prompt === '') {
-    return refuse(400, 'empty_prompt', 'The question is empty.');
-  }
-  return Array.from(prompt).length > settings.limits.promptMaxChars
-    ? refuse(
-        413,
-        'prompt_too_large',
-        `The question is longer than ${settings.limits.promptMaxChars} characters.`,
-      )
-    : ok({ prompt });
-}
-
 /** A question tool's arguments, the settings and the question, checked in that order: what both ask tools need. */
 function questionOf<T extends z.ZodType>(
   schema: T,
   raw: Record<string, unknown>,
+  field: string,
   textOf: (args: z.infer<T>) => string,
   dependencies: ToolDependencies,
   invocation: ToolInvocation,
@@ -98,8 +84,8 @@ function questionOf<T extends z.ZodType>(
   if (!configured.ok) {
     return configured;
   }
-  const asked = promptOf(textOf(parsed.args), configured.settings);
-  return asked.ok ? ok({ args: parsed.args, settings: configured.settings, prompt: asked.prompt }) : asked;
+  const asked = checkedQuestion(textOf(parsed.args), configured.settings.limits.promptMaxChars, field);
+  return asked.ok ? ok({ args: parsed.args, settings: configured.settings, prompt: asked.text }) : asked;
 }
 
 /** A panel run in the tool's terms: the answers once it is done, else how to fetch them. */
@@ -176,7 +162,7 @@ export async function askPanel(
   dependencies: ToolDependencies,
   invocation: ToolInvocation,
 ): Promise<ToolReply> {
-  const asked = questionOf(askPanelSchema, raw, (args) => args.prompt, dependencies, invocation);
+  const asked = questionOf(askPanelSchema, raw, 'prompt', (args) => args.prompt, dependencies, invocation);
   if (!asked.ok) {
     return refusalReply(asked.error);
   }
@@ -219,7 +205,7 @@ export async function askAgentTool(
   dependencies: ToolDependencies,
   invocation: ToolInvocation,
 ): Promise<ToolReply> {
-  const asked = questionOf(askAgentSchema, raw, (args) => args.message, dependencies, invocation);
+  const asked = questionOf(askAgentSchema, raw, 'message', (args) => args.message, dependencies, invocation);
   if (!asked.ok) {
     return refusalReply(asked.error);
   }
