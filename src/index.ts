@@ -4,7 +4,7 @@ import './functions/multiAgentStatus';
 import './functions/multiAgentCancel';
 import './functions/multiAgentPanel';
 import './functions/agentTurn';
-import './functions/runAgentTurn';
+import './functions/agentAttempt';
 import './functions/recordPanelRun';
 import './functions/agentThread';
 import './functions/agents';

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import catalogFile from './agents.json';
 import { toolRegistry } from '../tools/toolCatalog';
 import { agentKey, panelSchema, type AgentDefinition } from './agentDefinition';
+import { failed, ok, type Result } from '../result';
 
 const catalogSchema = z
   .object({
@@ -70,17 +71,17 @@ export function agentNames(catalog: AgentCatalog): string {
 export function resolvePanel(
   catalog: AgentCatalog,
   names: readonly string[] | undefined,
-): { ok: true; agents: AgentDefinition[] } | { ok: false; unknown: string[] } {
+): Result<{ agents: AgentDefinition[] }, { unknown: string[] }> {
   if (names === undefined) {
-    return { ok: true, agents: [...catalog.defaultPanel] };
+    return ok({ agents: [...catalog.defaultPanel] });
   }
   const unknown = names.filter((name) => findAgent(catalog, name) === undefined);
   if (unknown.length > 0) {
-    return { ok: false, unknown };
+    return failed({ unknown });
   }
   const agents = names.flatMap((name) =>
     catalog.agents.filter((agent) => agentKey(agent.name) === agentKey(name)),
   );
   // Asking one agent twice in a run would give it two turns at once on one question.
-  return { ok: true, agents: agents.filter((agent, index) => agents.indexOf(agent) === index) };
+  return ok({ agents: agents.filter((agent, index) => agents.indexOf(agent) === index) });
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { AgentRetryPolicy } from '../orchestration/retryPolicy';
 import catalog from './settings.json';
 
 /** Every environment setting the app code reads; the catalog is shared with infra/ so the two cannot drift. */
@@ -26,15 +27,6 @@ export interface ModelRequestOptions {
   maxCompletionTokens: number;
   reasoningEffort?: ReasoningEffort;
   temperature?: number;
-}
-
-/** How an agent turn retries, with durable timers between attempts. */
-export interface AgentRetryPolicy {
-  maxAttempts: number;
-  firstRetryDelayMs: number;
-  maxRetryDelayMs: number;
-  /** The longest retry-after honoured; a longer one ends the turn as quota_exhausted. */
-  maxRetryAfterMs: number;
 }
 
 /** Sizes that keep every payload handed to the durable backend far below its 1 MB limit. */

@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { EntityId, OrchestrationRuntimeStatus } from 'durable-functions';
 import { agentNames, findAgent, type AgentCatalog } from '../agents/catalog';
@@ -5,58 +6,94 @@ import type { AgentDefinition } from '../agents/agentDefinition';
 import type { AppSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { answerBytesFor } from '../limits/payloadLimits';
-import type { AgentAnswer, AgentFailure, AgentOutcome, AgentProgress } from '../orchestration/agentOutcome';
+import type { AgentAnswer, AgentFailure, AgentProgress } from '../orchestration/agentOutcome';
 import type { AgentTurnRequest } from '../orchestration/agentTurnOrchestration';
 import type { TraceCarrier } from '../telemetry/traceCarrier';
 import type { ThreadState } from '../threads/thread';
-import { requestError, type RequestError } from './requestError';
-import { isValidThreadId, newThreadId } from './threadIds';
+import { ok, type Failed, type Result } from '../result';
+import { statusIfAny, statusOfCallerId } from './durableErrors';
+import { isValidThreadId, newThreadId } from './ids';
+import { refuse, type Refusal } from './refusal';
+import { agentOutcomeSchema, agentProgressSchema, parsedOrUndefined } from './runSchemas';
 import { isRunning } from './waitForRun';
 
-export function unknownAgent(catalog: AgentCatalog, name: string): RequestError {
-  return requestError(
+/** The longest part of a caller's agent name an error message repeats. */
+const maxEchoedNameChars = 64;
+
+export function unknownAgent(catalog: AgentCatalog, name: string): Failed<Refusal> {
+  // A URL can carry a name of any length; the reply echoes only enough of it to recognise.
+  const shown = name.length > maxEchoedNameChars ? `${name.slice(0, maxEchoedNameChars)}...` : name;
+  return refuse(
     404,
     'agent_not_found',
-    `There is no agent "${name}". The agents are: ${agentNames(catalog)}.`,
+    `There is no agent "${shown}". The agents are: ${agentNames(catalog)}.`,
   );
 }
 
 /** The agent a route names, or a 404 that lists the agents. */
-export function agentOrError(catalog: AgentCatalog, name: string): AgentDefinition | RequestError {
-  return findAgent(catalog, name) ?? unknownAgent(catalog, name);
+export function agentOrError(
+  catalog: AgentCatalog,
+  name: string,
+): Result<{ agent: AgentDefinition }, Refusal> {
+  const agent = findAgent(catalog, name);
+  return agent === undefined ? unknownAgent(catalog, name) : ok({ agent });
+}
+
+/** Whether the thread's first turn (started with the thread's id as its instance id) is still running. */
+async function firstTurnRunning(
+  client: Pick<DurableClient, 'getStatus'>,
+  agent: AgentDefinition,
+  threadId: string,
+): Promise<boolean> {
+  const status = await statusIfAny(client, threadId, true);
+  return status !== undefined && turnView(status)?.agent === agent.name && isRunning(status);
 }
 
 /**
  * Reads a thread for an agent: 404 when it does not exist, 409 when it belongs to another agent (a thread id
- * never reaches another agent's conversation).
+ * never reaches another agent) or when its first turn has not recorded it yet.
  */
 export async function threadOf(
-  client: Pick<DurableClient, 'readEntityState'>,
+  client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   agent: AgentDefinition,
   threadId: string,
-): Promise<ThreadState | RequestError> {
+): Promise<Result<{ thread: ThreadState }, Refusal>> {
   if (!isValidThreadId(threadId)) {
-    return requestError(
-      400,
-      'invalid_thread_id',
-      'The thread id is malformed. Use a threadId this app returned.',
-    );
+    return refuse(400, 'invalid_thread_id', 'The thread id is malformed. Use a threadId this app returned.');
   }
   const entity = await client.readEntityState<ThreadState | null>(
     new EntityId(functionNames.threadEntity, threadId),
   );
   // A state of null means no thread either (an entity whose state was never set).
   if (!entity.entityExists || entity.entityState === undefined || entity.entityState === null) {
-    return requestError(404, 'thread_not_found', `${agent.name} has no thread "${threadId}".`);
+    // A new thread exists only once its first turn records it; until then that turn is what holds it.
+    return (await firstTurnRunning(client, agent, threadId))
+      ? refuse(
+          409,
+          'thread_busy',
+          `The first turn on thread "${threadId}" is still running; ask again when it ends.`,
+        )
+      : refuse(404, 'thread_not_found', `${agent.name} has no thread "${threadId}".`);
   }
   if (entity.entityState.agent !== agent.name) {
-    return requestError(
+    return refuse(
       409,
       'thread_conflict',
       `Thread "${threadId}" belongs to another agent, not ${agent.name}.`,
     );
   }
-  return entity.entityState;
+  return ok({ thread: entity.entityState });
+}
+
+/** The limits every turn runs under, from the settings: one mapping for a panel's turns and a lone turn's. */
+export function turnLimitsOf(
+  settings: AppSettings,
+): Pick<AgentTurnRequest, 'retry' | 'answerMaxChars' | 'thread'> {
+  return {
+    retry: settings.retry,
+    answerMaxChars: settings.limits.answerMaxChars,
+    thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
+  };
 }
 
 /** The input of one agent's turn, with the limits and a deadline fixed now, and the trace its attempts join. */
@@ -69,22 +106,23 @@ export function agentTurnRequest(
   now: number = Date.now(),
   trace?: TraceCarrier,
 ): AgentTurnRequest {
+  const limits = turnLimitsOf(settings);
+  // Field by field, in the order the input has always been recorded in.
   return {
     agent,
     threadId,
     prompt: message,
     readThread,
-    retry: settings.retry,
-    answerMaxChars: settings.limits.answerMaxChars,
+    retry: limits.retry,
+    answerMaxChars: limits.answerMaxChars,
     answerMaxBytes: answerBytesFor(1),
-    thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
+    thread: limits.thread,
     deadline: new Date(now + settings.panelDeadlineMs).toISOString(),
     ...(trace === undefined ? {} : { trace }),
   };
 }
 
 export interface StartedTurn {
-  ok: true;
   instanceId: string;
   agent: string;
   threadId: string;
@@ -95,23 +133,28 @@ export interface StartedTurn {
  * invocation's trace context: the turn's attempts join that trace.
  */
 export async function startAgentTurn(
-  client: Pick<DurableClient, 'startNew' | 'readEntityState'>,
+  client: Pick<DurableClient, 'startNew' | 'readEntityState' | 'getStatus'>,
   agent: AgentDefinition,
   message: string,
   threadId: string | undefined,
   settings: AppSettings,
   trace?: TraceCarrier,
-): Promise<StartedTurn | RequestError> {
+): Promise<Result<StartedTurn, Refusal>> {
   if (threadId !== undefined) {
     const thread = await threadOf(client, agent, threadId);
-    if ('ok' in thread) {
+    if (!thread.ok) {
       return thread;
     }
   }
   const id = threadId ?? newThreadId(agent.name);
   const input = agentTurnRequest(agent, message, id, threadId !== undefined, settings, Date.now(), trace);
-  const instanceId = await client.startNew(functionNames.agentTurnOrchestration, { input });
-  return { ok: true, instanceId, agent: agent.name, threadId: id };
+  // A new thread's first turn takes the thread's id as its instance id, so a follow-up that comes before the
+  // thread is recorded can find that turn and answer "busy" rather than "no such thread".
+  const instanceId = await client.startNew(functionNames.agentTurnOrchestration, {
+    input,
+    ...(threadId === undefined ? { instanceId: id } : {}),
+  });
+  return ok({ instanceId, agent: agent.name, threadId: id });
 }
 
 /** What a caller sees of one agent's turn. */
@@ -126,23 +169,24 @@ export type TurnView =
       failure: Omit<AgentFailure, 'agent' | 'threadId'>;
     };
 
+const turnInputSchema = z.object({ agent: z.object({ name: z.string() }), threadId: z.string() });
+
 /** A turn's status in the caller's terms; undefined when the instance is not a turn started on its own. */
 export function turnView(status: DurableOrchestrationStatus): TurnView | undefined {
-  const input = status.input as Partial<AgentTurnRequest> | undefined;
-  if (
-    status.name !== functionNames.agentTurnOrchestration ||
-    input?.agent === undefined ||
-    input.threadId === undefined
-  ) {
+  const input = parsedOrUndefined(turnInputSchema, status.input);
+  if (status.name !== functionNames.agentTurnOrchestration || input === undefined) {
     return undefined;
   }
   const base = { instanceId: status.instanceId, agent: input.agent.name, threadId: input.threadId };
   if (isRunning(status)) {
-    const progress = status.customStatus as AgentProgress | null | undefined;
+    const progress = parsedOrUndefined(agentProgressSchema, status.customStatus);
     return { state: 'running', ...base, ...(progress ? { progress } : {}) };
   }
-  const outcome = status.output as AgentOutcome | null | undefined;
-  if (status.runtimeStatus === OrchestrationRuntimeStatus.Completed && outcome) {
+  const outcome =
+    status.runtimeStatus === OrchestrationRuntimeStatus.Completed
+      ? parsedOrUndefined(agentOutcomeSchema, status.output)
+      : undefined;
+  if (outcome !== undefined) {
     if (outcome.status === 'answered') {
       return { state: 'answered', ...outcome, instanceId: status.instanceId };
     }
@@ -159,4 +203,20 @@ export function turnView(status: DurableOrchestrationStatus): TurnView | undefin
       attempts: 0,
     },
   };
+}
+
+/** Reads one of an agent's turns: 400 when the id is malformed, 404 when that agent has no such turn. */
+export async function readAgentTurn(
+  client: Pick<DurableClient, 'getStatus'>,
+  agent: AgentDefinition,
+  instanceId: string,
+): Promise<Result<{ turn: TurnView }, Refusal>> {
+  const read = await statusOfCallerId(client, instanceId, true, 'POST /api/agents/{agent}/run');
+  if (!read.ok) {
+    return read;
+  }
+  const turn = read.status === undefined ? undefined : turnView(read.status);
+  return turn?.agent === agent.name
+    ? ok({ turn })
+    : refuse(404, 'instance_not_found', `${agent.name} has no turn "${instanceId}".`);
 }

@@ -1,14 +1,15 @@
 import type { DurableClient } from 'durable-functions';
-import { OrchestrationRuntimeStatus } from 'durable-functions';
 import { agentKey } from '../agents/agentDefinition';
 import { agentNames, resolvePanel, type AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
-import type { PanelInput, PanelResult, PanelStatus } from '../orchestration/panelOrchestration';
+import type { PanelInput } from '../orchestration/panelOrchestration';
+import { ok, type Result } from '../result';
 import { startPanelSpan } from '../telemetry/panelTelemetry';
 import type { TraceCarrier } from '../telemetry/traceCarrier';
-import { isNotFound } from './durableErrors';
-import { requestError, type RequestError } from './requestError';
+import { turnLimitsOf } from './agentTurns';
+import { readPanelRun } from './panelRunView';
+import { refuse, type Refusal } from './refusal';
 
 export interface PanelRequest {
   prompt: string;
@@ -19,7 +20,6 @@ export interface PanelRequest {
 }
 
 export interface StartedPanel {
-  ok: true;
   instanceId: string;
   agents: string[];
   /** Agents whose thread this run continues, by agent name. */
@@ -38,9 +38,7 @@ export function panelInputFor(
     prompt,
     agents,
     ...(threads === undefined || Object.keys(threads).length === 0 ? {} : { threads }),
-    retry: settings.retry,
-    answerMaxChars: settings.limits.answerMaxChars,
-    thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
+    ...turnLimitsOf(settings),
     deadlineMs: settings.panelDeadlineMs,
     ...(trace === undefined ? {} : { trace }),
   };
@@ -50,36 +48,25 @@ export function panelInputFor(
 async function conversationOf(
   client: Pick<DurableClient, 'getStatus'>,
   conversationId: string,
-): Promise<{ threads: Record<string, string>; agents: string[] } | RequestError> {
-  const notFound = requestError(
-    404,
-    'conversation_not_found',
-    `No panel run has the id "${conversationId}".`,
-  );
-  try {
-    const status = await client.getStatus(conversationId, { showHistory: false, showInput: false });
-    if (status.name !== functionNames.panelOrchestration) {
-      return notFound;
-    }
-    const output = status.output as Partial<PanelResult> | null | undefined;
-    if (status.runtimeStatus !== OrchestrationRuntimeStatus.Completed || !Array.isArray(output?.answers)) {
-      return requestError(
-        409,
-        'conversation_not_finished',
-        `Run "${conversationId}" is ${status.runtimeStatus}, with no answers to continue. Continue a completed run.`,
-      );
-    }
-    const agents = (status.customStatus as Partial<PanelStatus> | null | undefined)?.agents ?? [];
-    return {
-      threads: Object.fromEntries(output.answers.map((answer) => [agentKey(answer.agent), answer.threadId])),
-      agents,
-    };
-  } catch (error) {
-    if (isNotFound(error)) {
-      return notFound;
-    }
-    throw error;
+): Promise<Result<{ threads: Record<string, string>; agents: string[] }, Refusal>> {
+  const read = await readPanelRun(client, conversationId);
+  if (!read.ok) {
+    return refuse(404, 'conversation_not_found', `No panel run has the id "${conversationId}".`);
   }
+  const { run } = read;
+  if (run.result === undefined) {
+    return refuse(
+      409,
+      'conversation_not_finished',
+      `Run "${conversationId}" is ${run.runtimeStatus}, with no answers to continue. Continue a completed run.`,
+    );
+  }
+  return ok({
+    threads: Object.fromEntries(
+      run.result.answers.map((answer) => [agentKey(answer.agent), answer.threadId]),
+    ),
+    agents: run.panel?.agents ?? [],
+  });
 }
 
 /**
@@ -93,14 +80,14 @@ export async function startPanelRun(
   settings: AppSettings,
   catalog: AgentCatalog,
   parent?: TraceCarrier,
-): Promise<StartedPanel | RequestError> {
+): Promise<Result<StartedPanel, Refusal>> {
   const span = startPanelSpan(parent);
   try {
     const started = await schedulePanelRun(client, request, settings, catalog, span.carrier);
     if (started.ok) {
       span.started(started.instanceId, started.agents, request.conversationId);
     } else {
-      span.refused(started.code);
+      span.refused(started.error.code);
     }
     return started;
   } catch (error) {
@@ -117,12 +104,12 @@ async function schedulePanelRun(
   settings: AppSettings,
   catalog: AgentCatalog,
   trace: TraceCarrier | undefined,
-): Promise<StartedPanel | RequestError> {
+): Promise<Result<StartedPanel, Refusal>> {
   let threads: Record<string, string> | undefined;
   let names = request.agents;
   if (request.conversationId !== undefined) {
     const conversation = await conversationOf(client, request.conversationId);
-    if ('ok' in conversation) {
+    if (!conversation.ok) {
       return conversation;
     }
     threads = conversation.threads;
@@ -131,10 +118,10 @@ async function schedulePanelRun(
   }
   const panel = resolvePanel(catalog, names);
   if (!panel.ok) {
-    return requestError(
+    return refuse(
       400,
       'unknown_agents',
-      `Unknown agent(s) ${panel.unknown.map((name) => `"${name}"`).join(', ')}. The agents are: ${agentNames(catalog)}.`,
+      `Unknown agent(s) ${panel.error.unknown.map((name) => `"${name}"`).join(', ')}. The agents are: ${agentNames(catalog)}.`,
     );
   }
   const continued = Object.fromEntries(
@@ -145,8 +132,7 @@ async function schedulePanelRun(
   );
   const input = panelInputFor(request.prompt, panel.agents, settings, continued, trace);
   const instanceId = await client.startNew(functionNames.panelOrchestration, { input });
-  return {
-    ok: true,
+  return ok({
     instanceId,
     agents: panel.agents.map((agent) => agent.name),
     continuedThreads: Object.fromEntries(
@@ -155,5 +141,5 @@ async function schedulePanelRun(
         return threadId === undefined ? [] : [[agent.name, threadId] as const];
       }),
     ),
-  };
+  });
 }

@@ -34,7 +34,7 @@ app.http(functionNames.agentTurnStatus, {
     withJsonErrors(context, () => getAgentTurn(request, df.getClient(context), context, dependencies)),
 });
 
-app.http(functionNames.agentThread, {
+app.http(functionNames.threadRoute, {
   route: 'agents/{agent}/threads/{threadId}',
   methods: ['GET', 'DELETE'],
   authLevel: 'function',

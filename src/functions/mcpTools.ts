@@ -4,8 +4,14 @@ import { agentCatalog } from '../agents/catalog';
 import { getSettings } from '../config/settings';
 import { messageOf } from '../errorMessage';
 import { functionNames } from '../functionNames';
-import { askAgentTool, askPanel, getResult, toolArguments, type ToolResult } from '../mcp/tools';
-import type { TraceCarrier } from '../telemetry/traceCarrier';
+import {
+  askAgentTool,
+  askPanel,
+  getResult,
+  toolArguments,
+  type ToolInvocation,
+  type ToolReply,
+} from '../mcp/tools';
 import { invocationCarrier } from '../telemetry/traceContext';
 
 const dependencies = { settings: getSettings, catalog: agentCatalog };
@@ -18,16 +24,15 @@ async function run(
   tool: (
     args: Record<string, unknown>,
     client: ReturnType<typeof df.getClient>,
-    trace: TraceCarrier | undefined,
-  ) => Promise<ToolResult>,
+    invocation: ToolInvocation,
+  ) => Promise<ToolReply>,
 ): Promise<string> {
   try {
     return JSON.stringify(
-      await tool(
-        toolArguments(invocation, context.triggerMetadata),
-        df.getClient(context),
-        invocationCarrier(context),
-      ),
+      await tool(toolArguments(invocation, context.triggerMetadata), df.getClient(context), {
+        trace: invocationCarrier(context),
+        log: context,
+      }),
     );
   } catch (error) {
     context.error('Tool failed:', messageOf(error));
@@ -45,8 +50,8 @@ interface ToolRegistration {
   tool: (
     args: Record<string, unknown>,
     client: ReturnType<typeof df.getClient>,
-    trace: TraceCarrier | undefined,
-  ) => Promise<ToolResult>;
+    invocation: ToolInvocation,
+  ) => Promise<ToolReply>;
 }
 
 const tools: ToolRegistration[] = [
@@ -65,13 +70,13 @@ const tools: ToolRegistration[] = [
         isArray: true,
       },
     ],
-    tool: (args, client, trace) => askPanel(args, client, dependencies, trace),
+    tool: (args, client, invocation) => askPanel(args, client, dependencies, invocation),
   },
   {
     functionName: functionNames.askAgentTool,
     toolName: 'ask_agent',
     description:
-      'Ask one agent (Physicist, Chemist, Biologist) a question, on a new conversation or continuing the thread id a previous answer returned.',
+      'Ask one agent (Physicist, Chemist, Biologist) a question, on a new thread or continuing the thread id a previous answer returned.',
     toolProperties: [
       { propertyName: 'agent', propertyType: 'string', description: "The agent's name.", isRequired: true },
       { propertyName: 'message', propertyType: 'string', description: 'The question.', isRequired: true },
@@ -82,7 +87,7 @@ const tools: ToolRegistration[] = [
         isRequired: false,
       },
     ],
-    tool: (args, client, trace) => askAgentTool(args, client, dependencies, trace),
+    tool: (args, client, invocation) => askAgentTool(args, client, dependencies, invocation),
   },
   {
     functionName: functionNames.resultTool,

@@ -1,29 +1,32 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient } from 'durable-functions';
 import { EntityId } from 'durable-functions';
 import * as z from 'zod';
 import { agentKey, type AgentDefinition } from '../agents/agentDefinition';
 import type { AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
-import { agentOrError, startAgentTurn, threadOf, turnView, type TurnView } from '../conversations/agentTurns';
-import { isNotFound } from '../conversations/durableErrors';
-import type { RequestError } from '../conversations/requestError';
+import {
+  agentOrError,
+  readAgentTurn,
+  startAgentTurn,
+  threadOf,
+  turnView,
+  type TurnView,
+} from '../conversations/agentTurns';
 import type { ThreadState } from '../threads/thread';
 import { waitForRun } from '../conversations/waitForRun';
 import { defaultModelOf } from '../model/openaiClient';
 import { functionNames } from '../functionNames';
 import { invocationCarrier } from '../telemetry/traceContext';
-import { backendUnavailable, errorResponse } from './errorResponse';
-import { agentTurnUrl, isValidInstanceId } from './panelRoutes';
-import { parseTextRequest } from './promptRequest';
-import { settingsOrError } from './settingsOrError';
+import { backendUnavailable, errorResponse, refusalResponse } from './errorResponse';
+import { agentTurnUrl } from './panelRoutes';
+import { configuredQuestion } from './promptRequest';
 
 export interface AgentRouteDependencies {
   settings: () => AppSettings;
   catalog: AgentCatalog;
 }
-
-const fromError = (error: RequestError) => errorResponse(error.status, error.code, error.message);
 
 /** Whether the caller wants the answer in this response: `x-ms-wait-for-response: false` or `?wait=false` say no. */
 function wantsToWait(request: HttpRequest): boolean {
@@ -101,30 +104,30 @@ const messageOptions = { threadId: z.string().min(1).max(128).optional() };
  */
 export async function askAgent(
   request: HttpRequest,
-  client: Pick<DurableClient, 'startNew' | 'getStatus' | 'readEntityState'>,
+  durableClient: Pick<DurableClient, 'startNew' | 'getStatus' | 'readEntityState'>,
   context: InvocationContext,
   dependencies: AgentRouteDependencies,
 ): Promise<HttpResponseInit> {
-  const agent = agentOrError(dependencies.catalog, request.params.agent ?? '');
-  if ('ok' in agent) {
-    return fromError(agent);
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
+  const named = agentOrError(dependencies.catalog, request.params.agent ?? '');
+  if (!named.ok) {
+    return refusalResponse(named.error);
   }
-  const configured = settingsOrError(dependencies.settings, context);
-  if (!configured.ok) {
-    return configured.response;
-  }
-  const { settings } = configured;
-  const parsed = await parseTextRequest(request, settings.limits.promptMaxChars, {
+  const { agent } = named;
+  const parsed = await configuredQuestion(request, dependencies.settings, context, {
     field: 'message',
     options: messageOptions,
     example: '{"message": "your question", "threadId"?: "<thread id>"}',
   });
   if (!parsed.ok) {
-    return parsed.response;
+    return refusalResponse(parsed.error);
   }
+  const { settings } = parsed;
   const threadId = parsed.options.threadId ?? request.query.get('threadId') ?? undefined;
+  let started;
   try {
-    const started = await startAgentTurn(
+    started = await startAgentTurn(
       client,
       agent,
       parsed.text,
@@ -132,72 +135,85 @@ export async function askAgent(
       settings,
       invocationCarrier(context),
     );
-    if (!started.ok) {
-      return fromError(started);
-    }
-    context.info(`Started ${agent.name}'s turn ${started.instanceId} on thread ${started.threadId}.`);
-    const waitMs = wantsToWait(request) ? settings.responseWaitMs : 0;
-    const status = await waitForRun(client, started.instanceId, waitMs);
-    const view = turnView(status) ?? { state: 'running', ...started };
-    return turnResponse(request, view);
   } catch (error) {
     return backendUnavailable(context, `ask ${agent.name}`, error);
   }
+  if (!started.ok) {
+    return refusalResponse(started.error);
+  }
+  context.info(`Started ${agent.name}'s turn ${started.instanceId} on thread ${started.threadId}.`);
+  const waitMs = wantsToWait(request) ? settings.responseWaitMs : 0;
+  let status;
+  try {
+    status = await waitForRun(client, started.instanceId, waitMs);
+  } catch (error) {
+    return backendUnavailable(context, `read ${agent.name}'s turn`, error);
+  }
+  const { instanceId, threadId: startedThread } = started;
+  const view = turnView(status) ?? {
+    state: 'running',
+    instanceId,
+    agent: agent.name,
+    threadId: startedThread,
+  };
+  return turnResponse(request, view);
 }
 
 /** GET /api/agents/{agent}/turns/{instanceId}: the turn's answer once it has one, 202 until then. */
 export async function getAgentTurn(
   request: HttpRequest,
-  client: Pick<DurableClient, 'getStatus'>,
+  durableClient: Pick<DurableClient, 'getStatus'>,
   context: InvocationContext,
   dependencies: Pick<AgentRouteDependencies, 'catalog'>,
 ): Promise<HttpResponseInit> {
-  const agent = agentOrError(dependencies.catalog, request.params.agent ?? '');
-  if ('ok' in agent) {
-    return fromError(agent);
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
+  const named = agentOrError(dependencies.catalog, request.params.agent ?? '');
+  if (!named.ok) {
+    return refusalResponse(named.error);
   }
-  const instanceId = request.params.instanceId ?? '';
-  const notFound = errorResponse(404, 'instance_not_found', `${agent.name} has no turn "${instanceId}".`);
-  if (!isValidInstanceId(instanceId)) {
-    return notFound;
-  }
+  let read;
   try {
-    const view = turnView(await client.getStatus(instanceId, { showHistory: false, showInput: true }));
-    return view?.agent === agent.name ? turnResponse(request, view) : notFound;
+    read = await readAgentTurn(client, named.agent, request.params.instanceId ?? '');
   } catch (error) {
-    return isNotFound(error) ? notFound : backendUnavailable(context, 'read the turn', error);
+    return backendUnavailable(context, 'read the turn', error);
   }
+  return read.ok ? turnResponse(request, read.turn) : refusalResponse(read.error);
 }
 
 /** Runs a thread route on the thread its URL names, answering 404/409 as threadOf does when it cannot. */
 async function onThread(
   request: HttpRequest,
-  client: Pick<DurableClient, 'readEntityState'>,
+  client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   context: InvocationContext,
   catalog: AgentCatalog,
   action: string,
   respond: (agent: AgentDefinition, threadId: string, thread: ThreadState) => Promise<HttpResponseInit>,
 ): Promise<HttpResponseInit> {
-  const agent = agentOrError(catalog, request.params.agent ?? '');
-  if ('ok' in agent) {
-    return fromError(agent);
+  const named = agentOrError(catalog, request.params.agent ?? '');
+  if (!named.ok) {
+    return refusalResponse(named.error);
   }
+  const { agent } = named;
   const threadId = request.params.threadId ?? '';
+  let read;
   try {
-    const thread = await threadOf(client, agent, threadId);
-    return 'ok' in thread ? fromError(thread) : await respond(agent, threadId, thread);
+    read = await threadOf(client, agent, threadId);
   } catch (error) {
     return backendUnavailable(context, `${action} the thread`, error);
   }
+  return read.ok ? respond(agent, threadId, read.thread) : refusalResponse(read.error);
 }
 
 /** GET /api/agents/{agent}/threads/{threadId}: the thread's messages with their roles and times. */
 export function getThread(
   request: HttpRequest,
-  client: Pick<DurableClient, 'readEntityState'>,
+  durableClient: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   context: InvocationContext,
   dependencies: Pick<AgentRouteDependencies, 'catalog'>,
 ): Promise<HttpResponseInit> {
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
   return onThread(request, client, context, dependencies.catalog, 'read', (agent, threadId, thread) =>
     Promise.resolve({ status: 200, jsonBody: { agent: agent.name, threadId, messages: thread.messages } }),
   );
@@ -206,12 +222,18 @@ export function getThread(
 /** DELETE /api/agents/{agent}/threads/{threadId}: removes the thread (durably queued, so it answers 202). */
 export function deleteThread(
   request: HttpRequest,
-  client: Pick<DurableClient, 'readEntityState' | 'signalEntity'>,
+  durableClient: Pick<DurableClient, 'readEntityState' | 'getStatus' | 'signalEntity'>,
   context: InvocationContext,
   dependencies: Pick<AgentRouteDependencies, 'catalog'>,
 ): Promise<HttpResponseInit> {
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
   return onThread(request, client, context, dependencies.catalog, 'delete', async (agent, threadId) => {
-    await client.signalEntity(new EntityId(functionNames.threadEntity, threadId), 'delete');
+    try {
+      await client.signalEntity(new EntityId(functionNames.threadEntity, threadId), 'delete');
+    } catch (error) {
+      return backendUnavailable(context, 'delete the thread', error);
+    }
     context.info(`Deleting ${agent.name}'s thread ${threadId}.`);
     return { status: 202, jsonBody: { agent: agent.name, threadId, status: 'deleting' } };
   });

@@ -1,57 +1,76 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient } from 'durable-functions';
-import { messageOf } from '../errorMessage';
-import { agentTurnInstanceId, type PanelStatus } from '../orchestration/panelOrchestration';
-import { backendUnavailable, errorResponse } from './errorResponse';
-import { isNotFound } from '../conversations/durableErrors';
-import { isRunning } from '../conversations/waitForRun';
-import { panelRunOf } from './panelStatus';
+import { durableStatusOf } from '../conversations/durableErrors';
+import { readPanelRun } from '../conversations/panelRunView';
+import { agentTurnInstanceId } from '../orchestration/panelOrchestration';
+import { backendUnavailable, errorResponse, refusalResponse } from './errorResponse';
 import { panelStatusUrl } from './panelRoutes';
 
+// Terminating a turn that never started (404), is not running (400, 409) or is already gone (410) is a no-op.
+const nothingToTerminate = new Set([400, 404, 409, 410]);
+
 /**
- * POST /api/multiagent/{instanceId}/cancel: terminates a running panel and its agents' turns (terminating an
- * orchestration leaves its sub-orchestrations running, and they would go on calling the model).
+ * Terminates a run and its agents' turns (terminating an orchestration leaves its sub-orchestrations running,
+ * and they would go on calling the model).
  */
+async function terminateRun(
+  client: Pick<DurableClient, 'terminate'>,
+  instanceId: string,
+  agents: string[],
+): Promise<void> {
+  const reason = 'Cancelled by the caller.';
+  await client.terminate(instanceId, reason);
+  await Promise.all(
+    agents.map(async (agent) => {
+      try {
+        await client.terminate(agentTurnInstanceId(instanceId, agent), reason);
+      } catch (error) {
+        if (!nothingToTerminate.has(durableStatusOf(error) ?? 0)) {
+          throw error;
+        }
+      }
+    }),
+  );
+}
+
+/** POST /api/multiagent/{instanceId}/cancel: terminates a running panel and its agents' turns. */
 export async function cancelPanel(
   request: HttpRequest,
-  client: Pick<DurableClient, 'getStatus' | 'terminate'>,
+  durableClient: Pick<DurableClient, 'getStatus' | 'terminate'>,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
+  let read;
   try {
-    const run = await panelRunOf(request, client);
-    if (!run.ok) {
-      return run.response;
-    }
-    const { status } = run;
-    const { instanceId } = status;
-    if (!isRunning(status)) {
-      return errorResponse(
-        409,
-        'not_running',
-        `The run has already ended (${status.runtimeStatus}); there is nothing to cancel.`,
-      );
-    }
-    const reason = 'Cancelled by the caller.';
-    await client.terminate(instanceId, reason);
-    const agents = (status.customStatus as Partial<PanelStatus> | null | undefined)?.agents ?? [];
-    await Promise.all(
-      agents.map(async (agent) => {
-        try {
-          await client.terminate(agentTurnInstanceId(instanceId, agent), reason);
-        } catch (error) {
-          // A turn that never started or already ended has nothing to terminate.
-          if (!isNotFound(error) && !/\b(400|409|410)\b/.test(messageOf(error))) {
-            throw error;
-          }
-        }
-      }),
+    read = await readPanelRun(client, request.params.instanceId ?? '');
+  } catch (error) {
+    return backendUnavailable(context, 'read the run', error);
+  }
+  if (!read.ok) {
+    return refusalResponse(read.error);
+  }
+  const { run } = read;
+  if (!run.running) {
+    return errorResponse(
+      409,
+      'not_running',
+      `The run has already ended (${run.runtimeStatus}); there is nothing to cancel.`,
     );
-    context.info(`Cancelled panel ${instanceId}.`);
-    return {
-      status: 202,
-      jsonBody: { instanceId, status: 'terminating', statusUri: panelStatusUrl(request, instanceId) },
-    };
+  }
+  try {
+    await terminateRun(client, run.instanceId, run.panel?.agents ?? []);
   } catch (error) {
     return backendUnavailable(context, 'cancel the run', error);
   }
+  context.info(`Cancelled panel ${run.instanceId}.`);
+  return {
+    status: 202,
+    jsonBody: {
+      instanceId: run.instanceId,
+      status: 'terminating',
+      statusUri: panelStatusUrl(request, run.instanceId),
+    },
+  };
 }

@@ -1,46 +1,26 @@
 import type { HttpResponseInit } from '@azure/functions';
+import { DurableBackendError } from '../conversations/durableErrors';
+import type { ErrorCode, Refusal } from '../conversations/refusal';
 import { messageOf } from '../errorMessage';
-
-export const httpErrorCodes = [
-  'empty_prompt',
-  'invalid_json',
-  'invalid_body',
-  'prompt_too_large',
-  'unsupported_media_type',
-  'unsupported_charset',
-  'invalid_encoding',
-  'not_running',
-  'agent_not_found',
-  'unknown_agents',
-  'invalid_thread_id',
-  'thread_not_found',
-  'thread_conflict',
-  'thread_busy',
-  'agent_failed',
-  'conversation_not_found',
-  'conversation_not_finished',
-  'invalid_instance_id',
-  'instance_not_found',
-  'configuration_error',
-  'backend_unavailable',
-  'internal_error',
-] as const;
-export type HttpErrorCode = (typeof httpErrorCodes)[number];
 
 /** Every error the API returns has this body, so clients parse one shape. */
 export interface ErrorBody {
-  error: { code: HttpErrorCode; message: string };
+  error: { code: ErrorCode; message: string };
 }
 
 /**
  * The durable client could not reach the Durable Functions backend. The cause stays in the log: it can name
- * internal addresses that callers have no use for.
+ * internal addresses that callers have no use for. Anything else caught is rethrown: a bug in the app is a 500
+ * (see withJsonErrors), not an outage to retry.
  */
 export function backendUnavailable(
   context: { error: (...args: unknown[]) => void },
   action: string,
   error: unknown,
 ): HttpResponseInit {
+  if (!(error instanceof DurableBackendError)) {
+    throw error;
+  }
   context.error(`Could not ${action}:`, messageOf(error));
   return {
     ...errorResponse(
@@ -52,8 +32,13 @@ export function backendUnavailable(
   };
 }
 
-export function errorResponse(status: number, code: HttpErrorCode, message: string): HttpResponseInit {
+export function errorResponse(status: number, code: ErrorCode, message: string): HttpResponseInit {
   return { status, jsonBody: { error: { code, message } } satisfies ErrorBody };
+}
+
+/** A refusal from the conversations layer as the HTTP answer. */
+export function refusalResponse(refusal: Refusal): HttpResponseInit {
+  return errorResponse(refusal.status, refusal.code, refusal.message);
 }
 
 /**

@@ -1,12 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
 
-// Instance ids we mint are 32 hex characters; custom ids stay within what the scheduler accepts in a URL path.
-const instanceIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}$/;
-
-export function isValidInstanceId(instanceId: string): boolean {
-  return instanceIdPattern.test(instanceId);
-}
-
 /** Our own status route for a run, on the origin the caller used. */
 export function panelStatusUrl(request: HttpRequest, instanceId: string): string {
   return new URL(`/api/multiagent/status/${encodeURIComponent(instanceId)}`, request.url).href;

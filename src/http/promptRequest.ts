@@ -1,29 +1,11 @@
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpRequest } from '@azure/functions';
 import * as z from 'zod';
-import { errorResponse } from './errorResponse';
-import { readTextOrJsonBody, reject } from './requestBody';
-
-// Control characters carry no meaning in a question and only inflate stored payloads; tabs and newlines stay.
-// eslint-disable-next-line no-control-regex
-const controlCharacters = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
-
-/** The prompt as stored: without control characters and surrounding whitespace. */
-export function normalizePrompt(text: string): string {
-  return text.replace(controlCharacters, '').trim();
-}
-
-/** Characters as a reader counts them: an emoji or an accented letter is one, though it may be two UTF-16 units. */
-function codePointLength(text: string): number {
-  return Array.from(text).length;
-}
-
-function tooLarge(field: string, maxChars: number): HttpResponseInit {
-  return errorResponse(
-    413,
-    'prompt_too_large',
-    `The ${field} is longer than ${maxChars} characters (PROMPT_MAX_CHARS). Shorten it.`,
-  );
-}
+import type { AppSettings } from '../config/settings';
+import { configuredSettings } from '../conversations/configuredSettings';
+import { checkedQuestion, questionTooLarge } from '../conversations/question';
+import { refuse, type Refusal } from '../conversations/refusal';
+import { ok, type Result } from '../result';
+import { readTextOrJsonBody } from './requestBody';
 
 export interface TextRequestShape<T extends z.ZodRawShape> {
   /** The JSON field that holds the text: "prompt" or "message". */
@@ -33,9 +15,10 @@ export interface TextRequestShape<T extends z.ZodRawShape> {
   example: string;
 }
 
-export type TextRequestResult<T extends z.ZodRawShape> =
-  | { ok: true; text: string; options: Partial<z.infer<z.ZodObject<T>>> }
-  | { ok: false; response: HttpResponseInit };
+export type TextRequestResult<T extends z.ZodRawShape> = Result<
+  { text: string; options: Partial<z.infer<z.ZodObject<T>>> },
+  Refusal
+>;
 
 /**
  * Reads a question from a plain-text body, or a JSON body with the text in `field` and the route's options
@@ -50,7 +33,7 @@ export async function parseTextRequest<T extends z.ZodRawShape>(
   const body = await readTextOrJsonBody(
     request,
     maxChars * 4 + 4096,
-    () => tooLarge(shape.field, maxChars),
+    () => questionTooLarge(shape.field, maxChars),
     shape.example,
   );
   if (!body.ok) {
@@ -73,7 +56,7 @@ export async function parseTextRequest<T extends z.ZodRawShape>(
           : issue === undefined
             ? `Send ${shape.example}.`
             : `${issue.path.length > 0 ? `"${issue.path.join('.')}": ` : ''}${issue.message}`;
-      return reject(400, 'invalid_body', message);
+      return refuse(400, 'invalid_body', message);
     }
     const { [shape.field]: value, ...rest } = parsed.data as Record<string, unknown>;
     text = value as string;
@@ -81,16 +64,25 @@ export async function parseTextRequest<T extends z.ZodRawShape>(
   } else {
     text = body.text;
   }
-  text = normalizePrompt(text);
-  if (text === '') {
-    return reject(
-      400,
-      'empty_prompt',
-      `The ${shape.field} is empty. Send a question, e.g. "What is temperature?".`,
-    );
+  const question = checkedQuestion(text, maxChars, shape.field);
+  return question.ok ? ok({ text: question.text, options }) : question;
+}
+
+/** The settings, then the question: what every route that asks something checks before it starts a run. */
+export async function configuredQuestion<T extends z.ZodRawShape>(
+  request: HttpRequest,
+  settings: () => AppSettings,
+  log: { error: (...args: unknown[]) => void },
+  shape: TextRequestShape<T>,
+): Promise<
+  Result<{ settings: AppSettings; text: string; options: Partial<z.infer<z.ZodObject<T>>> }, Refusal>
+> {
+  const configured = configuredSettings(settings, log);
+  if (!configured.ok) {
+    return configured;
   }
-  if (codePointLength(text) > maxChars) {
-    return { ok: false, response: tooLarge(shape.field, maxChars) };
-  }
-  return { ok: true, text, options };
+  const parsed = await parseTextRequest(request, configured.settings.limits.promptMaxChars, shape);
+  return parsed.ok
+    ? ok({ settings: configured.settings, text: parsed.text, options: parsed.options })
+    : parsed;
 }

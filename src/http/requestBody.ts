@@ -1,10 +1,11 @@
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { errorResponse, type HttpErrorCode } from './errorResponse';
+import type { HttpRequest } from '@azure/functions';
+import { refuse, type Refusal } from '../conversations/refusal';
+import { ok, type Failed, type Result } from '../result';
 
-export type BodyReadResult =
-  | { ok: true; kind: 'json'; json: unknown }
-  | { ok: true; kind: 'text'; text: string }
-  | { ok: false; response: HttpResponseInit };
+export type BodyReadResult = Result<
+  { kind: 'json'; json: unknown } | { kind: 'text'; text: string },
+  Refusal
+>;
 
 interface ContentType {
   mediaType: string;
@@ -24,14 +25,6 @@ function contentTypeOf(request: HttpRequest): ContentType | undefined {
 }
 
 const isJson = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
-
-export function reject(
-  status: number,
-  code: HttpErrorCode,
-  message: string,
-): { ok: false; response: HttpResponseInit } {
-  return { ok: false, response: errorResponse(status, code, message) };
-}
 
 /**
  * Reads at most maxBytes of the body, stopping as soon as the cap is passed, so an oversized request costs no
@@ -70,12 +63,12 @@ async function readCapped(request: HttpRequest, maxBytes: number): Promise<Uint8
 export async function readTextOrJsonBody(
   request: HttpRequest,
   maxBytes: number,
-  tooLarge: () => HttpResponseInit,
+  tooLarge: () => Failed<Refusal>,
   jsonExample: string,
 ): Promise<BodyReadResult> {
   const contentType = contentTypeOf(request);
   if (contentType !== undefined && contentType.mediaType !== 'text/plain' && !isJson(contentType.mediaType)) {
-    return reject(
+    return refuse(
       415,
       'unsupported_media_type',
       `Content-Type "${contentType.mediaType}" is not supported. Send text/plain, or application/json ${jsonExample}.`,
@@ -86,7 +79,7 @@ export async function readTextOrJsonBody(
     contentType.charset !== 'utf-8' &&
     contentType.charset !== 'utf8'
   ) {
-    return reject(
+    return refuse(
       415,
       'unsupported_charset',
       `charset "${contentType.charset}" is not supported. Send the body as UTF-8 (charset=utf-8, or no charset).`,
@@ -94,20 +87,20 @@ export async function readTextOrJsonBody(
   }
   const bytes = await readCapped(request, maxBytes);
   if (bytes === 'too_large') {
-    return { ok: false, response: tooLarge() };
+    return tooLarge();
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return reject(400, 'invalid_encoding', 'The body is not valid UTF-8. Send UTF-8 text.');
+    return refuse(400, 'invalid_encoding', 'The body is not valid UTF-8. Send UTF-8 text.');
   }
   if (contentType === undefined || !isJson(contentType.mediaType)) {
-    return { ok: true, kind: 'text', text };
+    return ok({ kind: 'text', text });
   }
   try {
-    return { ok: true, kind: 'json', json: JSON.parse(text) as unknown };
+    return ok({ kind: 'json', json: JSON.parse(text) as unknown });
   } catch {
-    return reject(400, 'invalid_json', `The body is not valid JSON. Send ${jsonExample}.`);
+    return refuse(400, 'invalid_json', `The body is not valid JSON. Send ${jsonExample}.`);
   }
 }

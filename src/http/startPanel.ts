@@ -1,14 +1,14 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient, HttpManagementPayload } from 'durable-functions';
 import * as z from 'zod';
 import type { AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
 import { startPanelRun } from '../conversations/panelRuns';
 import { invocationCarrier } from '../telemetry/traceContext';
-import { backendUnavailable, errorResponse } from './errorResponse';
+import { backendUnavailable, refusalResponse } from './errorResponse';
 import { panelCancelUrl, panelStatusUrl } from './panelRoutes';
-import { parseTextRequest } from './promptRequest';
-import { settingsOrError } from './settingsOrError';
+import { configuredQuestion } from './promptRequest';
 
 export interface StartPanelDependencies {
   settings: () => AppSettings;
@@ -24,6 +24,10 @@ const panelOptions = {
   conversationId: z.string().min(1).max(256).optional(),
 };
 
+function agentCount(count: number): string {
+  return `${count} ${count === 1 ? 'agent' : 'agents'}`;
+}
+
 function managementUrls(payload: HttpManagementPayload): Record<string, string> {
   const { statusQueryGetUri, sendEventPostUri, terminatePostUri, rewindPostUri, purgeHistoryDeleteUri } =
     payload;
@@ -36,23 +40,21 @@ function managementUrls(payload: HttpManagementPayload): Record<string, string> 
  */
 export async function startPanel(
   request: HttpRequest,
-  client: Pick<DurableClient, 'startNew' | 'getStatus' | 'createHttpManagementPayload'>,
+  durableClient: Pick<DurableClient, 'startNew' | 'getStatus' | 'createHttpManagementPayload'>,
   context: InvocationContext,
   dependencies: StartPanelDependencies,
 ): Promise<HttpResponseInit> {
-  const configured = settingsOrError(dependencies.settings, context);
-  if (!configured.ok) {
-    return configured.response;
-  }
-  const { settings } = configured;
-  const parsed = await parseTextRequest(request, settings.limits.promptMaxChars, {
+  // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
+  const client = durableBackend(durableClient);
+  const parsed = await configuredQuestion(request, dependencies.settings, context, {
     field: 'prompt',
     options: panelOptions,
     example: '{"prompt": "your question", "agents"?: ["Physicist"], "conversationId"?: "<earlier run id>"}',
   });
   if (!parsed.ok) {
-    return parsed.response;
+    return refusalResponse(parsed.error);
   }
+  const { settings } = parsed;
 
   let started;
   try {
@@ -73,11 +75,11 @@ export async function startPanel(
     return backendUnavailable(context, 'start the run', error);
   }
   if (!started.ok) {
-    return errorResponse(started.status, started.code, started.message);
+    return refusalResponse(started.error);
   }
   const { instanceId } = started;
   context.info(
-    `Started panel ${instanceId} with ${started.agents.length} agents for a ${parsed.text.length}-character prompt` +
+    `Started panel ${instanceId} with ${agentCount(started.agents.length)} for a ${parsed.text.length}-character prompt` +
       `${Object.keys(started.continuedThreads).length > 0 ? `, continuing ${parsed.options.conversationId ?? ''}` : ''}.`,
   );
 

@@ -11,7 +11,7 @@ export const answersBudgetBytes = 128 * 1024;
 /** One answer, whatever the panel size. */
 export const answerMaxBytes = 64 * 1024;
 
-/** A conversation thread's stored messages. */
+/** A thread's stored messages. */
 export const threadMaxBytes = 128 * 1024;
 
 /** An error message or refusal text carried in a result. */

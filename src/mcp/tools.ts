@@ -1,16 +1,15 @@
-import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
-import { OrchestrationRuntimeStatus } from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
 import * as z from 'zod';
 import type { AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
 import { agentOrError, startAgentTurn, turnView, type TurnView } from '../conversations/agentTurns';
-import { isNotFound } from '../conversations/durableErrors';
+import { configuredSettings } from '../conversations/configuredSettings';
+import { panelRunView, type PanelRunView } from '../conversations/panelRunView';
 import { startPanelRun } from '../conversations/panelRuns';
-import type { RequestError } from '../conversations/requestError';
+import { readRun } from '../conversations/readRun';
+import { checkedQuestion } from '../conversations/question';
 import { waitForRun } from '../conversations/waitForRun';
-import { functionNames } from '../functionNames';
-import { normalizePrompt } from '../http/promptRequest';
-import type { PanelResult, PanelStatus } from '../orchestration/panelOrchestration';
+import { failed, ok, type Result } from '../result';
 import type { TraceCarrier } from '../telemetry/traceCarrier';
 
 export interface ToolDependencies {
@@ -18,11 +17,27 @@ export interface ToolDependencies {
   catalog: AgentCatalog;
 }
 
-/** What a tool returns to the MCP client: JSON text, the same shapes the HTTP API uses. */
-export type ToolResult = Record<string, unknown>;
+/** Where a tool runs: the invocation's trace (which the run's telemetry joins) and its log. */
+export interface ToolInvocation {
+  trace?: TraceCarrier;
+  log: { error: (...args: unknown[]) => void };
+}
 
-const toolError = (code: string, message: string): ToolResult => ({ error: { code, message } });
-const fromError = (error: RequestError): ToolResult => toolError(error.code, error.message);
+/**
+ * What a tool hands the MCP client: JSON text in the same shapes the HTTP API uses, a failure as
+ * `{ error: { code, message } }`. It is the wire format, not a result: tools reach it from a Result.
+ */
+export type ToolReply = Record<string, unknown>;
+
+/** MCP adds its own codes (invalid_arguments, run_failed) to the app's, so a reply's code is any string. */
+interface ToolError {
+  code: string;
+  message: string;
+}
+
+const refusalReply = (refusal: ToolError): ToolReply => ({
+  error: { code: refusal.code, message: refusal.message },
+});
 
 /**
  * The MCP extension hands a tool its arguments in the invocation context (JSON values) and again as
@@ -45,60 +60,66 @@ export function toolArguments(
 function parseArguments<T extends z.ZodType>(
   schema: T,
   raw: Record<string, unknown>,
-): { ok: true; args: z.infer<T> } | { ok: false; result: ToolResult } {
+): Result<{ args: z.infer<T> }, ToolError> {
   const parsed = schema.safeParse(raw);
   return parsed.success
-    ? { ok: true, args: parsed.data }
-    : { ok: false, result: toolError('invalid_arguments', z.prettifyError(parsed.error)) };
+    ? ok({ args: parsed.data })
+    : failed({ code: 'invalid_arguments', message: z.prettifyError(parsed.error) });
 }
 
-function promptOf(text: string, settings: AppSettings): string | ToolResult {
-  const prompt = normalizePrompt(text);
-  if (prompt === '') {
-    return toolError('empty_prompt', 'The question is empty.');
+/** A question tool's arguments, the settings and the question, checked in that order: what both ask tools need. */
+function questionOf<T extends z.ZodType>(
+  schema: T,
+  raw: Record<string, unknown>,
+  field: string,
+  textOf: (args: z.infer<T>) => string,
+  dependencies: ToolDependencies,
+  invocation: ToolInvocation,
+): Result<{ args: z.infer<T>; settings: AppSettings; prompt: string }, ToolError> {
+  const parsed = parseArguments(schema, raw);
+  if (!parsed.ok) {
+    return parsed;
   }
-  return Array.from(prompt).length > settings.limits.promptMaxChars
-    ? toolError(
-        'prompt_too_large',
-        `The question is longer than ${settings.limits.promptMaxChars} characters.`,
-      )
-    : prompt;
+  const configured = configuredSettings(dependencies.settings, invocation.log);
+  if (!configured.ok) {
+    return configured;
+  }
+  const asked = checkedQuestion(textOf(parsed.args), configured.settings.limits.promptMaxChars, field);
+  return asked.ok ? ok({ args: parsed.args, settings: configured.settings, prompt: asked.text }) : asked;
 }
 
 /** A panel run in the tool's terms: the answers once it is done, else how to fetch them. */
-function panelResultOf(status: DurableOrchestrationStatus): ToolResult {
-  const base = { instanceId: status.instanceId, runtimeStatus: status.runtimeStatus };
-  if (status.runtimeStatus === OrchestrationRuntimeStatus.Completed) {
-    const output = status.output as PanelResult;
+function panelReplyOf(run: PanelRunView): ToolReply {
+  const base = { instanceId: run.instanceId, runtimeStatus: run.runtimeStatus };
+  if (run.result !== undefined) {
     return {
       ...base,
-      summary: output.summary,
-      answers: output.answers.map(({ agent, threadId, answer, truncated }) => ({
+      summary: run.result.summary,
+      answers: run.result.answers.map(({ agent, threadId, answer, truncated }) => ({
         agent,
         threadId,
         answer,
         truncated,
       })),
-      failures: output.failures.map(({ agent, code, message }) => ({ agent, code, message })),
+      failures: run.result.failures.map(({ agent, code, message }) => ({ agent, code, message })),
     };
   }
-  const panel = status.customStatus as Partial<PanelStatus> | null | undefined;
-  if (
-    status.runtimeStatus === OrchestrationRuntimeStatus.Running ||
-    status.runtimeStatus === OrchestrationRuntimeStatus.Pending
-  ) {
+  if (run.running) {
     return {
       ...base,
-      message: `${panel?.message ?? 'Still working.'} Call get_result with this instanceId for the answers.`,
+      message: `${run.panel?.message ?? 'Still working.'} Call get_result with this instanceId for the answers.`,
     };
   }
   return {
     ...base,
-    error: { code: 'run_failed', message: panel?.message ?? `The run ended ${status.runtimeStatus}.` },
+    error: {
+      code: 'run_failed',
+      message: run.error ?? run.panel?.message ?? `The run ended ${run.runtimeStatus}.`,
+    },
   };
 }
 
-function turnResultOf(view: TurnView): ToolResult {
+function turnReplyOf(view: TurnView): ToolReply {
   switch (view.state) {
     case 'answered':
       return {
@@ -139,18 +160,13 @@ export async function askPanel(
   raw: Record<string, unknown>,
   client: Pick<DurableClient, 'startNew' | 'getStatus'>,
   dependencies: ToolDependencies,
-  trace?: TraceCarrier,
-): Promise<ToolResult> {
-  const parsed = parseArguments(askPanelSchema, raw);
-  if (!parsed.ok) {
-    return parsed.result;
+  invocation: ToolInvocation,
+): Promise<ToolReply> {
+  const asked = questionOf(askPanelSchema, raw, 'prompt', (args) => args.prompt, dependencies, invocation);
+  if (!asked.ok) {
+    return refusalReply(asked.error);
   }
-  const { args } = parsed;
-  const settings = dependencies.settings();
-  const prompt = promptOf(args.prompt, settings);
-  if (typeof prompt !== 'string') {
-    return prompt;
-  }
+  const { args, settings, prompt } = asked;
   // Clients that cannot send arrays send "Physicist, Chemist".
   const agents =
     typeof args.agents === 'string'
@@ -164,12 +180,16 @@ export async function askPanel(
     { prompt, ...(agents && agents.length > 0 ? { agents } : {}) },
     settings,
     dependencies.catalog,
-    trace,
+    invocation.trace,
   );
   if (!started.ok) {
-    return fromError(started);
+    return refusalReply(started.error);
   }
-  return panelResultOf(await waitForRun(client, started.instanceId, settings.responseWaitMs));
+  const status = await waitForRun(client, started.instanceId, settings.responseWaitMs);
+  const run = panelRunView(status);
+  return run === undefined
+    ? refusalReply({ code: 'instance_not_found', message: `Run "${started.instanceId}" is not a panel run.` })
+    : panelReplyOf(run);
 }
 
 const askAgentSchema = z.object({
@@ -183,30 +203,29 @@ export async function askAgentTool(
   raw: Record<string, unknown>,
   client: Pick<DurableClient, 'startNew' | 'getStatus' | 'readEntityState'>,
   dependencies: ToolDependencies,
-  trace?: TraceCarrier,
-): Promise<ToolResult> {
-  const parsed = parseArguments(askAgentSchema, raw);
-  if (!parsed.ok) {
-    return parsed.result;
+  invocation: ToolInvocation,
+): Promise<ToolReply> {
+  const asked = questionOf(askAgentSchema, raw, 'message', (args) => args.message, dependencies, invocation);
+  if (!asked.ok) {
+    return refusalReply(asked.error);
   }
-  const { args } = parsed;
-  const agent = agentOrError(dependencies.catalog, args.agent);
-  if ('ok' in agent) {
-    return fromError(agent);
+  const { args, settings } = asked;
+  const named = agentOrError(dependencies.catalog, args.agent);
+  if (!named.ok) {
+    return refusalReply(named.error);
   }
-  const settings = dependencies.settings();
-  const message = promptOf(args.message, settings);
-  if (typeof message !== 'string') {
-    return message;
-  }
+  const { agent } = named;
   const threadId =
     args.threadId === undefined || args.threadId.trim() === '' ? undefined : args.threadId.trim();
-  const started = await startAgentTurn(client, agent, message, threadId, settings, trace);
+  const started = await startAgentTurn(client, agent, asked.prompt, threadId, settings, invocation.trace);
   if (!started.ok) {
-    return fromError(started);
+    return refusalReply(started.error);
   }
   const status = await waitForRun(client, started.instanceId, settings.responseWaitMs);
-  return turnResultOf(turnView(status) ?? { state: 'running', ...started });
+  const { instanceId, threadId: startedThread } = started;
+  return turnReplyOf(
+    turnView(status) ?? { state: 'running', instanceId, agent: agent.name, threadId: startedThread },
+  );
 }
 
 const getResultSchema = z.object({ instanceId: z.string({ error: 'instanceId is required.' }).min(1) });
@@ -215,25 +234,14 @@ const getResultSchema = z.object({ instanceId: z.string({ error: 'instanceId is 
 export async function getResult(
   raw: Record<string, unknown>,
   client: Pick<DurableClient, 'getStatus'>,
-): Promise<ToolResult> {
+): Promise<ToolReply> {
   const parsed = parseArguments(getResultSchema, raw);
   if (!parsed.ok) {
-    return parsed.result;
+    return refusalReply(parsed.error);
   }
-  const { args } = parsed;
-  const notFound = toolError('instance_not_found', `No run or turn has the id "${args.instanceId}".`);
-  let status: DurableOrchestrationStatus;
-  try {
-    status = await client.getStatus(args.instanceId, { showHistory: false, showInput: true });
-  } catch (error) {
-    if (isNotFound(error)) {
-      return notFound;
-    }
-    throw error;
+  const read = await readRun(client, parsed.args.instanceId);
+  if (!read.ok) {
+    return refusalReply(read.error);
   }
-  if (status.name === functionNames.panelOrchestration) {
-    return panelResultOf(status);
-  }
-  const view = turnView(status);
-  return view === undefined ? notFound : turnResultOf(view);
+  return 'panel' in read ? panelReplyOf(read.panel) : turnReplyOf(read.turn);
 }

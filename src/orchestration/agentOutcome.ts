@@ -1,5 +1,5 @@
 import { messageOf } from '../errorMessage';
-import type { AgentAnswerText, AgentErrorCode } from '../agents/agentTurn';
+import type { AgentAnswerText, AgentErrorCode } from '../agents/agentAttempt';
 import type { TokenUsage } from '../model/chatModel';
 
 /** One agent's answer to one prompt, recorded on its thread. */
@@ -30,7 +30,9 @@ export interface AgentFailure {
 
 export type AgentOutcome = AgentAnswer | AgentFailure;
 
-export type AgentState = 'waiting' | 'answering' | 'retrying' | 'answered' | 'failed' | 'timed_out';
+/** `cancelled`: the run or turn was terminated (by a caller) before this agent ended. */
+export type AgentState =
+  'waiting' | 'answering' | 'retrying' | 'answered' | 'failed' | 'timed_out' | 'cancelled';
 
 /** An agent's live state, kept as the custom status of its turn's orchestration. */
 export interface AgentProgress {

@@ -8,9 +8,10 @@ import {
   type AgentAttemptResult,
   type AgentError,
   type AgentErrorCode,
-} from '../agents/agentTurn';
+} from '../agents/agentAttempt';
 import { functionNames } from '../functionNames';
 import { errorMessageMaxChars, fitText } from '../limits/payloadLimits';
+import { failed, ok, type Result } from '../result';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
 import {
   threadLimitsSchema,
@@ -28,15 +29,7 @@ import {
   type AgentOutcome,
   type AgentProgress,
 } from './agentOutcome';
-
-export const agentRetryPolicySchema = z
-  .object({
-    maxAttempts: z.number().int().min(1).max(10),
-    firstRetryDelayMs: z.number().int().min(0),
-    maxRetryDelayMs: z.number().int().min(0),
-    maxRetryAfterMs: z.number().int().min(0),
-  })
-  .strict();
+import { agentRetryPolicySchema, retryDecision } from './retryPolicy';
 
 /** Input of one agent's turn. Everything it needs travels here, so replays never read settings. */
 export const agentTurnRequestSchema = z
@@ -63,35 +56,6 @@ export const agentTurnRequestSchema = z
   .strict();
 export type AgentTurnRequest = z.infer<typeof agentTurnRequestSchema>;
 
-/**
- * Wait before attempt `attempt + 1`: the service's retry-after when it gave one, else exponential backoff with a
- * cap. `spread` (0..1, see retrySpread) keeps a panel's agents from retrying in lockstep on one quota.
- */
-export function retryDelayMs(
-  policy: AgentTurnRequest['retry'],
-  attempt: number,
-  retryAfterMs: number | undefined,
-  spread: number,
-): number {
-  if (retryAfterMs !== undefined) {
-    return Math.min(retryAfterMs, policy.maxRetryAfterMs);
-  }
-  const backoff = Math.min(policy.maxRetryDelayMs, policy.firstRetryDelayMs * 2 ** (attempt - 1));
-  return Math.round(backoff * (0.75 + 0.25 * spread));
-}
-
-/**
- * A number in [0, 1) that differs between agents and attempts and never between replays: an FNV-1a hash of the
- * agent's name and the attempt, so it needs no clock, randomness or GUID.
- */
-export function retrySpread(agentName: string, attempt: number): number {
-  let hash = 0x811c9dc5;
-  for (const character of `${agentName}#${attempt}`) {
-    hash = Math.imul(hash ^ (character.codePointAt(0) ?? 0), 0x01000193) >>> 0;
-  }
-  return hash / 0x100000000;
-}
-
 function failure(
   turn: { agent: string; threadId: string },
   status: AgentFailure['status'],
@@ -109,18 +73,31 @@ function failure(
   };
 }
 
-/**
- * One agent's turn on its thread: read the thread (when continuing it), ask the model with retries on durable
- * timers, record the exchange on the thread, and return the outcome as a value. It never throws: a panel that
- * fans out over turns keeps every answer whatever happens to another agent.
- */
-export function* agentTurnOrchestrator(
-  context: OrchestrationContext,
-): Generator<Task, AgentOutcome, unknown> {
+type AnsweredAttempt = Extract<AgentAttemptResult, { status: 'answered' }>;
+
+/** A step of the turn: a generator the turn composes with `yield*`, so each step's tasks are the turn's own. */
+type TurnStep<T> = Generator<Task, T, unknown>;
+
+/** What every step of one turn shares: its request, its thread and how it reports progress. */
+interface TurnScope {
+  context: OrchestrationContext;
+  request: AgentTurnRequest;
+  turn: { agent: string; threadId: string };
+  thread: df.EntityId;
+  turnId: string;
+  deadline: Date | undefined;
+  progress: (state: AgentProgress['state'], attempt: number, extra?: Partial<AgentProgress>) => void;
+}
+
+/** Step 1: the turn's input, checked, or the failure that names what is wrong with it. */
+function validateInput(context: OrchestrationContext): Result<{ request: AgentTurnRequest }, AgentFailure> {
   const parsed = agentTurnRequestSchema.safeParse(context.df.getInput());
-  if (!parsed.success) {
-    const raw = context.df.getInput<{ agent?: { name?: unknown }; threadId?: unknown } | undefined>();
-    return failure(
+  if (parsed.success) {
+    return ok({ request: parsed.data });
+  }
+  const raw = context.df.getInput<{ agent?: { name?: unknown }; threadId?: unknown } | undefined>();
+  return failed(
+    failure(
       {
         agent: typeof raw?.agent?.name === 'string' ? raw.agent.name : 'unknown',
         threadId: typeof raw?.threadId === 'string' ? raw.threadId : 'unknown',
@@ -129,136 +106,159 @@ export function* agentTurnOrchestrator(
       'invalid_input',
       `The turn's input is invalid: ${z.prettifyError(parsed.error)}`,
       0,
-    );
-  }
-  const request = parsed.data;
-  const { agent, retry } = request;
-  const deadline = request.deadline === undefined ? undefined : new Date(request.deadline);
-  const turn = { agent: agent.name, threadId: request.threadId };
-  const thread = new df.EntityId(functionNames.threadEntity, request.threadId);
-  const turnId = context.df.instanceId;
-  let holdsThread = false;
-  const release = () => {
-    if (holdsThread) {
-      context.df.signalEntity(thread, 'endTurn', { turnId } satisfies EndTurnInput);
-    }
-  };
-  const progress = (state: AgentProgress['state'], attempt: number, extra: Partial<AgentProgress> = {}) => {
-    context.df.setCustomStatus({
-      agent: agent.name,
-      state,
-      attempt,
-      maxAttempts: retry.maxAttempts,
-      ...extra,
-    } satisfies AgentProgress);
-  };
+    ),
+  );
+}
 
-  let history: ThreadMessage[] = [];
-  if (request.readThread) {
-    const now = context.df.currentUtcDateTime;
-    // A hold that outlives a crashed or terminated turn ends at the deadline (or an hour without one).
-    const until = deadline ?? new Date(now.getTime() + 3_600_000);
-    let begun: ThreadOperationResult;
-    try {
-      begun = (yield context.df.callEntity(thread, 'beginTurn', {
+function turnScope(context: OrchestrationContext, request: AgentTurnRequest): TurnScope {
+  const { agent, retry } = request;
+  return {
+    context,
+    request,
+    turn: { agent: agent.name, threadId: request.threadId },
+    thread: new df.EntityId(functionNames.threadEntity, request.threadId),
+    turnId: context.df.instanceId,
+    deadline: request.deadline === undefined ? undefined : new Date(request.deadline),
+    progress: (state, attempt, extra = {}) => {
+      context.df.setCustomStatus({
         agent: agent.name,
-        turnId,
-        now: now.toISOString(),
-        until: until.toISOString(),
-      } satisfies BeginTurnInput)) as ThreadOperationResult;
-    } catch (error) {
-      progress('failed', 0, { lastErrorCode: 'orchestration_failed' });
-      return failure(
+        state,
+        attempt,
+        maxAttempts: retry.maxAttempts,
+        ...extra,
+      } satisfies AgentProgress);
+    },
+  };
+}
+
+/**
+ * Step 2: when continuing a thread, hold it for this turn (so no other turn interleaves) and read its earlier
+ * messages. A new thread is the turn's alone: no one else can know its id yet.
+ */
+function* holdThread(
+  scope: TurnScope,
+): TurnStep<Result<{ held: boolean; history: ThreadMessage[] }, AgentFailure>> {
+  const { context, request, turn, thread, turnId, deadline } = scope;
+  if (!request.readThread) {
+    return ok({ held: false, history: [] });
+  }
+  const now = context.df.currentUtcDateTime;
+  // A hold that outlives a crashed or terminated turn ends at the deadline (or an hour without one).
+  const until = deadline ?? new Date(now.getTime() + 3_600_000);
+  let begun: ThreadOperationResult;
+  try {
+    begun = (yield context.df.callEntity(thread, 'beginTurn', {
+      agent: turn.agent,
+      turnId,
+      now: now.toISOString(),
+      until: until.toISOString(),
+    } satisfies BeginTurnInput)) as ThreadOperationResult;
+  } catch (error) {
+    return failed(
+      failure(
         turn,
         'failed',
         'orchestration_failed',
         `Reading the thread failed: ${durableFailureReason(error)}`,
         0,
-      );
-    }
-    if (!begun.ok) {
-      const code = begun.error.code === 'thread_busy' ? 'thread_busy' : 'thread_conflict';
-      progress('failed', 0, { lastErrorCode: code });
-      return failure(turn, 'failed', code, begun.error.message, 0);
-    }
-    holdsThread = true;
-    history = (begun.thread?.messages ?? []).map(({ role, content }) => ({ role, content }));
+      ),
+    );
   }
+  if (!begun.ok) {
+    const code = begun.error.code === 'thread_busy' ? 'thread_busy' : 'thread_conflict';
+    return failed(failure(turn, 'failed', code, begun.error.message, 0));
+  }
+  return ok({
+    held: true,
+    history: (begun.thread?.messages ?? []).map(({ role, content }) => ({ role, content })),
+  });
+}
 
-  let attempt = 0;
+/** One call of the model-call activity; a crash of the activity comes back as a retryable failure. */
+function* callModel(
+  scope: TurnScope,
+  history: ThreadMessage[],
+  attempt: number,
+  retryOf: AgentErrorCode | undefined,
+): TurnStep<AgentAttemptResult> {
+  const { context, request, turnId } = scope;
+  try {
+    return (yield context.df.callActivity(functionNames.agentAttemptActivity, {
+      agent: request.agent,
+      history,
+      prompt: request.prompt,
+      answerMaxChars: request.answerMaxChars,
+      answerMaxBytes: request.answerMaxBytes,
+      // Ids and counters only, for the attempt's span, metrics and log lines.
+      telemetry: {
+        ...(request.runId === undefined ? {} : { runId: request.runId }),
+        turnId,
+        threadId: request.threadId,
+        attempt,
+        ...(retryOf === undefined ? {} : { retryOf }),
+        ...(request.trace === undefined ? {} : { trace: request.trace }),
+      },
+    } satisfies AgentAttemptInput)) as AgentAttemptResult;
+  } catch (error) {
+    // A crash or a bug in the activity, not a model failure: worth another attempt, reported if it persists.
+    return failedAttempt({ code: 'activity_failed', message: durableFailureReason(error), retryable: true });
+  }
+}
+
+/** Step 3: ask the model until it answers, with retries on durable timers, within the run's deadline. */
+function* askWithRetries(
+  scope: TurnScope,
+  history: ThreadMessage[],
+): TurnStep<Result<{ answer: AnsweredAttempt; attempts: number }, AgentFailure>> {
+  const { context, request, turn } = scope;
   let emptyAnswers = 0;
   let lastErrorCode: AgentErrorCode | undefined;
-  let answer: Extract<AgentAttemptResult, { status: 'answered' }> | undefined;
-  while (answer === undefined) {
-    attempt++;
-    progress('answering', attempt);
-    let result: AgentAttemptResult;
-    try {
-      result = (yield context.df.callActivity(functionNames.agentTurnActivity, {
-        agent,
-        history,
-        prompt: request.prompt,
-        answerMaxChars: request.answerMaxChars,
-        answerMaxBytes: request.answerMaxBytes,
-        // Ids and counters only, for the attempt's span, metrics and log lines.
-        telemetry: {
-          ...(request.runId === undefined ? {} : { runId: request.runId }),
-          turnId,
-          threadId: request.threadId,
-          attempt,
-          ...(lastErrorCode === undefined ? {} : { retryOf: lastErrorCode }),
-          ...(request.trace === undefined ? {} : { trace: request.trace }),
-        },
-      } satisfies AgentAttemptInput)) as AgentAttemptResult;
-    } catch (error) {
-      // A crash or a bug in the activity, not a model failure: worth another attempt, reported if it persists.
-      result = failedAttempt({
-        code: 'activity_failed',
-        message: durableFailureReason(error),
-        retryable: true,
-      });
-    }
+  for (let attempt = 1; ; attempt++) {
+    scope.progress('answering', attempt);
+    const result = yield* callModel(scope, history, attempt, lastErrorCode);
     if (result.status === 'answered') {
-      answer = result;
-      break;
+      return ok({ answer: result, attempts: attempt });
     }
     const error: AgentError = result.error;
     lastErrorCode = error.code;
     if (error.code === 'empty_response') {
       emptyAnswers++;
     }
-    // An empty answer is asked again once: a second one is the model's reply to this prompt, and each is billed.
-    const retryable = error.retryable && attempt < retry.maxAttempts && emptyAnswers <= 1;
-    if (!retryable) {
-      release();
-      progress('failed', attempt, { lastErrorCode: error.code });
-      return failure(turn, 'failed', error.code, error.message, attempt);
+    const decision = retryDecision(request.retry, {
+      agentName: turn.agent,
+      attempt,
+      error,
+      emptyAnswers,
+      now: context.df.currentUtcDateTime,
+      deadline: scope.deadline,
+    });
+    if (!decision.retry) {
+      const message =
+        decision.status === 'timed_out'
+          ? `No time was left for another attempt before the run's deadline. Last error: ${error.message}`
+          : error.message;
+      return failed(failure(turn, decision.status, error.code, message, attempt));
     }
-    const nextAttemptAt = new Date(
-      context.df.currentUtcDateTime.getTime() +
-        retryDelayMs(retry, attempt, error.retryAfterMs, retrySpread(agent.name, attempt)),
-    );
-    if (deadline !== undefined && nextAttemptAt.getTime() >= deadline.getTime()) {
-      release();
-      progress('timed_out', attempt, { lastErrorCode: error.code });
-      return failure(
-        turn,
-        'timed_out',
-        error.code,
-        `No time was left for another attempt before the run's deadline. Last error: ${error.message}`,
-        attempt,
-      );
-    }
-    progress('retrying', attempt, { nextAttemptAt: nextAttemptAt.toISOString(), lastErrorCode: error.code });
-    yield context.df.createTimer(nextAttemptAt);
+    scope.progress('retrying', attempt, {
+      nextAttemptAt: decision.at.toISOString(),
+      lastErrorCode: error.code,
+    });
+    yield context.df.createTimer(decision.at);
   }
+}
 
+/**
+ * Step 4: record the exchange on the thread (which also ends this turn's hold). The answer is kept whatever
+ * happens to the thread: it is paid for, and the caller may still want it.
+ */
+function* recordOnThread(scope: TurnScope, answer: AnsweredAttempt, attempts: number): TurnStep<AgentAnswer> {
+  const { context, request, turn, thread, turnId } = scope;
   const at = context.df.currentUtcDateTime.toISOString();
   const outcome: AgentAnswer = {
     status: 'answered',
-    agent: agent.name,
+    agent: turn.agent,
     threadId: request.threadId,
-    attempts: attempt,
+    attempts,
     answer: answer.answer,
     truncated: answer.truncated,
     model: answer.model,
@@ -266,10 +266,9 @@ export function* agentTurnOrchestrator(
     finishReason: answer.finishReason,
     usage: answer.usage,
   };
-  // The answer is kept whatever happens to the thread: it is paid for, and the caller may still want it.
   try {
     const recorded = (yield context.df.callEntity(thread, 'appendTurn', {
-      agent: agent.name,
+      agent: turn.agent,
       turnId,
       messages: [
         { role: 'user', content: request.prompt, at },
@@ -281,12 +280,42 @@ export function* agentTurnOrchestrator(
       outcome.threadMessageCount = recorded.messageCount;
     } else {
       outcome.threadError = recorded.error.message;
-      release();
     }
   } catch (error) {
     outcome.threadError = `Recording the thread failed: ${durableFailureReason(error)}`;
-    release();
   }
-  progress('answered', attempt);
+  return outcome;
+}
+
+/**
+ * One agent's turn on its thread: validate the input, hold the thread (when continuing it), ask the model with
+ * retries, record the exchange on the thread, and return the outcome as a value. It never throws: a panel that
+ * fans out over turns keeps every answer whatever happens to another agent. Every exit goes through the end,
+ * which releases a held thread that the record step did not and reports the final progress once.
+ */
+export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<AgentOutcome> {
+  const validated = validateInput(context);
+  if (!validated.ok) {
+    return validated.error;
+  }
+  const scope = turnScope(context, validated.request);
+  const held = yield* holdThread(scope);
+  let outcome: AgentOutcome;
+  if (!held.ok) {
+    outcome = held.error;
+  } else {
+    const asked = yield* askWithRetries(scope, held.history);
+    outcome = asked.ok ? yield* recordOnThread(scope, asked.answer, asked.attempts) : asked.error;
+  }
+  // A successful append ended the hold; any other end of a held thread must end it here.
+  const recorded = outcome.status === 'answered' && outcome.threadError === undefined;
+  if (held.ok && held.held && !recorded) {
+    context.df.signalEntity(scope.thread, 'endTurn', { turnId: scope.turnId } satisfies EndTurnInput);
+  }
+  scope.progress(
+    outcome.status,
+    outcome.attempts,
+    outcome.status === 'answered' ? {} : { lastErrorCode: outcome.code },
+  );
   return outcome;
 }

@@ -15,7 +15,8 @@ import {
   type AgentFailure,
   type AgentOutcome,
 } from './agentOutcome';
-import { agentRetryPolicySchema, type AgentTurnRequest } from './agentTurnOrchestration';
+import type { AgentTurnRequest } from './agentTurnOrchestration';
+import { agentRetryPolicySchema } from './retryPolicy';
 
 /**
  * Everything the orchestration needs travels in its input (and so in its history): the panel and the limits
@@ -48,7 +49,8 @@ export interface PanelResult {
   usage: TokenUsage;
 }
 
-export type PanelPhase = 'asking' | 'completed' | 'partial' | 'failed';
+/** `cancelled` is never set by the orchestration (a terminated one runs no more code): readers report it. */
+export type PanelPhase = 'asking' | 'completed' | 'partial' | 'failed' | 'cancelled';
 
 /** The panel run's own custom status; each agent's live state is its turn's custom status. */
 export interface PanelStatus {

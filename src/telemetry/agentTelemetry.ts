@@ -13,7 +13,7 @@ import {
   type AttemptTelemetry,
   type ModelCallObserver,
   type ModelCallOutcome,
-} from '../agents/agentTurn';
+} from '../agents/agentAttempt';
 import type { AppSettings, ModelTarget } from '../config/settings';
 import type { ChatMessage } from '../model/chatModel';
 import { attr, operationNames, spanNames } from './conventions';

@@ -23,7 +23,7 @@ export const attr = {
   outputTokens: 'gen_ai.usage.output_tokens',
   tokenType: 'gen_ai.token.type',
   agentName: 'gen_ai.agent.name',
-  /** The agent's thread id: a thread is a conversation. */
+  /** The agent's thread id: the GenAI conventions call a thread a conversation. */
   conversationId: 'gen_ai.conversation.id',
   systemInstructions: 'gen_ai.system_instructions',
   inputMessages: 'gen_ai.input.messages',

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { jsonBytes, threadMaxBytes } from '../limits/payloadLimits';
+import { failed, ok, type Result } from '../result';
 
 export const threadMessageSchema = z.object({
   role: z.enum(['user', 'assistant']),
@@ -57,9 +58,11 @@ export type EndTurnInput = z.infer<typeof endTurnSchema>;
 
 export type ThreadErrorCode = 'unknown_operation' | 'invalid_input' | 'agent_mismatch' | 'thread_busy';
 
-export type ThreadOperationResult =
-  | { ok: true; messageCount: number; trimmedMessages?: number; thread?: ThreadState }
-  | { ok: false; error: { code: ThreadErrorCode; message: string } };
+/** The entity's reply, recorded in history: the app's one Result shape, so its JSON must stay as it is. */
+export type ThreadOperationResult = Result<
+  { messageCount: number; trimmedMessages?: number; thread?: ThreadState },
+  { code: ThreadErrorCode; message: string }
+>;
 
 export const threadOperations = ['beginTurn', 'appendTurn', 'endTurn', 'get', 'delete'] as const;
 
@@ -84,7 +87,7 @@ export function trimThread(messages: ThreadMessage[], limits: ThreadLimits): Thr
 }
 
 function failure(code: ThreadErrorCode, message: string): ThreadOperationResult {
-  return { ok: false, error: { code, message } };
+  return failed({ code, message });
 }
 
 /**
@@ -115,7 +118,7 @@ export function applyThreadOperation(
       const trimmed = all.length - kept.length;
       return {
         state: next,
-        result: { ok: true, messageCount: kept.length, ...(trimmed > 0 ? { trimmedMessages: trimmed } : {}) },
+        result: ok({ messageCount: kept.length, ...(trimmed > 0 ? { trimmedMessages: trimmed } : {}) }),
       };
     }
     case 'beginTurn': {
@@ -141,7 +144,7 @@ export function applyThreadOperation(
         };
       }
       const next: ThreadState = { agent, messages: state?.messages ?? [], activeTurn: { turnId, until } };
-      return { state: next, result: { ok: true, messageCount: next.messages.length, thread: next } };
+      return { state: next, result: ok({ messageCount: next.messages.length, thread: next }) };
     }
     case 'endTurn': {
       const parsed = endTurnSchema.safeParse(input);
@@ -149,22 +152,21 @@ export function applyThreadOperation(
         return { state, result: failure('invalid_input', parsed.error.issues[0]?.message ?? 'invalid') };
       }
       if (state?.activeTurn?.turnId !== parsed.data.turnId) {
-        return { state, result: { ok: true, messageCount: state?.messages.length ?? 0 } };
+        return { state, result: ok({ messageCount: state?.messages.length ?? 0 }) };
       }
       const released: ThreadState = { agent: state.agent, messages: state.messages };
-      return { state: released, result: { ok: true, messageCount: released.messages.length } };
+      return { state: released, result: ok({ messageCount: released.messages.length }) };
     }
     case 'get':
       return {
         state,
-        result: {
-          ok: true,
+        result: ok({
           messageCount: state?.messages.length ?? 0,
           ...(state === undefined ? {} : { thread: state }),
-        },
+        }),
       };
     case 'delete':
-      return { state: undefined, result: { ok: true, messageCount: 0 } };
+      return { state: undefined, result: ok({ messageCount: 0 }) };
     default:
       return {
         state,

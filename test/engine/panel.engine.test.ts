@@ -12,7 +12,7 @@ import { completion, replies, type RecordedRequest } from '../support/fakeOpenAI
 import { PanelApi } from './panelApi';
 import { DurableApi, eventsOfType, type DurableHistoryEvent } from './rig/durableApi';
 import { describeEngine } from './rig/fixture';
-import type { AgentAttemptResult } from '../../src/agents/agentTurn';
+import type { AgentAttemptResult } from '../../src/agents/agentAttempt';
 import type { AgentOutcome } from '../../src/orchestration/agentOutcome';
 
 const apiKey = 'engine-azure-openai-key-0123456789';

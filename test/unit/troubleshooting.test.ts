@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { attemptErrorCodes } from '../../src/agents/agentTurn';
-import { httpErrorCodes } from '../../src/http/errorResponse';
+import { attemptErrorCodes } from '../../src/agents/agentAttempt';
+import { errorCodes } from '../../src/conversations/refusal';
 import { modelErrorCodes } from '../../src/model/modelError';
 import { turnErrorCodes } from '../../src/orchestration/agentOutcome';
 
@@ -14,7 +14,7 @@ function codesOfSection(heading: string): string[] {
 
 describe('docs/troubleshooting.md', () => {
   it('explains exactly the error codes the HTTP API returns', () => {
-    expect(codesOfSection('HTTP errors')).toEqual([...httpErrorCodes].sort());
+    expect(codesOfSection('HTTP errors')).toEqual([...errorCodes].sort());
   });
 
   it("explains exactly the codes a run reports for an agent's missing answer", () => {

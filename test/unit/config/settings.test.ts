@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import catalog from '../../src/config/settings.json';
-import { appSettingNames, ConfigurationError, readSettings } from '../../src/config/settings';
+import catalog from '../../../src/config/settings.json';
+import { appSettingNames, ConfigurationError, readSettings } from '../../../src/config/settings';
 
 const azure = {
   AZURE_OPENAI_ENDPOINT: 'https://example.openai.azure.com/',
@@ -164,7 +164,7 @@ describe('readSettings', () => {
   });
 
   it("keeps one model attempt inside the host's functionTimeout", () => {
-    const host = JSON.parse(readFileSync(join(__dirname, '../../host.json'), 'utf8')) as {
+    const host = JSON.parse(readFileSync(join(__dirname, '../../../host.json'), 'utf8')) as {
       functionTimeout: string;
     };
     const [hours = 0, minutes = 0, seconds = 0] = host.functionTimeout.split(':').map(Number);

@@ -1,5 +1,5 @@
 import { HttpRequest } from '@azure/functions';
-import { parseTextRequest } from '../../src/http/promptRequest';
+import { parseTextRequest } from '../../../src/http/promptRequest';
 
 /** The panel route's reading of a request: the prompt from text/plain, or JSON {"prompt": "..."}. */
 async function parsePromptRequest(request: HttpRequest, maxChars: number) {
@@ -56,18 +56,17 @@ describe('parsePromptRequest', () => {
     ['What is heat?', 'text/plain; charset=ISO-8859-1', 415, 'unsupported_charset'],
   ])('rejects %j (%s) with %i %s', async (body, contentType, status, code) => {
     const result = await parse(body, contentType);
-    expect(result).toMatchObject({ ok: false, response: { status, jsonBody: { error: { code } } } });
+    expect(result).toMatchObject({ ok: false, error: { status, code } });
     if (!result.ok) {
-      const { error } = result.response.jsonBody as { error: { message: string } };
-      expect(error.message.length).toBeGreaterThan(20);
+      expect(result.error.message.length).toBeGreaterThan(20);
     }
   });
 
   it('names unknown JSON fields so a typo is easy to fix', async () => {
     const result = await parse('{"prompt":"hi","promt":"hi"}', 'application/json');
-    expect(result).toMatchObject({ ok: false, response: { status: 400 } });
+    expect(result).toMatchObject({ ok: false, error: { status: 400 } });
     if (!result.ok) {
-      expect((result.response.jsonBody as { error: { message: string } }).error.message).toContain('"promt"');
+      expect(result.error.message).toContain('"promt"');
     }
   });
 
@@ -102,7 +101,7 @@ describe('parsePromptRequest', () => {
     });
     await expect(parsePromptRequest(latin1, 100)).resolves.toMatchObject({
       ok: false,
-      response: { status: 400, jsonBody: { error: { code: 'invalid_encoding' } } },
+      error: { status: 400, code: 'invalid_encoding' },
     });
   });
 
@@ -121,7 +120,7 @@ describe('parsePromptRequest', () => {
     } as unknown as HttpRequest;
     await expect(parsePromptRequest(streamed, 100)).resolves.toMatchObject({
       ok: false,
-      response: { status: 413 },
+      error: { status: 413 },
     });
     // The cap for 100 characters is under 5 KB: a few 1 KB chunks, not the endless stream.
     expect(pulled).toBeLessThan(10);

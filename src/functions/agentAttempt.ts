@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { runAgentAttempt, type AttemptTelemetry } from '../agents/agentTurn';
+import { runAgentAttempt, type AttemptTelemetry } from '../agents/agentAttempt';
 import { getSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { getChatModel } from '../model';
@@ -18,7 +18,7 @@ function whereOf(telemetry: AttemptTelemetry | undefined, invocationId: string):
   ].join(', ');
 }
 
-df.app.activity(functionNames.agentTurnActivity, {
+df.app.activity(functionNames.agentAttemptActivity, {
   handler: async (input: unknown, context) => {
     const observed = observeAttempt(input, context, attemptTelemetryOptions(getSettings));
     let result;

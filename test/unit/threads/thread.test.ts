@@ -1,5 +1,5 @@
-import { jsonBytes, threadMaxBytes } from '../../src/limits/payloadLimits';
-import { applyThreadOperation, type ThreadState } from '../../src/threads/thread';
+import { jsonBytes, threadMaxBytes } from '../../../src/limits/payloadLimits';
+import { applyThreadOperation, type ThreadState } from '../../../src/threads/thread';
 
 const limits = { maxMessages: 100, maxChars: 100_000 };
 

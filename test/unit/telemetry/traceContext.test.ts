@@ -5,7 +5,7 @@ import {
   linksTo,
   parentFrom,
   spanContextOf,
-} from '../../src/telemetry/traceContext';
+} from '../../../src/telemetry/traceContext';
 
 const traceId = '0af7651916cd43dd8448eb211c80319c';
 const spanId = 'b7ad6b7169203331';

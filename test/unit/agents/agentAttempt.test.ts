@@ -1,8 +1,8 @@
-import { runAgentAttempt, type AgentAttemptInput } from '../../src/agents/agentTurn';
-import { ConfigurationError } from '../../src/config/settings';
-import { ChatModel } from '../../src/model/chatModel';
-import { createOpenAIClient } from '../../src/model/openaiClient';
-import { FakeOpenAIServer, completion, replies } from '../support/fakeOpenAIServer';
+import { runAgentAttempt, type AgentAttemptInput } from '../../../src/agents/agentAttempt';
+import { ConfigurationError } from '../../../src/config/settings';
+import { ChatModel } from '../../../src/model/chatModel';
+import { createOpenAIClient } from '../../../src/model/openaiClient';
+import { FakeOpenAIServer, completion, replies } from '../../support/fakeOpenAIServer';
 
 let server: FakeOpenAIServer;
 let chat: ChatModel;

@@ -1,8 +1,8 @@
 import type * as z from 'zod';
-import catalogFile from '../../src/agents/agents.json';
-import { agentKey, panelSchema } from '../../src/agents/agentDefinition';
-import { buildMessages } from '../../src/agents/agentTurn';
-import { agentCatalog, createCatalog, findAgent, resolvePanel } from '../../src/agents/catalog';
+import catalogFile from '../../../src/agents/agents.json';
+import { agentKey, panelSchema } from '../../../src/agents/agentDefinition';
+import { buildMessages } from '../../../src/agents/agentAttempt';
+import { agentCatalog, createCatalog, findAgent, resolvePanel } from '../../../src/agents/catalog';
 
 describe('the agent catalog', () => {
   it('asks the Physicist and the Chemist by default, with the sample instructions', () => {
@@ -38,7 +38,7 @@ describe('the agent catalog', () => {
     expect(chosen.ok && chosen.agents.map((agent) => agent.name)).toEqual(['Biologist', 'Physicist']);
     expect(resolvePanel(agentCatalog, ['Physicist', 'Astronomer', 'Poet'])).toEqual({
       ok: false,
-      unknown: ['Astronomer', 'Poet'],
+      error: { unknown: ['Astronomer', 'Poet'] },
     });
   });
 

@@ -1,5 +1,5 @@
 import { DefaultAzureCredential } from '@azure/identity';
-import { distroOptions, startAzureMonitor } from '../../src/telemetry/exporter';
+import { distroOptions, startAzureMonitor } from '../../../src/telemetry/exporter';
 
 // The distro would register global providers and start exporting: stand in for it.
 jest.mock('@azure/monitor-opentelemetry', () => ({

@@ -1,6 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import { modelEndpointOf, observeAttempt } from '../../src/telemetry/agentTelemetry';
-import { TelemetryCapture } from '../support/telemetryCapture';
+import { modelEndpointOf, observeAttempt } from '../../../src/telemetry/agentTelemetry';
+import { TelemetryCapture } from '../../support/telemetryCapture';
 
 const hostTraceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const runTraceparent = '00-11111111111111111111111111111111-2222222222222222-01';

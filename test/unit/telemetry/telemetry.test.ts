@@ -1,11 +1,11 @@
-import { appEntry } from '../support/appEntry';
+import { appEntry } from '../../support/appEntry';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTelemetryStarter } from '../../src/telemetry/telemetry';
-import type { ExporterOptions, RunningExporter } from '../../src/telemetry/exporter';
+import { createTelemetryStarter } from '../../../src/telemetry/telemetry';
+import type { ExporterOptions, RunningExporter } from '../../../src/telemetry/exporter';
 
-const repoRoot = join(__dirname, '../..');
+const repoRoot = join(__dirname, '../../..');
 
 function starterWith(env: NodeJS.ProcessEnv, start: (options: ExporterOptions) => RunningExporter) {
   const warnings: string[] = [];

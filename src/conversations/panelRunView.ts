@@ -1,0 +1,162 @@
+import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
+import { OrchestrationRuntimeStatus } from 'durable-functions';
+import { functionNames } from '../functionNames';
+import type { AgentOutcome, AgentProgress } from '../orchestration/agentOutcome';
+import { agentTurnInstanceId, type PanelResult, type PanelStatus } from '../orchestration/panelOrchestration';
+import { ok, type Result } from '../result';
+import { statusIfAny, statusOfCallerId } from './durableErrors';
+import { refuse, type Refusal } from './refusal';
+import { agentProgressSchema, panelResultSchema, panelStatusSchema, parsedOrUndefined } from './runSchemas';
+import { isRunning } from './waitForRun';
+
+/** A panel run as every reader (the status route, cancel, MCP) sees it, its stored JSON checked once. */
+export interface PanelRunView {
+  instanceId: string;
+  runtimeStatus: OrchestrationRuntimeStatus;
+  createdTime: Date;
+  lastUpdatedTime: Date;
+  running: boolean;
+  /** The run's custom status; for a terminated run, phase `cancelled` (a terminated orchestration writes none). */
+  panel: PanelStatus | undefined;
+  /** The run's result, once it completed with one. */
+  result: PanelResult | undefined;
+  /** Why the run failed, when it did. */
+  error: string | undefined;
+}
+
+/** The extension wraps an orchestrator's error as "Orchestrator function 'name' failed: <message>". */
+function failureMessage(output: unknown): string {
+  const text = typeof output === 'string' ? output : JSON.stringify(output);
+  return text.replace(/^Orchestrator function '[^']*' failed:\s*/, '');
+}
+
+const ended = (status: OrchestrationRuntimeStatus) =>
+  status === OrchestrationRuntimeStatus.Terminated || status === OrchestrationRuntimeStatus.Canceled;
+
+/** A status read of a panel run in the readers' terms; undefined when the instance is not a panel run. */
+export function panelRunView(status: DurableOrchestrationStatus): PanelRunView | undefined {
+  if (status.name !== functionNames.panelOrchestration) {
+    return undefined;
+  }
+  const stored = parsedOrUndefined(panelStatusSchema, status.customStatus);
+  const cancelled = ended(status.runtimeStatus) && stored?.phase === 'asking';
+  const failed = status.runtimeStatus === OrchestrationRuntimeStatus.Failed;
+  return {
+    instanceId: status.instanceId,
+    runtimeStatus: status.runtimeStatus,
+    createdTime: status.createdTime,
+    lastUpdatedTime: status.lastUpdatedTime,
+    running: isRunning(status),
+    panel:
+      stored !== undefined && cancelled
+        ? { ...stored, phase: 'cancelled', message: 'The run was cancelled before every agent answered.' }
+        : stored,
+    result:
+      status.runtimeStatus === OrchestrationRuntimeStatus.Completed
+        ? parsedOrUndefined(panelResultSchema, status.output)
+        : undefined,
+    error: failed ? failureMessage(status.output) : undefined,
+  };
+}
+
+/** Reads the panel run an id names: 400 when the id is malformed, 404 when there is no such panel run. */
+export async function readPanelRun(
+  client: Pick<DurableClient, 'getStatus'>,
+  instanceId: string,
+): Promise<Result<{ run: PanelRunView }, Refusal>> {
+  const read = await statusOfCallerId(client, instanceId, false, 'POST /api/multiagent/run');
+  if (!read.ok) {
+    return read;
+  }
+  // Other orchestrations (an agent's turn, anything else in the task hub) are not a panel run.
+  const run = read.status === undefined ? undefined : panelRunView(read.status);
+  return run === undefined
+    ? refuse(404, 'instance_not_found', `No panel run has the instance id "${instanceId}".`)
+    : ok({ run });
+}
+
+function progressFromOutcome(outcome: AgentOutcome): AgentProgress {
+  return outcome.status === 'answered'
+    ? { agent: outcome.agent, state: 'answered', attempt: outcome.attempts, maxAttempts: outcome.attempts }
+    : {
+        agent: outcome.agent,
+        state: outcome.status,
+        attempt: outcome.attempts,
+        maxAttempts: outcome.attempts,
+        lastErrorCode: outcome.code,
+      };
+}
+
+/** An agent's last progress in a run that was cancelled: where it was, marked cancelled unless it had ended. */
+function cancelledProgress(progress: AgentProgress): AgentProgress {
+  const finished =
+    progress.state === 'answered' || progress.state === 'failed' || progress.state === 'timed_out';
+  if (finished) {
+    return progress;
+  }
+  // A cancelled agent has no next attempt to wait for.
+  return {
+    agent: progress.agent,
+    state: 'cancelled',
+    attempt: progress.attempt,
+    maxAttempts: progress.maxAttempts,
+    ...(progress.lastErrorCode === undefined ? {} : { lastErrorCode: progress.lastErrorCode }),
+  };
+}
+
+/** Each agent's progress as its own turn orchestration reports it (its custom status changes as it goes). */
+async function turnProgress(
+  client: Pick<DurableClient, 'getStatus'>,
+  run: PanelRunView,
+  agent: string,
+): Promise<AgentProgress | undefined> {
+  const turn = await statusIfAny(client, agentTurnInstanceId(run.instanceId, agent), false);
+  return turn === undefined ? undefined : parsedOrUndefined(agentProgressSchema, turn.customStatus);
+}
+
+/**
+ * Each agent's state: from the run's result once it has one, from the run's failure summary when it failed,
+ * else from each agent's turn orchestration (live while the run goes on, where it stopped once cancelled).
+ */
+export async function readAgentProgress(
+  client: Pick<DurableClient, 'getStatus'>,
+  run: PanelRunView,
+): Promise<AgentProgress[]> {
+  const names = run.panel?.agents ?? [];
+  if (run.result !== undefined) {
+    const outcomes = new Map<string, AgentOutcome>(
+      [...run.result.answers, ...run.result.failures].map((outcome) => [outcome.agent, outcome]),
+    );
+    return names.flatMap((name) => {
+      const outcome = outcomes.get(name);
+      return outcome === undefined ? [] : [progressFromOutcome(outcome)];
+    });
+  }
+  const cancelled = run.panel?.phase === 'cancelled';
+  if (!run.running && !cancelled) {
+    const failures = new Map((run.panel?.failures ?? []).map((failure) => [failure.agent, failure]));
+    return names.map((agent) => {
+      const failure = failures.get(agent);
+      return failure === undefined
+        ? { agent, state: 'failed', attempt: 0, maxAttempts: 0 }
+        : {
+            agent,
+            state: failure.status,
+            attempt: failure.attempts,
+            maxAttempts: failure.attempts,
+            lastErrorCode: failure.code,
+          };
+    });
+  }
+  return Promise.all(
+    names.map(async (agent): Promise<AgentProgress> => {
+      const progress = (await turnProgress(client, run, agent)) ?? {
+        agent,
+        state: 'waiting',
+        attempt: 0,
+        maxAttempts: 0,
+      };
+      return cancelled ? cancelledProgress(progress) : progress;
+    }),
+  );
+}

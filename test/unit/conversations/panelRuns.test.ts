@@ -1,0 +1,108 @@
+import { OrchestrationRuntimeStatus } from 'durable-functions';
+import { agentCatalog } from '../../../src/agents/catalog';
+import { readSettings } from '../../../src/config/settings';
+import { agentTurnRequest, turnLimitsOf } from '../../../src/conversations/agentTurns';
+import { panelInputFor, startPanelRun } from '../../../src/conversations/panelRuns';
+import { functionNames } from '../../../src/functionNames';
+import { FakeDurableClient } from '../fakeDurableClient';
+
+const settings = readSettings({
+  AZURE_OPENAI_ENDPOINT: 'https://example.openai.azure.com/',
+  AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'gpt-4o-mini',
+  AGENT_MAX_ATTEMPTS: '5',
+  ANSWER_MAX_CHARS: '1234',
+});
+
+const answered = (agent: string, threadId: string) => ({
+  status: 'answered',
+  agent,
+  threadId,
+  attempts: 1,
+  answer: 'ok',
+  truncated: false,
+  model: 'm',
+  requestedModel: 'm',
+  finishReason: 'stop',
+  usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+});
+
+function finishedRun(client: FakeDurableClient, runtimeStatus = OrchestrationRuntimeStatus.Completed) {
+  client.instances.set('run1', {
+    name: functionNames.panelOrchestration,
+    runtimeStatus,
+    customStatus: { phase: 'completed', message: 'done', agents: ['Physicist', 'Chemist'] },
+    output: {
+      prompt: 'Hi',
+      summary: '2 of 2 agents answered.',
+      answers: [answered('Physicist', 'physicist-1'), answered('Chemist', 'chemist-1')],
+      failures: [],
+      usage: { inputTokens: 2, outputTokens: 2, totalTokens: 4 },
+    },
+  });
+}
+
+describe('the limits a turn runs under', () => {
+  it('come from the settings the same way for a panel and for a lone turn', () => {
+    const limits = turnLimitsOf(settings);
+    expect(limits).toEqual({
+      retry: settings.retry,
+      answerMaxChars: 1234,
+      thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
+    });
+    expect(limits.retry.maxAttempts).toBe(5);
+    expect(panelInputFor('Hi', [...agentCatalog.defaultPanel], settings)).toMatchObject(limits);
+    const turn = agentTurnRequest(agentCatalog.agents[0]!, 'Hi', 'physicist-1', false, settings, 0);
+    expect(turn).toMatchObject(limits);
+    expect(turn.deadline).toBe(new Date(settings.panelDeadlineMs).toISOString());
+  });
+});
+
+describe('startPanelRun', () => {
+  it("continues a finished run's threads with its panel when asked to", async () => {
+    const client = new FakeDurableClient();
+    finishedRun(client);
+    const started = await startPanelRun(
+      client,
+      { prompt: 'And then?', conversationId: 'run1' },
+      settings,
+      agentCatalog,
+    );
+    expect(started).toMatchObject({
+      ok: true,
+      agents: ['Physicist', 'Chemist'],
+      continuedThreads: { Physicist: 'physicist-1', Chemist: 'chemist-1' },
+    });
+    const input = started.ok ? client.instances.get(started.instanceId)?.input : undefined;
+    expect(input).toMatchObject({ threads: { physicist: 'physicist-1', chemist: 'chemist-1' } });
+  });
+
+  it('refuses to continue a run that has not finished, or one that is not a panel run', async () => {
+    const client = new FakeDurableClient();
+    finishedRun(client, OrchestrationRuntimeStatus.Running);
+    client.instances.set('turn1', {
+      name: functionNames.agentTurnOrchestration,
+      runtimeStatus: OrchestrationRuntimeStatus.Completed,
+    });
+    await expect(
+      startPanelRun(client, { prompt: 'Hi', conversationId: 'run1' }, settings, agentCatalog),
+    ).resolves.toMatchObject({
+      ok: false,
+      error: { status: 409, code: 'conversation_not_finished' },
+    });
+    await expect(
+      startPanelRun(client, { prompt: 'Hi', conversationId: 'turn1' }, settings, agentCatalog),
+    ).resolves.toMatchObject({
+      ok: false,
+      error: { status: 404, code: 'conversation_not_found' },
+    });
+    expect([...client.instances.keys()]).toEqual(['run1', 'turn1']);
+  });
+
+  it('lets a backend failure through for the caller to report, starting nothing', async () => {
+    const client = new FakeDurableClient();
+    client.unreachable = true;
+    await expect(startPanelRun(client, { prompt: 'Hi' }, settings, agentCatalog)).rejects.toThrow(
+      'ECONNREFUSED',
+    );
+  });
+});

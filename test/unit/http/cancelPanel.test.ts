@@ -1,0 +1,91 @@
+import { HttpRequest } from '@azure/functions';
+import { OrchestrationRuntimeStatus } from 'durable-functions';
+import { functionNames } from '../../../src/functionNames';
+import { cancelPanel } from '../../../src/http/cancelPanel';
+import { withJsonErrors } from '../../../src/http/errorResponse';
+import { FakeDurableClient, recordingContext } from '../fakeDurableClient';
+
+const cancelRequest = (instanceId: string) =>
+  new HttpRequest({
+    method: 'POST',
+    url: `http://localhost:7071/api/multiagent/${instanceId}/cancel`,
+    params: { instanceId },
+  });
+
+function runningRun(): FakeDurableClient {
+  const client = new FakeDurableClient();
+  client.instances.set('run1', {
+    name: functionNames.panelOrchestration,
+    runtimeStatus: OrchestrationRuntimeStatus.Running,
+    customStatus: { phase: 'asking', message: 'Asking.', agents: ['Physicist', 'Chemist'] },
+  });
+  // The Physicist's turn has started; the Chemist's has not, so terminating it finds no instance.
+  client.instances.set('run1:physicist', {
+    name: functionNames.agentTurnOrchestration,
+    runtimeStatus: OrchestrationRuntimeStatus.Running,
+  });
+  return client;
+}
+
+describe('POST /api/multiagent/{instanceId}/cancel', () => {
+  it('terminates the run and every turn that started, taking a turn that never started as nothing to do', async () => {
+    const client = runningRun();
+    const response = await cancelPanel(cancelRequest('run1'), client, recordingContext().context);
+    expect(response).toMatchObject({
+      status: 202,
+      jsonBody: {
+        instanceId: 'run1',
+        status: 'terminating',
+        statusUri: 'http://localhost:7071/api/multiagent/status/run1',
+      },
+    });
+    expect(client.terminated.sort()).toEqual(['run1', 'run1:physicist']);
+  });
+
+  it('answers 409 not_running for a run that has ended', async () => {
+    const client = runningRun();
+    client.instances.get('run1')!.runtimeStatus = OrchestrationRuntimeStatus.Completed;
+    const response = await cancelPanel(cancelRequest('run1'), client, recordingContext().context);
+    expect(response).toMatchObject({ status: 409, jsonBody: { error: { code: 'not_running' } } });
+    expect(client.terminated).toEqual([]);
+  });
+
+  it('answers 400 for a malformed id and 404 for an unknown one', async () => {
+    const client = runningRun();
+    await expect(cancelPanel(cancelRequest('..'), client, recordingContext().context)).resolves.toMatchObject(
+      {
+        status: 400,
+      },
+    );
+    await expect(
+      cancelPanel(cancelRequest('run2'), client, recordingContext().context),
+    ).resolves.toMatchObject({
+      status: 404,
+    });
+  });
+
+  it('answers 503 when the backend does not answer', async () => {
+    const client = runningRun();
+    client.unreachable = true;
+    await expect(
+      cancelPanel(cancelRequest('run1'), client, recordingContext().context),
+    ).resolves.toMatchObject({
+      status: 503,
+      jsonBody: { error: { code: 'backend_unavailable' } },
+    });
+  });
+
+  it('reports a bug in building the answer as 500 internal_error, not as the backend being down', async () => {
+    const client = runningRun();
+    const request = Object.defineProperty(cancelRequest('run1'), 'url', {
+      get() {
+        throw new TypeError('Invalid URL');
+      },
+    });
+    const { context } = recordingContext();
+    const response = await withJsonErrors(context, () => cancelPanel(request, client, context));
+    expect(response).toMatchObject({ status: 500, jsonBody: { error: { code: 'internal_error' } } });
+    // The run was cancelled all the same: only the reply failed.
+    expect(client.terminated).toContain('run1');
+  });
+});
