@@ -16,13 +16,14 @@ const outDir = path.join(root, 'dist');
 
 /**
  * Loaded with a plain require() on first use (src/model/openaiModule.ts, src/model/openaiClient.ts,
- * src/telemetry/exporter.ts), so a cold start does not pay for them; each becomes one file the main bundle
+ * src/telemetry/exporter.ts, src/streams/blobChannel.ts), so a cold start does not pay for them; each becomes one file the main bundle
  * requires by relative path at that moment.
  */
 const lazyVendors = [
   { name: 'openai', file: 'vendor/openai.js' },
   { name: '@azure/identity', file: 'vendor/identity.js' },
   { name: '@azure/monitor-opentelemetry', file: 'vendor/monitor.js' },
+  { name: '@azure/storage-blob', file: 'vendor/storage-blob.js' },
 ];
 
 const common = /** @type {const} */ ({
@@ -55,7 +56,7 @@ const lazyVendorPlugin = {
   name: 'lazy-vendor',
   setup(build) {
     build.onResolve(
-      { filter: /^(openai|@azure\/identity|@azure\/monitor-opentelemetry)(\/.*)?$/ },
+      { filter: /^(openai|@azure\/identity|@azure\/monitor-opentelemetry|@azure\/storage-blob)(\/.*)?$/ },
       (args) => {
         const vendor = vendorOf(args.path);
         if (vendor === undefined) {

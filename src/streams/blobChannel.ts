@@ -37,9 +37,9 @@ function containerClientFor(connection: StorageConnection): ContainerClient {
     connection.managedIdentityClientId === undefined
       ? new identity.DefaultAzureCredential()
       : new identity.ManagedIdentityCredential({ clientId: connection.managedIdentityClientId });
-  return new sdk.BlobServiceClient(connection.blobServiceUri, credential, { retryOptions }).getContainerClient(
-    streamContainer,
-  );
+  return new sdk.BlobServiceClient(connection.blobServiceUri, credential, {
+    retryOptions,
+  }).getContainerClient(streamContainer);
 }
 
 const isStatus = (error: unknown, status: number): boolean =>
@@ -62,9 +62,11 @@ export function blobStreamChannel(connection: StorageConnection): StreamChannel 
   return {
     async create(key) {
       await ensureContainer();
-      await client().getAppendBlobClient(streamBlobName(key)).create({
-        blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' },
-      });
+      await client()
+        .getAppendBlobClient(streamBlobName(key))
+        .create({
+          blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' },
+        });
     },
     async append(key, text) {
       const bytes = Buffer.from(text, 'utf8');
@@ -94,7 +96,7 @@ export function blobStreamChannel(connection: StorageConnection): StreamChannel 
         const response = await client().getAppendBlobClient(streamBlobName(key)).download(offset);
         const chunks: Buffer[] = [];
         for await (const chunk of response.readableStreamBody ?? []) {
-          chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+          chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
         }
         return new Uint8Array(Buffer.concat(chunks));
       } catch (error) {

@@ -8,8 +8,7 @@ export type StorageConnection =
   | { kind: 'identity'; blobServiceUri: string; managedIdentityClientId?: string };
 
 export type StorageConnectionResult =
-  | { ok: true; connection: StorageConnection }
-  | { ok: false; problem: string };
+  { ok: true; connection: StorageConnection } | { ok: false; problem: string };
 
 const prefix = 'AzureWebJobsStorage';
 

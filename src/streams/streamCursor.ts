@@ -64,14 +64,15 @@ export function parseLastEventId(value: string | null | undefined): CursorResult
     problem: 'Last-Event-ID is not an id this stream sent; reconnect without it to start over.',
   };
   const match = /^(\d{1,9})\.([A-Za-z0-9_-]{1,8000})$/.exec(value.trim());
-  if (match === null) return problem;
+  const [, counted, encoded] = match ?? [];
+  if (counted === undefined || encoded === undefined) return problem;
   let wire: Wire;
   try {
-    wire = JSON.parse(Buffer.from(match[2]!, 'base64url').toString('utf8')) as Wire;
+    wire = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as Wire;
   } catch {
     return problem;
   }
-  if (typeof wire !== 'object' || !count(wire.n) || String(wire.n) !== match[1]) return problem;
+  if (typeof wire !== 'object' || !count(wire.n) || String(wire.n) !== counted) return problem;
   if (typeof wire.a !== 'object' || Array.isArray(wire.a)) return problem;
   const agents: Record<string, AgentCursor> = {};
   for (const [agent, entry] of Object.entries(wire.a)) {

@@ -125,7 +125,12 @@ export function createStreamWriter(
         flush();
       }
       await chain;
-      return { degraded: problem !== undefined, writes, chars, ...(problem === undefined ? {} : { problem }) };
+      return {
+        degraded: problem !== undefined,
+        writes,
+        chars,
+        ...(problem === undefined ? {} : { problem }),
+      };
     },
   };
 }

@@ -43,7 +43,7 @@ export class AzuriteBlob {
         child.kill('SIGKILL');
         reject(new Error(`Azurite did not start: ${output}`));
       }, 20_000);
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         if (/successfully listen/i.test(output)) {
           clearTimeout(timer);
@@ -55,8 +55,8 @@ export class AzuriteBlob {
         reject(new Error(`Azurite exited (${String(code)}): ${output}`));
       });
     });
-    child.stdout!.resume();
-    child.stderr!.resume();
+    child.stdout.resume();
+    child.stderr.resume();
     return new AzuriteBlob(
       child,
       `DefaultEndpointsProtocol=http;AccountName=${accountName};AccountKey=${accountKey};` +
