@@ -8,6 +8,7 @@ export const functionNames = {
   agentTurnStatus: 'agentTurnStatus',
   agentThread: 'agentThreadRoute',
   health: 'health',
+  panelPage: 'panelPage',
   askPanelTool: 'mcpAskPanel',
   askAgentTool: 'mcpAskAgent',
   resultTool: 'mcpGetResult',

@@ -1,0 +1,154 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { appSettingsFor, apiKey, physicistPrompt, chemistPrompt } from '../e2e/builtApp';
+import { appEntry, projectRoot } from '../support/appEntry';
+import { FakeOpenAIServer } from '../support/fakeOpenAIServer';
+import { HostHttpServer } from '../support/hostHttpServer';
+
+/**
+ * The panel page in a real headless Chromium (Debian's package, driven by puppeteer-core: no browser download),
+ * served by the built app on the test host with the loopback model behind it.
+ */
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const chromiumFound = existsSync(chromiumPath);
+if (!chromiumFound && (process.env.CI !== undefined || process.env.PANEL_REQUIRE_BROWSER === '1')) {
+  throw new Error(`Chromium is not at ${chromiumPath}: .ci/run installs it (apt-get install chromium).`);
+}
+const describeInBrowser = chromiumFound ? describe : describe.skip;
+if (!chromiumFound) {
+  // Outside CI a developer may not have it: say why these tests did not run.
+  process.stderr.write(
+    `panel page browser tests skipped: no Chromium at ${chromiumPath} (apt-get install chromium)\n`,
+  );
+}
+
+const functionKey = 'browser-function-key';
+const question = 'What is temperature?';
+const savedEnv = { ...process.env };
+let model: FakeOpenAIServer;
+let app: HostHttpServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!chromiumFound) return;
+  browser = await puppeteer.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    // Root in a container has no user namespace for Chromium's sandbox.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  if (chromiumFound) await browser.close();
+});
+
+beforeEach(async () => {
+  if (!chromiumFound) return;
+  // Slow enough to see both agents working at once.
+  model = await FakeOpenAIServer.start({ apiKey, deployments: ['chat'], delayMs: 300 });
+  process.env = { ...savedEnv, ...appSettingsFor(model) };
+  app = await HostHttpServer.start(appEntry, functionKey);
+  page = await browser.newPage();
+  await page.setViewport({ width: 1200, height: 800 });
+});
+
+afterEach(async () => {
+  if (!chromiumFound) return;
+  await page.close();
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the app failed to load
+  await app?.close();
+  await model.close();
+  process.env = { ...savedEnv };
+});
+
+// Expressions run in the page as strings: the project's types have no DOM library.
+const inPage = <T>(expression: string) => page.evaluate(expression) as Promise<T>;
+const textOf = (selector: string) =>
+  inPage<string>(`document.querySelector(${JSON.stringify(selector)}).textContent`);
+
+async function openWithKey(key: string) {
+  await page.goto(`${app.origin}/api/panel`);
+  await page.waitForSelector('#key-form:not([hidden])');
+  await page.type('#key-input', key);
+  await page.keyboard.press('Enter');
+}
+
+describeInBrowser('the panel page in Chromium', () => {
+  it('is served with a policy that allows nothing external', async () => {
+    const response = await page.goto(`${app.origin}/api/panel`);
+    expect(response?.status()).toBe(200);
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/https?:|\*|unsafe-inline/);
+    // The page's own script ran under that policy: it asked for the agents and met the key check.
+    await page.waitForSelector('#key-form:not([hidden])');
+  });
+
+  it('asks once for the key, asks the panel, and shows both agents’ answers in their own columns', async () => {
+    await openWithKey(functionKey);
+    await page.waitForSelector('#picker input[value=Physicist]');
+    expect(await inPage<boolean>("document.querySelector('#picker input[value=Physicist]').checked")).toBe(
+      true,
+    );
+    expect(await page.evaluate(() => sessionStorage.getItem('panel.functionKey'))).toBe(functionKey);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+
+    await page.type('#prompt', question);
+    // Keyboard only: Ctrl+Enter in the question box sends it.
+    await page.keyboard.down('Control');
+    await page.keyboard.press('Enter');
+    await page.keyboard.up('Control');
+
+    await page.waitForSelector('.column[data-agent=Physicist][data-state=answered]', { timeout: 20_000 });
+    await page.waitForSelector('.column[data-agent=Chemist][data-state=answered]', { timeout: 20_000 });
+    expect(await textOf('.column[data-agent=Physicist] .text')).toBe(
+      `[${physicistPrompt}] answers: ${question}`,
+    );
+    expect(await textOf('.column[data-agent=Chemist] .text')).toBe(`[${chemistPrompt}] answers: ${question}`);
+    expect(await textOf('.column[data-agent=Physicist] .meta')).toMatch(
+      /^\d+ tokens \(\d+ in, \d+ out\), \d+\.\d s$/,
+    );
+    expect(await textOf('#run-status')).toBe('2 of 2 agents answered.');
+    expect(await textOf('#error')).toBe('');
+
+    mkdirSync(path.join(projectRoot, 'docs/images'), { recursive: true });
+    await page.screenshot({ path: path.join(projectRoot, 'docs/images/panel-page.png') });
+
+    // A follow-up in one column continues that agent's thread.
+    await page.type('.column[data-agent=Physicist] .follow-up textarea', 'And in a vacuum?');
+    await page.click('.column[data-agent=Physicist] .follow-up button');
+    await page.waitForSelector('.column[data-agent=Physicist] .follow-up-answer', { timeout: 20_000 });
+    expect(await textOf('.column[data-agent=Physicist] .follow-up-answer')).toBe(
+      `Physicist: [${physicistPrompt}] answers: And in a vacuum?`,
+    );
+    const lastRequest = model.requests.at(-1)!;
+    // The thread's earlier exchange went to the model with the follow-up.
+    expect(JSON.stringify(lastRequest.body)).toContain(question);
+  }, 60_000);
+
+  it('says in words when the prompt is empty, and sends nothing', async () => {
+    await openWithKey(functionKey);
+    await page.waitForSelector('#picker input[value=Physicist]');
+    const before = model.requests.length;
+    await page.type('#prompt', '   ');
+    await page.click('#ask');
+    await page.waitForFunction("document.querySelector('#error').textContent !== ''");
+    expect(await textOf('#error')).toBe('Type a question first: the prompt is empty.');
+    expect(await page.$$('.column')).toHaveLength(0);
+    expect(model.requests.length).toBe(before);
+  });
+
+  it('says the key was refused when it is wrong, and asks for it again', async () => {
+    await openWithKey('not-the-key');
+    await page.waitForFunction("/refused/.test(document.querySelector('#error').textContent)");
+    expect(await textOf('#error')).toBe(
+      'The function key was refused (401). Enter the app’s function key again.',
+    );
+    expect(await inPage<boolean>("document.querySelector('#key-form').hidden")).toBe(false);
+    expect(await page.evaluate(() => sessionStorage.getItem('panel.functionKey'))).toBeNull();
+  });
+});
