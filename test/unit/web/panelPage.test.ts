@@ -21,7 +21,7 @@ describe('panel page route', () => {
     }
     expect(contentSecurityPolicy).toMatch(/default-src 'none'/);
     expect(contentSecurityPolicy).not.toMatch(/unsafe|https?:|\*/);
-    const html = String(servePanelAsset(undefined).body);
+    const html = servePanelAsset(undefined).body as string;
     expect(html).not.toMatch(/<script>|<style>| style=| on[a-z]+=|https?:\/\//);
   });
 
