@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
 import { appSettingsFor, apiKey, physicistPrompt, chemistPrompt } from '../e2e/builtApp';
 import { appEntry, projectRoot } from '../support/appEntry';
-import { FakeOpenAIServer } from '../support/fakeOpenAIServer';
+import { FakeOpenAIServer, replies } from '../support/fakeOpenAIServer';
 import { mergeEvents, type RunSnapshot } from '../../src/streams/mergeEvents';
 import { encodeEvent, encodeHeartbeat, sseHeaders } from '../../src/streams/sse';
 import { initialCursor, parseLastEventId } from '../../src/streams/streamCursor';
@@ -153,6 +153,23 @@ describeInBrowser('the panel page in Chromium', () => {
     expect(await page.$$('.column')).toHaveLength(0);
     expect(model.requests.length).toBe(before);
   });
+
+  it('says in words that no agent answered when every agent failed', async () => {
+    // A content-filter refusal is final: no retry, so both agents fail at once and the run fails.
+    model.respondWith(() => replies.promptFiltered());
+    await openWithKey(functionKey);
+    await page.waitForSelector('#picker input[value=Physicist]');
+    await page.type('#prompt', question);
+    await page.click('#ask');
+    await page.waitForFunction(
+      "document.querySelector('#error').textContent.startsWith('No agent answered.')",
+      {
+        timeout: 20_000,
+      },
+    );
+    expect(await textOf('#run-status')).toBe('The run failed.');
+    expect(await textOf('#error')).toMatch(/Physicist/);
+  }, 60_000);
 
   it('says the key was refused when it is wrong, and asks for it again', async () => {
     await openWithKey('not-the-key');
