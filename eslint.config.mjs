@@ -54,5 +54,24 @@ export default tseslint.config(
     files: ['scripts/**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // The panel page's script runs in the browser as a classic script (src/web/static).
+    files: ['src/web/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'location',
+          'fetch',
+          'sessionStorage',
+          'performance',
+          'setTimeout',
+          'URL',
+          'TextDecoderStream',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   prettier,
 );

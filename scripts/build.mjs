@@ -1,12 +1,12 @@
 // @ts-check
 /**
  * Builds the deployment folder dist/: the app as one CommonJS bundle (dist/main.js, what package.json "main"
- * names), the libraries the app loads on first use as bundles of their own (dist/vendor/), and the host.json
- * and package.json the Functions host reads. Nothing in it needs node_modules, so the deployment runs no remote build.
+ * names), the panel page's static files (dist/web/), the libraries the app loads on first use as bundles of
+ * their own (dist/vendor/), and the host.json and package.json the Functions host reads. Nothing in it needs node_modules, so the deployment runs no remote build.
  *
  * Type-checking is `npm run typecheck`: esbuild strips types without checking them.
  */
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -16,14 +16,15 @@ const outDir = path.join(root, 'dist');
 
 /**
  * Loaded with a plain require() on first use (src/model/openaiModule.ts, src/model/openaiClient.ts,
- * src/telemetry/exporter.ts, src/tools/physics/convertUnits.ts), so a cold start does not pay for them; each
- * becomes one file the main bundle requires by relative path at that moment.
+ * src/telemetry/exporter.ts, src/tools/physics/convertUnits.ts, src/streams/blobChannel.ts), so a cold start does
+ * not pay for them; each becomes one file the main bundle requires by relative path at that moment.
  */
 const lazyVendors = [
   { name: 'openai', file: 'vendor/openai.js' },
   { name: '@azure/identity', file: 'vendor/identity.js' },
   { name: '@azure/monitor-opentelemetry', file: 'vendor/monitor.js' },
   { name: 'js-quantities', file: 'vendor/quantities.js' },
+  { name: '@azure/storage-blob', file: 'vendor/storage-blob.js' },
 ];
 
 const common = /** @type {const} */ ({
@@ -56,7 +57,10 @@ const lazyVendorPlugin = {
   name: 'lazy-vendor',
   setup(build) {
     build.onResolve(
-      { filter: /^(openai|@azure\/identity|@azure\/monitor-opentelemetry|js-quantities)(\/.*)?$/ },
+      {
+        filter:
+          /^(openai|@azure\/identity|@azure\/monitor-opentelemetry|js-quantities|@azure\/storage-blob)(\/.*)?$/,
+      },
       (args) => {
         const vendor = vendorOf(args.path);
         if (vendor === undefined) {
@@ -141,4 +145,9 @@ async function writeManifest() {
 
 await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
-await Promise.all([...lazyVendors.map(buildVendor), buildMain(), writeManifest()]);
+/** The panel page's static files (src/web/panelPage.ts serves them from dist/web). */
+async function copyWebAssets() {
+  await cp(path.join(root, 'src/web/static'), path.join(outDir, 'web'), { recursive: true });
+}
+
+await Promise.all([...lazyVendors.map(buildVendor), buildMain(), writeManifest(), copyWebAssets()]);

@@ -8,6 +8,7 @@ export const functionNames = {
   agentTurnStatus: 'agentTurnStatus',
   threadRoute: 'agentThreadRoute',
   health: 'health',
+  panelPage: 'panelPage',
   askPanelTool: 'mcpAskPanel',
   askAgentTool: 'mcpAskAgent',
   resultTool: 'mcpGetResult',

@@ -10,4 +10,5 @@ import './functions/agentThread';
 import './functions/agents';
 import './functions/mcpTools';
 import './functions/health';
+import './functions/panelPage';
 import './functions/telemetry';

@@ -15,6 +15,13 @@ param tags object
 @description('Name of the blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
 
+@description('Blob container of the agents\' live text streams (src/streams/streamKey.ts names it).')
+param streamContainerName string = 'agent-streams'
+
+@description('Days a stream blob is kept after its last write; the durable result does not depend on it.')
+@minValue(1)
+param streamRetentionDays int = 30
+
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
   location: location
@@ -52,6 +59,46 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+// Streams are for display while a run is watched: they go with the run-retention period, by the account's own
+// lifecycle rule (no sweep to run).
+resource streamContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
+  parent: blobService
+  name: streamContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-06-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-agent-streams'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['appendBlob']
+              prefixMatch: ['${streamContainerName}/']
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: streamRetentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
+
 output id string = storage.id
 output name string = storage.name
 output deploymentContainerName string = deploymentContainer.name
+output streamContainerName string = streamContainer.name

@@ -127,6 +127,7 @@ describe('the multi-agent panel, end to end', () => {
         'multiAgentPanel:orchestrationTrigger',
         'multiAgentRun:httpTrigger',
         'multiAgentStatus:httpTrigger',
+        'panelPage:httpTrigger',
         'recordPanelRun:activityTrigger',
         'runAgentTurn:activityTrigger',
       ],

@@ -5,6 +5,7 @@
  *
  * Without the Bicep CLI (scripts/install-bicep.sh) these tests are skipped, never passed.
  */
+import { streamContainer } from '../../src/streams/streamKey';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -313,9 +314,36 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
       expect(at(storage.resource.properties, 'supportsHttpsTrafficOnly')).toBe(true);
     });
 
-    it('has a private blob container for the Flex deployment package', () => {
-      const container = single(resources, 'Microsoft.Storage/storageAccounts/blobServices/containers');
-      expect(at(container.resource.properties, 'publicAccess')).toBe('None');
+    it("has private blob containers only: the Flex deployment package and the agents' streams", () => {
+      const containers = ofType(resources, 'Microsoft.Storage/storageAccounts/blobServices/containers');
+      expect(containers).toHaveLength(2);
+      for (const container of containers) {
+        expect(at(container.resource.properties, 'publicAccess')).toBe('None');
+      }
+    });
+
+    it("expires the agents' stream blobs with a lifecycle rule, after the run-retention period", () => {
+      const policy = single(resources, 'Microsoft.Storage/storageAccounts/managementPolicies');
+      const rules = at(policy.resource.properties, 'policy.rules') as unknown[];
+      expect(rules).toHaveLength(1);
+      const rule = rules[0];
+      expect(at(rule, 'enabled')).toBe(true);
+      expect(at(rule, 'definition.filters.blobTypes')).toEqual(['appendBlob']);
+      const prefixes = at(rule, 'definition.filters.prefixMatch') as unknown[];
+      expect(prefixes.map((p) => resolve(p, policy))).toHaveLength(1);
+      expect(JSON.stringify(prefixes)).toContain('streamContainerName');
+      const days = resolve(
+        at(rule, 'definition.actions.baseBlob.delete.daysAfterModificationGreaterThan'),
+        policy,
+      );
+      expect(JSON.stringify(days)).toContain('streamRetentionDays');
+      const dts = single(resources, 'Microsoft.DurableTask/schedulers');
+      // The same default as the scheduler's retention of finished runs.
+      expect(dts.template.parameters?.runRetentionDays?.defaultValue).toBe(
+        policy.template.parameters?.streamRetentionDays?.defaultValue,
+      );
+      // The container the app writes to (src/streams/streamKey.ts).
+      expect(policy.template.parameters?.streamContainerName?.defaultValue).toBe(streamContainer);
     });
   });
 

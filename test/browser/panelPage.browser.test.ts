@@ -1,0 +1,314 @@
+import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import { appSettingsFor, apiKey, physicistPrompt, chemistPrompt } from '../e2e/builtApp';
+import { appEntry, projectRoot } from '../support/appEntry';
+import { FakeOpenAIServer, replies } from '../support/fakeOpenAIServer';
+import { mergeEvents, type RunSnapshot } from '../../src/streams/mergeEvents';
+import { encodeEvent, encodeHeartbeat, sseHeaders } from '../../src/streams/sse';
+import { initialCursor, parseLastEventId } from '../../src/streams/streamCursor';
+import type { StoredDelta } from '../../src/streams/streamReader';
+import { HostHttpServer } from '../support/hostHttpServer';
+
+/**
+ * The panel page in a real headless Chromium (Debian's package, driven by puppeteer-core: no browser download),
+ * served by the built app on the test host with the loopback model behind it.
+ */
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const chromiumFound = existsSync(chromiumPath);
+if (!chromiumFound && (process.env.CI !== undefined || process.env.PANEL_REQUIRE_BROWSER === '1')) {
+  throw new Error(`Chromium is not at ${chromiumPath}: .ci/run installs it (apt-get install chromium).`);
+}
+const describeInBrowser = chromiumFound ? describe : describe.skip;
+if (!chromiumFound) {
+  // Outside CI a developer may not have it: say why these tests did not run.
+  process.stderr.write(
+    `panel page browser tests skipped: no Chromium at ${chromiumPath} (apt-get install chromium)\n`,
+  );
+}
+
+const functionKey = 'browser-function-key';
+const question = 'What is temperature?';
+const savedEnv = { ...process.env };
+let model: FakeOpenAIServer;
+let app: HostHttpServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!chromiumFound) return;
+  browser = await puppeteer.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    // Root in a container has no user namespace for Chromium's sandbox.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  if (chromiumFound) await browser.close();
+});
+
+beforeEach(async () => {
+  if (!chromiumFound) return;
+  // Slow enough to see both agents working at once.
+  model = await FakeOpenAIServer.start({ apiKey, deployments: ['chat'], delayMs: 300 });
+  process.env = { ...savedEnv, ...appSettingsFor(model) };
+  app = await HostHttpServer.start(appEntry, functionKey);
+  page = await browser.newPage();
+  await page.setViewport({ width: 1200, height: 800 });
+});
+
+afterEach(async () => {
+  if (!chromiumFound) return;
+  await page.close();
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the app failed to load
+  await app?.close();
+  await model.close();
+  process.env = { ...savedEnv };
+});
+
+// Expressions run in the page as strings: the project's types have no DOM library.
+const inPage = <T>(expression: string) => page.evaluate(expression) as Promise<T>;
+const textOf = (selector: string) =>
+  inPage<string>(`document.querySelector(${JSON.stringify(selector)}).textContent`);
+
+async function openWithKey(key: string) {
+  await page.goto(`${app.origin}/api/panel`);
+  await page.waitForSelector('#key-form:not([hidden])');
+  await page.type('#key-input', key);
+  await page.keyboard.press('Enter');
+}
+
+describeInBrowser('the panel page in Chromium', () => {
+  it('is served with a policy that allows nothing external', async () => {
+    const response = await page.goto(`${app.origin}/api/panel`);
+    expect(response?.status()).toBe(200);
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/https?:|\*|unsafe-inline/);
+    // The page's own script ran under that policy: it asked for the agents and met the key check.
+    await page.waitForSelector('#key-form:not([hidden])');
+  });
+
+  it('asks once for the key, asks the panel, and shows both agents’ answers in their own columns', async () => {
+    await openWithKey(functionKey);
+    await page.waitForSelector('#picker input[value=Physicist]');
+    expect(await inPage<boolean>("document.querySelector('#picker input[value=Physicist]').checked")).toBe(
+      true,
+    );
+    expect(await page.evaluate(() => sessionStorage.getItem('panel.functionKey'))).toBe(functionKey);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+
+    await page.type('#prompt', question);
+    // Keyboard only: Ctrl+Enter in the question box sends it.
+    await page.keyboard.down('Control');
+    await page.keyboard.press('Enter');
+    await page.keyboard.up('Control');
+
+    await page.waitForSelector('.column[data-agent=Physicist][data-state=answered]', { timeout: 20_000 });
+    await page.waitForSelector('.column[data-agent=Chemist][data-state=answered]', { timeout: 20_000 });
+    expect(await textOf('.column[data-agent=Physicist] .text')).toBe(
+      `[${physicistPrompt}] answers: ${question}`,
+    );
+    expect(await textOf('.column[data-agent=Chemist] .text')).toBe(`[${chemistPrompt}] answers: ${question}`);
+    expect(await textOf('.column[data-agent=Physicist] .meta')).toMatch(
+      /^\d+ tokens \(\d+ in, \d+ out\), \d+\.\d s$/,
+    );
+    expect(await textOf('#run-status')).toBe('2 of 2 agents answered.');
+    expect(await textOf('#error')).toBe('');
+
+    // The docs' screenshot is refreshed on demand (DOCS_SCREENSHOTS=1); otherwise it goes to a temporary folder,
+    // so a test run leaves the worktree clean.
+    const shots =
+      process.env.DOCS_SCREENSHOTS === '1'
+        ? path.join(projectRoot, 'docs/images')
+        : mkdtempSync(path.join(tmpdir(), 'panel-'));
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, 'panel-page.png') });
+    expect(statSync(path.join(shots, 'panel-page.png')).size).toBeGreaterThan(10_000);
+
+    // A follow-up in one column continues that agent's thread.
+    await page.type('.column[data-agent=Physicist] .follow-up textarea', 'And in a vacuum?');
+    await page.click('.column[data-agent=Physicist] .follow-up button');
+    await page.waitForSelector('.column[data-agent=Physicist] .follow-up-answer', { timeout: 20_000 });
+    expect(await textOf('.column[data-agent=Physicist] .follow-up-answer')).toBe(
+      `Physicist: [${physicistPrompt}] answers: And in a vacuum?`,
+    );
+    const lastRequest = model.requests.at(-1)!;
+    // The thread's earlier exchange went to the model with the follow-up.
+    expect(JSON.stringify(lastRequest.body)).toContain(question);
+  }, 60_000);
+
+  it('says in words when the prompt is empty, and sends nothing', async () => {
+    await openWithKey(functionKey);
+    await page.waitForSelector('#picker input[value=Physicist]');
+    const before = model.requests.length;
+    await page.type('#prompt', '   ');
+    await page.click('#ask');
+    await page.waitForFunction("document.querySelector('#error').textContent !== ''");
+    expect(await textOf('#error')).toBe('Type a question first: the prompt is empty.');
+    expect(await page.$$('.column')).toHaveLength(0);
+    expect(model.requests.length).toBe(before);
+  });
+
+  it('says in words that no agent answered when every agent failed', async () => {
+    // A content-filter refusal is final: no retry, so both agents fail at once and the run fails.
+    model.respondWith(() => replies.promptFiltered());
+    await openWithKey(functionKey);
+    await page.waitForSelector('#picker input[value=Physicist]');
+    await page.type('#prompt', question);
+    await page.click('#ask');
+    await page.waitForFunction(
+      "document.querySelector('#error').textContent.startsWith('No agent answered.')",
+      {
+        timeout: 20_000,
+      },
+    );
+    expect(await textOf('#run-status')).toBe('The run failed.');
+    expect(await textOf('#error')).toMatch(/Physicist/);
+  }, 60_000);
+
+  it('says the key was refused when it is wrong, and asks for it again', async () => {
+    await openWithKey('not-the-key');
+    await page.waitForFunction("/refused/.test(document.querySelector('#error').textContent)");
+    expect(await textOf('#error')).toBe(
+      'The function key was refused (401). Enter the app’s function key again.',
+    );
+    expect(await inPage<boolean>("document.querySelector('#key-form').hidden")).toBe(false);
+    expect(await page.evaluate(() => sessionStorage.getItem('panel.functionKey'))).toBeNull();
+  });
+
+  it('follows streamUri when the reply has one: text grows, a reset drops a failed attempt, a reconnect resumes', async () => {
+    // Phase 1 has no stream route yet: the browser's requests for the run and its stream are answered here with
+    // events made by the app's own merge and encoder, so the page's stream reader is what is tested.
+    const d = (agent: string, attempt: number, text: string): StoredDelta => ({
+      agent,
+      attempt,
+      text,
+      end: Buffer.byteLength(text),
+    });
+    const running: RunSnapshot = {
+      agents: [
+        { agent: 'Physicist', state: 'answering', attempt: 1 },
+        {
+          agent: 'Chemist',
+          state: 'retrying',
+          attempt: 1,
+          nextAttemptAt: '2026-12-04T13:00:02.000Z',
+          code: 'rate_limited',
+        },
+      ],
+    };
+    const answering: RunSnapshot = {
+      agents: [
+        { agent: 'Physicist', state: 'answering', attempt: 1 },
+        { agent: 'Chemist', state: 'answering', attempt: 1 },
+      ],
+    };
+    const stored = [d('physicist', 1, 'Heat is'), d('chemist', 1, 'Bonds brea')];
+    const step1 = mergeEvents(initialCursor(), answering, stored);
+    const step2 = mergeEvents(step1.cursor, running, stored);
+    const firstEvents = [...step1.events, ...step2.events];
+    const finished: RunSnapshot = {
+      agents: [
+        {
+          agent: 'Physicist',
+          state: 'answered',
+          attempt: 1,
+          answer: { answer: 'Heat is energy.', attempts: 1 },
+        },
+        { agent: 'Chemist', state: 'answered', attempt: 2, answer: { answer: 'Atoms bond.', attempts: 2 } },
+      ],
+      done: {
+        runtimeStatus: 'Completed',
+        summary: '2 of 2 agents answered.',
+        answered: ['Physicist', 'Chemist'],
+        failed: [],
+      },
+    };
+    const lastIds: (string | undefined)[] = [];
+    let letReconnectAnswer = () => {};
+    const reconnectMayAnswer = new Promise<void>((resolve) => {
+      letReconnectAnswer = resolve;
+    });
+    await page.setRequestInterception(true);
+    page.on('request', (request) => {
+      void answer(request);
+    });
+    const answer = async (request: HTTPRequest) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/api/multiagent/run') {
+        void request.respond({
+          status: 202,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            instanceId: 'run1',
+            agents: ['Physicist', 'Chemist'],
+            statusUri: `${app.origin}/api/multiagent/status/run1`,
+            streamUri: `${app.origin}/api/multiagent/run1/stream`,
+          }),
+        });
+        return;
+      }
+      if (url.pathname === '/api/multiagent/run1/stream') {
+        const lastId = request.headers()['last-event-id'];
+        lastIds.push(lastId);
+        if (lastId === undefined) {
+          // The connection drops after these events, before the run ends.
+          const body = encodeHeartbeat() + firstEvents.map((e) => encodeEvent(e.id, e.event)).join('');
+          void request.respond({ status: 200, headers: sseHeaders, body });
+          return;
+        }
+        // Held until the test has looked at the page between the two connections.
+        await reconnectMayAnswer;
+        const resumed = parseLastEventId(lastId);
+        if (!resumed.ok) throw new Error(resumed.problem);
+        const rest = mergeEvents(resumed.cursor, finished, [
+          d('physicist', 1, 'Heat is energy.'),
+          d('chemist', 1, 'Bonds brea'),
+          d('chemist', 2, 'Atoms bond.'),
+        ]);
+        void request.respond({
+          status: 200,
+          headers: sseHeaders,
+          body: rest.events.map((e) => encodeEvent(e.id, e.event)).join(''),
+        });
+        return;
+      }
+      void request.continue();
+    };
+
+    await openWithKey(functionKey);
+    await page.waitForSelector('#picker input[value=Physicist]');
+    await page.type('#prompt', question);
+    await page.click('#ask');
+    // Between the connections: the text that arrived, and the failed attempt's text already dropped.
+    await page.waitForFunction(
+      "document.querySelector('.column[data-agent=Chemist]').dataset.state === 'retrying'",
+    );
+    expect(await textOf('.column[data-agent=Physicist] .text')).toBe('Heat is');
+    expect(await textOf('.column[data-agent=Chemist] .text')).toBe('');
+    expect(await textOf('.column[data-agent=Chemist] .state')).toMatch(
+      /^Retrying at .+ \(attempt 1\) — rate_limited$/,
+    );
+    letReconnectAnswer();
+    await page.waitForFunction(
+      "document.querySelector('#run-status').textContent === '2 of 2 agents answered.'",
+      {
+        timeout: 20_000,
+      },
+    );
+    // The reconnect named the last event the page had.
+    expect(lastIds).toEqual([undefined, firstEvents.at(-1)!.id]);
+    expect(await textOf('.column[data-agent=Physicist] .text')).toBe('Heat is energy.');
+    // The failed attempt's text was dropped, not kept in front of the second attempt's.
+    expect(await textOf('.column[data-agent=Chemist] .text')).toBe('Atoms bond.');
+    expect(await inPage<string>("document.querySelector('.column[data-agent=Chemist]').dataset.state")).toBe(
+      'answered',
+    );
+    expect(model.requests).toHaveLength(0);
+  }, 60_000);
+});
