@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { FakeOpenAIServer } from '../../test/support/fakeOpenAIServer';
+import { FakeOpenAIServer } from './fakeOpenAIServer';
 import { messageOf } from '../../src/errorMessage';
 
 const usage = `Usage: npm run stub-model -- [--port 5005] [--host 127.0.0.1] [--delay-ms 0]

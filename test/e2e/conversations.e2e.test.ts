@@ -1,6 +1,6 @@
 import { typedDataToValue } from '../host/functionsHost';
 import type { PanelResult } from '../../src/orchestration/panelOrchestration';
-import { completion, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
+import { completion, replies, type RecordedRequest } from '../../scripts/stub-model/fakeOpenAIServer';
 import { BuiltApp, apiKey, biologistPrompt, chemistPrompt, physicistPrompt } from './builtApp';
 
 /** Conversations that continue: follow-up turns on threads, per-agent routes, panel choice, MCP tools, health. */
