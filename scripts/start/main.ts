@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { startStubModel } from '../stub-model/stubModel';
 import { resolveAzuriteBin } from './azurite';
 import { npmCommand, runCommand, startProcess } from './commands';
 import { parseStartOptions, startUsage } from './options';
@@ -28,12 +30,15 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   process.stdout.write(
-    'npm start: build the app, check and start what it needs, then run it (docs/local-start.md)\n',
+    'npm start: check what the app needs, build it, start what is missing, then run it (docs/local-start.md)\n',
   );
   return startApp(options, {
     // npm runs scripts from the package root, which holds host.json and the settings.
     projectDir: process.cwd(),
     env: process.env,
+    nodeVersion: process.versions.node,
+    exists: existsSync,
+    startStubModel: () => startStubModel(),
     write: (text) => process.stdout.write(text),
     build: () => {
       const npm = npmCommand();
