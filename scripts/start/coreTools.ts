@@ -44,7 +44,7 @@ export async function findCoreTools(
     }
     note = `the Core Tools in ${localPackage} do not run (${local.problem})`;
   } else if (exists(join(projectDir, localPackage, 'package.json'))) {
-    note = `${localPackage} has no func binary: its download did not happen (offline, or install scripts skipped)`;
+    note = `${localPackage} has no func binary: its download did not happen (offline, or npm ci --ignore-scripts)`;
   }
   const global = await checkCoreTools(run, 'func');
   if (global.ok) {
@@ -61,7 +61,9 @@ export async function findCoreTools(
     problem: note === undefined ? global.problem : `${global.problem} And ${note}.`,
     help: [
       'npm install puts Core Tools 4 in node_modules (an optional dependency that downloads them, a few hundred MB);',
-      'run it again where it can reach cdn.functions.azure.com, or install them for the whole machine:',
+      note === undefined
+        ? 'run it again where it can reach cdn.functions.azure.com, or install them for the whole machine:'
+        : 'run npm rebuild azure-functions-core-tools where it can reach cdn.functions.azure.com, or install them for the whole machine:',
       `  ${coreToolsInstallCommand}`,
       `Other installers (Homebrew, winget, apt, MSI): ${coreToolsDocs}`,
     ],
