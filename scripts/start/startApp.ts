@@ -3,7 +3,7 @@ import type { StubModel } from '../stub-model/stubModel';
 import { stubModelName } from '../stub-model/stubModel';
 import { ensureAzurite } from './azurite';
 import { StartedResources } from './cleanup';
-import type { StartProcess } from './commands';
+import type { StartedProcess, StartProcess } from './commands';
 import { dtsDashboardPort, dtsImage, dtsPort, ensureDtsEmulator, stopContainer } from './dtsEmulator';
 import { modelSettingNames } from './modelSettings';
 import { defaultFuncPort, type StartOptions } from './options';
@@ -20,6 +20,8 @@ export interface StartAppDependencies extends PrerequisiteDependencies {
   startStubModel: () => Promise<StubModel>;
   /** Aborted on Ctrl-C (or SIGTERM). */
   signal: AbortSignal;
+  /** How long a process that got the terminal's Ctrl-C has to end by itself; the default suits Azurite. */
+  stopGraceMs?: number;
 }
 
 export const stepCount = 6;
@@ -42,6 +44,37 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T |
       );
     }),
   ]);
+}
+
+/** Resolves whether the process ends within `ms`. */
+async function endsWithin(process: StartedProcess, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    process.exited.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => {
+        resolve(false);
+      }, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return ended;
+}
+
+/**
+ * Stops a background process once. After a Ctrl-C in a terminal it got the SIGINT too and is already closing; a
+ * second signal then can leave it hanging (Azurite: "Cannot close server in status Closed"), so it first gets
+ * `graceMs` to end by itself. One that ignores SIGTERM is killed.
+ */
+async function stopBackground(process: StartedProcess, interrupted: boolean, graceMs: number): Promise<void> {
+  if (!process.running || (interrupted && (await endsWithin(process, graceMs)))) {
+    return;
+  }
+  process.stop();
+  if (!(await endsWithin(process, graceMs))) {
+    process.stop('SIGKILL');
+    await process.exited;
+  }
 }
 
 /** The hint follows --port: the ask client's default URL is only right for the default port. */
@@ -109,12 +142,7 @@ async function runSteps(
   // Listed as soon as it is spawned, so a Ctrl-C while it comes up still stops it.
   const startAzurite: StartProcess = (command, args, startOptions) => {
     const started = deps.startProcess(command, args, startOptions);
-    resources.add('Azurite', async () => {
-      if (started.running) {
-        started.stop();
-      }
-      await started.exited;
-    });
+    resources.add('Azurite', () => stopBackground(started, deps.signal.aborted, deps.stopGraceMs ?? 10_000));
     return started;
   };
   const azurite = await unlessAborted(

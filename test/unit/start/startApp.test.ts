@@ -49,6 +49,7 @@ function machine(replies: Parameters<typeof fakeRun>[0], open: number[] = []) {
     env: {},
     nodeVersion: '22.23.3',
     exists: () => false,
+    stopGraceMs: 20,
     startStubModel: () => {
       stub.started += 1;
       return Promise.resolve({
@@ -319,6 +320,36 @@ describe('npm start', () => {
     expect(m.start.started.map((process) => [process.args[0], process.stopCalls])).toEqual([
       ['azurite.js', 1],
     ]);
+  });
+
+  it('after Ctrl-C, lets the Azurite it started end by itself: a second signal can leave it hanging', async () => {
+    await writeSettings(ollama);
+    const m = machine({ func: ok('4.0.7030') }, [8080]);
+    m.deps.stopGraceMs = 5000;
+    const running = startApp(defaults, m.deps);
+    const func = await until(funcOf(m.start));
+    const azurite = m.start.started[0]!;
+    m.controller.abort();
+    // The terminal's Ctrl-C reached Azurite too, and it closes.
+    azurite.exit(0);
+    func.exit(0);
+    expect(await running).toBe(0);
+    expect(azurite.signals).toEqual([]);
+  });
+
+  it('kills an Azurite that does not end on SIGTERM', async () => {
+    await writeSettings(ollama);
+    const m = machine({ func: ok('4.0.7030') }, [8080]);
+    const running = startApp(defaults, m.deps);
+    const func = await until(funcOf(m.start));
+    const azurite = m.start.started[0]!;
+    azurite.stop = (signal?: string) => {
+      azurite.signals.push(signal ?? 'SIGTERM');
+      if (signal === 'SIGKILL') azurite.exit(null);
+    };
+    func.exit(0);
+    expect(await running).toBe(0);
+    expect(azurite.signals).toEqual(['SIGTERM', 'SIGKILL']);
   });
 
   it('on Ctrl-C during the checks, stops what it started so far and exits 130', async () => {
