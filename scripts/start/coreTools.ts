@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { delimiter as pathDelimiter, dirname, join, resolve } from 'node:path';
 import type { RunCommand } from './commands';
 
 export const coreToolsInstallCommand = 'npm install -g azure-functions-core-tools@4 --unsafe-perm true';
@@ -24,6 +24,23 @@ const localPackage = join('node_modules', 'azure-functions-core-tools');
  */
 export function localCoreToolsBinary(projectDir: string, platform = process.platform): string {
   return join(projectDir, localPackage, 'bin', platform === 'win32' ? 'func.exe' : 'func');
+}
+
+/**
+ * PATH without the node_modules/.bin folders npm run puts in front of it (the project's and its parents'). There,
+ * `func` is Core Tools' shim, which downloads the binary on first use: run as a version check, it would start a
+ * download of a few hundred MB. npm start runs the downloaded binary itself, or a `func` the user installed.
+ */
+export function withoutPackageBins(pathValue: string, projectDir: string, delimiter = pathDelimiter): string {
+  const packageBins = new Set<string>();
+  for (let dir = resolve(projectDir); ; dir = dirname(dir)) {
+    packageBins.add(join(dir, 'node_modules', '.bin'));
+    if (dir === dirname(dir)) break;
+  }
+  return pathValue
+    .split(delimiter)
+    .filter((entry) => entry === '' || !packageBins.has(resolve(entry)))
+    .join(delimiter);
 }
 
 /**

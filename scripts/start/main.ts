@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { startStubModel } from '../stub-model/stubModel';
 import { resolveAzuriteBin } from './azurite';
 import { npmCommand, runCommand, startProcess } from './commands';
+import { withoutPackageBins } from './coreTools';
 import { parseStartOptions, startUsage } from './options';
 import { isPortOpen, waitForPorts } from './ports';
 import { exitInterrupted, startApp } from './startApp';
@@ -17,6 +18,10 @@ async function main(): Promise<number> {
     process.stdout.write(`${startUsage}\n`);
     return 0;
   }
+
+  // Every `func` npm start runs or looks for, and the host it starts, see PATH as the user's shell does.
+  const pathKey = Object.keys(process.env).find((key) => key.toUpperCase() === 'PATH') ?? 'PATH';
+  process.env[pathKey] = withoutPackageBins(process.env[pathKey] ?? '', process.cwd());
 
   const controller = new AbortController();
   const onSignal = () => {

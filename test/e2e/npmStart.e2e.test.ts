@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
  */
 const root = join(__dirname, '../..');
 const runFile = promisify(execFile);
-// Core Tools' names in node_modules/.bin: the copy must not see a local Core Tools, so the fake on PATH is used.
+// Core Tools' names in node_modules/.bin: the copy gets a shim of its own instead (writeCoreToolsShim).
 const coreToolsBins = new Set(['func', 'azfun', 'azurefunctions']);
 
 /** The npm this test runs under: beside node in a Node install, else the first on PATH. */
@@ -64,6 +64,19 @@ async function cloneRepository(): Promise<void> {
       await symlink(join(root, 'node_modules/.bin', entry), join(modules, '.bin', entry));
     }
   }
+}
+
+/**
+ * In node_modules/.bin, which npm run puts first on PATH, `func` is Core Tools' shim that downloads the binary on
+ * first use; npm start must never run it. This one records that it ran.
+ */
+async function writeCoreToolsShim(): Promise<void> {
+  const shim = join(clone, 'node_modules/.bin/func');
+  await writeFile(
+    shim,
+    `#!${process.execPath}\nrequire('node:fs').writeFileSync(${JSON.stringify(join(fakeBin, 'shim-ran'))}, '');\nprocess.exit(1);\n`,
+  );
+  await chmod(shim, 0o755);
 }
 
 /** Answers --version as Core Tools 4 does; for `start`, records its arguments and environment and waits. */
@@ -127,6 +140,7 @@ beforeAll(async () => {
   await mkdir(fakeBin);
   await cloneRepository();
   await writeFakeFunc();
+  await writeCoreToolsShim();
   // npm and the shell it runs scripts with, not their folders, which may hold docker and more.
   await symlink(npmPath(), join(fakeBin, 'npm'));
   await symlink('/bin/sh', join(fakeBin, 'sh'));
@@ -168,6 +182,7 @@ describeOnPosix('npm start on a machine with nothing but Node and (a fake) Core 
     )) as { args: string[]; env: Record<string, string | undefined> };
 
     expect(started.args).toEqual(['start', '--port', String(port)]);
+    expect(existsSync(join(fakeBin, 'shim-ran'))).toBe(false);
     expect(output).toContain('→ No Docker (Docker is not installed (docker is not on PATH))');
     expect(output).toContain(
       'No model configured: answering with the built-in stub model. Configure Azure OpenAI or Ollama for real answers: docs/local-start.md',

@@ -5,8 +5,22 @@ import {
   findCoreTools,
   localCoreToolsBinary,
   parseCoreToolsVersion,
+  withoutPackageBins,
 } from '../../../scripts/start/coreTools';
 import { failed, fakeRun, ok } from './fakes';
+
+describe('the PATH npm start searches', () => {
+  it("drops the node_modules/.bin folders npm run adds (where func is Core Tools' downloading shim), and only those", () => {
+    const path = [
+      '/work/app/node_modules/.bin',
+      '/work/node_modules/.bin',
+      '/node_modules/.bin',
+      '/opt/node22/node_modules/.bin',
+      '/usr/local/bin',
+    ].join(':');
+    expect(withoutPackageBins(path, '/work/app', ':')).toBe('/opt/node22/node_modules/.bin:/usr/local/bin');
+  });
+});
 
 describe('finding Core Tools: node_modules first, then PATH', () => {
   const project = join('/work', 'app');
