@@ -6,7 +6,7 @@
  * the `npm run ask` client's interval, functions invoked and Durable Task Scheduler actions per panel (from the
  * recorded history), and management reads per status GET.
  */
-import { FakeOpenAIServer } from '../../test/support/fakeOpenAIServer';
+import { FakeOpenAIServer } from '../stub-model/fakeOpenAIServer';
 import { appEntry } from '../../test/support/appEntry';
 import type { Exchange } from '../../test/support/engineRecording';
 import { DurableApi, type DurableHistoryEvent } from '../../test/engine/rig/durableApi';

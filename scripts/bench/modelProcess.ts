@@ -2,7 +2,7 @@
  * The loopback model in a process of its own, as the real model service is: its HTTP handling and JSON work stay
  * off the event loop of the app being measured. The parent sets how it answers with IPC messages.
  */
-import { completion, FakeOpenAIServer, type Reply } from '../../test/support/fakeOpenAIServer';
+import { completion, FakeOpenAIServer, type Reply } from '../stub-model/fakeOpenAIServer';
 
 /** How the model answers: after `latencyMs`, one request at a time when `sequential`. */
 export interface ModelBehaviour {

@@ -66,7 +66,8 @@ export interface StartedProcess {
   /** Resolves with the exit code (null when killed by a signal or never started). */
   readonly exited: Promise<number | null>;
   readonly running: boolean;
-  stop(): void;
+  /** SIGTERM by default; SIGKILL for one that does not end. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): void;
 }
 
 export interface StartOptions {
@@ -116,9 +117,9 @@ export const startProcess: StartProcess = (command, args, options) => {
     get running() {
       return running;
     },
-    stop() {
+    stop(signal = 'SIGTERM') {
       if (running) {
-        child.kill('SIGTERM');
+        child.kill(signal);
       }
     },
   };

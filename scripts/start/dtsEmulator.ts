@@ -39,6 +39,36 @@ function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
 }
 
+export type DockerCheck =
+  { ok: true; version: string } | { ok: false; reason: string; problem: string; help: string[] };
+
+/** Whether a Docker daemon answers: the emulator needs one, and without one npm start falls back to Azurite. */
+export async function checkDocker(run: RunCommand): Promise<DockerCheck> {
+  const info = await run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 30_000 });
+  if (!info.found) {
+    const reason = 'Docker is not installed (docker is not on PATH)';
+    return {
+      ok: false,
+      reason,
+      problem: `Nothing answers on port ${dtsPort} and ${reason}.`,
+      help: [
+        'Install Docker (https://docs.docker.com/get-docker/) to run the Durable Task Scheduler emulator.',
+        ...withoutDockerHelp,
+      ],
+    };
+  }
+  if (info.exitCode !== 0) {
+    const reason = `the Docker daemon does not answer: ${firstLine(info.stderr) || 'docker info failed'}`;
+    return {
+      ok: false,
+      reason,
+      problem: `Nothing answers on port ${dtsPort} and ${reason}`,
+      help: ['Start Docker (Docker Desktop, or the docker service).', ...withoutDockerHelp],
+    };
+  }
+  return { ok: true, version: info.stdout.trim() };
+}
+
 /**
  * Uses a scheduler that already answers on 8080; otherwise starts the emulator container when a Docker daemon
  * answers. It has no health endpoint, so an open endpoint port is the readiness signal.
@@ -47,23 +77,9 @@ export async function ensureDtsEmulator(deps: DtsDependencies): Promise<DtsResul
   if (await deps.probe(dtsPort)) {
     return { ok: true, state: 'running' };
   }
-  const info = await deps.run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 30_000 });
-  if (!info.found) {
-    return {
-      ok: false,
-      problem: `Nothing answers on port ${dtsPort} and Docker is not installed (docker is not on PATH).`,
-      help: [
-        'Install Docker (https://docs.docker.com/get-docker/) to run the Durable Task Scheduler emulator.',
-        ...withoutDockerHelp,
-      ],
-    };
-  }
-  if (info.exitCode !== 0) {
-    return {
-      ok: false,
-      problem: `Nothing answers on port ${dtsPort} and the Docker daemon does not answer: ${firstLine(info.stderr) || 'docker info failed'}`,
-      help: ['Start Docker (Docker Desktop, or the docker service).', ...withoutDockerHelp],
-    };
+  const docker = await checkDocker(deps.run);
+  if (!docker.ok) {
+    return { ok: false, problem: docker.problem, help: docker.help };
   }
 
   // Pulling the image can take minutes the first time; Docker's own progress goes to the terminal.

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { startStubModel } from '../stub-model/stubModel';
 import { resolveAzuriteBin } from './azurite';
 import { npmCommand, runCommand, startProcess } from './commands';
+import { withoutPackageBins } from './coreTools';
 import { parseStartOptions, startUsage } from './options';
 import { isPortOpen, waitForPorts } from './ports';
 import { exitInterrupted, startApp } from './startApp';
@@ -16,6 +19,10 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  // Every `func` npm start runs or looks for, and the host it starts, see PATH as the user's shell does.
+  const pathKey = Object.keys(process.env).find((key) => key.toUpperCase() === 'PATH') ?? 'PATH';
+  process.env[pathKey] = withoutPackageBins(process.env[pathKey] ?? '', process.cwd());
+
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) {
@@ -28,12 +35,15 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   process.stdout.write(
-    'npm start: build the app, check and start what it needs, then run it (docs/local-start.md)\n',
+    'npm start: check what the app needs, build it, start what is missing, then run it (docs/local-start.md)\n',
   );
   return startApp(options, {
     // npm runs scripts from the package root, which holds host.json and the settings.
     projectDir: process.cwd(),
     env: process.env,
+    nodeVersion: process.versions.node,
+    exists: existsSync,
+    startStubModel: () => startStubModel(),
     write: (text) => process.stdout.write(text),
     build: () => {
       const npm = npmCommand();

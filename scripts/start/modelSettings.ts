@@ -7,9 +7,14 @@ export const modelSettingNames = {
   model: 'OPENAI_MODEL',
 } as const;
 
-export type ModelCheck = { ok: true; description: string } | { ok: false; problem: string; help: string[] };
+/** `missing`: nothing is configured at all, which the stub model stands in for; anything else half-set is a typo. */
+export type ModelCheck =
+  { ok: true; description: string } | { ok: false; missing: boolean; problem: string; help: string[] };
 
 const { azureEndpoint, azureDeployment, azureKey, baseUrl, model } = modelSettingNames;
+
+export const stubModelLine =
+  'No model configured: answering with the built-in stub model. Configure Azure OpenAI or Ollama for real answers: docs/local-start.md';
 
 const howToFill = [
   'Fill in one of these in local.settings.json ("Values"), then run npm start again:',
@@ -35,6 +40,7 @@ export function checkModelSettings(settings: Record<string, string | undefined>)
     if (!isSet(url) || !isSet(modelName)) {
       return {
         ok: false,
+        missing: false,
         problem: `${isSet(url) ? model : baseUrl} is empty: an OpenAI-compatible model needs both ${baseUrl} and ${model}.`,
         help: howToFill,
       };
@@ -50,9 +56,10 @@ export function checkModelSettings(settings: Record<string, string | undefined>)
   if (isSet(endpoint) || isSet(deployment)) {
     return {
       ok: false,
+      missing: false,
       problem: `${isSet(endpoint) ? azureDeployment : azureEndpoint} is empty: Azure OpenAI needs both ${azureEndpoint} and ${azureDeployment}.`,
       help: howToFill,
     };
   }
-  return { ok: false, problem: 'No model is configured.', help: howToFill };
+  return { ok: false, missing: true, problem: 'No model is configured.', help: howToFill };
 }

@@ -2,6 +2,8 @@
 export interface Reporter {
   step(title: string): void;
   ok(text: string): void;
+  /** Something is missing and npm start uses its built-in stand-in instead. */
+  instead(text: string): void;
   note(text: string): void;
   fail(problem: string, help: readonly string[]): void;
 }
@@ -16,6 +18,9 @@ export function createReporter(write: (text: string) => void, totalSteps: number
     },
     ok(text) {
       write(`${indent}✓ ${text}\n`);
+    },
+    instead(text) {
+      write(`${indent}→ ${text}\n`);
     },
     note(text) {
       write(`${indent}  ${text}\n`);

@@ -10,7 +10,7 @@ export const storageConnectionSetting =
 
 export type DurableBackend =
   | { kind: 'scheduler' }
-  | { kind: 'azureStorage'; reason: 'flag' | 'setting'; overrides: Record<string, string> };
+  | { kind: 'azureStorage'; reason: 'flag' | 'setting' | 'noDocker'; overrides: Record<string, string> };
 
 /** The extension matches the provider type case-insensitively (AzureStorageDurabilityProviderFactory). */
 const isAzureStorage = (value: string | undefined) => value?.trim().toLowerCase() === 'azurestorage';
@@ -28,10 +28,18 @@ export function chooseDurableBackend(
   if (!noDocker && !selected) {
     return { kind: 'scheduler' };
   }
+  return azureStorageBackend(selected ? 'setting' : 'flag', settings);
+}
+
+/** The Azure Storage provider on Azurite; also the fallback when Docker cannot run the scheduler's emulator. */
+export function azureStorageBackend(
+  reason: 'flag' | 'setting' | 'noDocker',
+  settings: Record<string, string | undefined>,
+): DurableBackend {
   const connection = settings[storageConnectionSetting]?.trim();
   return {
     kind: 'azureStorage',
-    reason: selected ? 'setting' : 'flag',
+    reason,
     overrides: {
       [storageProviderTypeSetting]: 'AzureStorage',
       [storageConnectionSetting]:

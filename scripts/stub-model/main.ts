@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { FakeOpenAIServer } from '../../test/support/fakeOpenAIServer';
 import { messageOf } from '../../src/errorMessage';
+import { startStubModel } from './stubModel';
 
 const usage = `Usage: npm run stub-model -- [--port 5005] [--host 127.0.0.1] [--delay-ms 0]
 
 An OpenAI-compatible stand-in for a chat model, for running the real host without a model (the workflow's live
-tests). Every answer names the agent's instructions and repeats the question; any model name and key are accepted.
+job). Every answer says it is canned, names the agent's instructions and repeats the question; any model name and key
+are accepted. npm start runs it by itself when no model is configured.
 Point the app at it with OPENAI_BASE_URL=http://<host>:<port>/v1 and any OPENAI_MODEL.`;
 
 async function main(): Promise<number> {
@@ -34,7 +35,7 @@ async function main(): Promise<number> {
     process.stderr.write(`--port takes 0-65535 and --delay-ms a number of milliseconds.\n\n${usage}\n`);
     return 2;
   }
-  const server = await FakeOpenAIServer.start({ port, host: values.host, delayMs });
+  const server = await startStubModel({ port, host: values.host, delayMs });
   process.stdout.write(
     `Stub model listening: OPENAI_BASE_URL=${server.openaiBaseUrl} (any OPENAI_MODEL, any key)\n`,
   );
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await server.close();
-  process.stdout.write(`Stub model stopped after ${server.requests.length} requests.\n`);
+  process.stdout.write(`Stub model stopped after ${server.requestCount} requests.\n`);
   return 0;
 }
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
 import { appSettingsFor, apiKey, physicistPrompt, chemistPrompt } from '../e2e/builtApp';
 import { appEntry, projectRoot } from '../support/appEntry';
-import { FakeOpenAIServer, replies } from '../support/fakeOpenAIServer';
+import { FakeOpenAIServer, replies } from '../../scripts/stub-model/fakeOpenAIServer';
 import { mergeEvents, type RunSnapshot } from '../../src/streams/mergeEvents';
 import { encodeEvent, encodeHeartbeat, sseHeaders } from '../../src/streams/sse';
 import { initialCursor, parseLastEventId } from '../../src/streams/streamCursor';

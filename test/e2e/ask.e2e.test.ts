@@ -1,7 +1,7 @@
 import { ask, exitCodes } from '../../scripts/ask/ask';
 import { appEntry } from '../support/appEntry';
 import { CapturedStream } from '../support/captureStream';
-import { FakeOpenAIServer, replies } from '../support/fakeOpenAIServer';
+import { FakeOpenAIServer, replies } from '../../scripts/stub-model/fakeOpenAIServer';
 import { HostHttpServer } from '../support/hostHttpServer';
 import { apiKey, appSettingsFor, chemistPrompt, physicistPrompt } from './builtApp';
 

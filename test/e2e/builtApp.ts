@@ -1,7 +1,7 @@
 import { DurableBackend } from '../host/durableBackend';
 import { FunctionsHost, type HostHttpResponse } from '../host/functionsHost';
 import { appEntry } from '../support/appEntry';
-import { FakeOpenAIServer, type RecordedRequest } from '../support/fakeOpenAIServer';
+import { FakeOpenAIServer, type RecordedRequest } from '../../scripts/stub-model/fakeOpenAIServer';
 
 export { appEntry } from '../support/appEntry';
 export const functionKey = 'e2e-function-key';

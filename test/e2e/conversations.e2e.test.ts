@@ -1,5 +1,5 @@
 import type { PanelResult } from '../../src/orchestration/panelOrchestration';
-import { replies, type RecordedRequest } from '../support/fakeOpenAIServer';
+import { replies, type RecordedRequest } from '../../scripts/stub-model/fakeOpenAIServer';
 import { BuiltApp, biologistPrompt, chemistPrompt, messagesOf, physicistPrompt } from './builtApp';
 
 /** Conversations that continue: follow-up turns on threads, per-agent routes, panel choice. */

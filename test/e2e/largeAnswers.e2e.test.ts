@@ -1,5 +1,5 @@
 import type { PanelResult } from '../../src/orchestration/panelOrchestration';
-import { completion } from '../support/fakeOpenAIServer';
+import { completion } from '../../scripts/stub-model/fakeOpenAIServer';
 import { storedPayloads } from '../support/storedPayloads';
 import { BuiltApp } from './builtApp';
 

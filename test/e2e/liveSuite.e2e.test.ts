@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { appEntry } from '../support/appEntry';
-import { FakeOpenAIServer } from '../support/fakeOpenAIServer';
+import { FakeOpenAIServer } from '../../scripts/stub-model/fakeOpenAIServer';
 import { HostHttpServer } from '../support/hostHttpServer';
 import { defineLiveSuite } from '../live/liveSuite';
 import { probeApp } from '../live/probe';

@@ -8,7 +8,12 @@ import {
 import { FunctionsHost } from '../host/functionsHost';
 import type { AgentProgress } from '../../src/orchestration/agentOutcome';
 import type { PanelResult, PanelStatus } from '../../src/orchestration/panelOrchestration';
-import { FakeOpenAIServer, completion, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
+import {
+  FakeOpenAIServer,
+  completion,
+  replies,
+  type RecordedRequest,
+} from '../../scripts/stub-model/fakeOpenAIServer';
 import { storedPayloads } from '../support/storedPayloads';
 import { apiKey, appEntry, appSettingsFor, chemistPrompt, functionKey, physicistPrompt } from './builtApp';
 

@@ -6,7 +6,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { PanelInput, PanelResult } from '../../src/orchestration/panelOrchestration';
-import { replies, type RecordedRequest } from '../support/fakeOpenAIServer';
+import { replies, type RecordedRequest } from '../../scripts/stub-model/fakeOpenAIServer';
 import { TelemetryCapture, traceparentIds } from '../support/telemetryCapture';
 import { BuiltApp, chemistPrompt, physicistPrompt } from './builtApp';
 

@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import packageJson from '../../package.json';
-import type { RecordedRequest } from '../support/fakeOpenAIServer';
+import type { RecordedRequest } from '../../scripts/stub-model/fakeOpenAIServer';
 import { PanelApi } from './panelApi';
 import { DurableApi } from './rig/durableApi';
 import { describeEngine } from './rig/fixture';

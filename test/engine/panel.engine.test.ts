@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 import packageJson from '../../package.json';
-import { completion, replies, type RecordedRequest } from '../support/fakeOpenAIServer';
+import { completion, replies, type RecordedRequest } from '../../scripts/stub-model/fakeOpenAIServer';
 import { PanelApi } from './panelApi';
 import { DurableApi, eventsOfType, type DurableHistoryEvent } from './rig/durableApi';
 import { describeEngine } from './rig/fixture';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DurableBackend } from '../host/durableBackend';
 import { FunctionsHost, type HostHttpResponse } from '../host/functionsHost';
 import { appEntry } from '../support/appEntry';
-import { FakeOpenAIServer } from '../support/fakeOpenAIServer';
+import { FakeOpenAIServer } from '../../scripts/stub-model/fakeOpenAIServer';
 
 /**
  * Thousands of generated requests against every route of the built app: whatever arrives, the answer is never a

@@ -23,7 +23,7 @@ import {
   replies,
   type RecordedRequest,
   type Reply,
-} from './fakeOpenAIServer';
+} from '../../scripts/stub-model/fakeOpenAIServer';
 
 export interface EmulatedRun {
   client: Record<string, unknown>;

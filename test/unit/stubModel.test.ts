@@ -43,8 +43,9 @@ it('serves OpenAI-compatible chat completions on the port it is given, and stops
     usage: { total_tokens: number };
   };
   expect(body.model).toBe('stub-model');
+  // A reader must never take it for a real answer.
   expect(body.choices[0]!.message.content).toBe(
-    '[You are an expert in physics.] answers: What is temperature?',
+    '(Canned answer from the stub model, not a real one.) Instructions: "You are an expert in physics." Question: "What is temperature?"',
   );
   expect(body.usage.total_tokens).toBeGreaterThan(0);
 

@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { FakeOpenAIServer, type FakeOpenAIOptions } from '../../support/fakeOpenAIServer';
+import { FakeOpenAIServer, type FakeOpenAIOptions } from '../../../scripts/stub-model/fakeOpenAIServer';
 import { startAzurite, type AzuriteInstance, type AzuriteOptions } from './azurite';
 import { buildHost, engineWorkDir } from './dotnet';
 import { freePort } from './ports';

@@ -2,7 +2,7 @@ import { runAgentAttempt, type AgentAttemptInput } from '../../../src/agents/age
 import { ConfigurationError } from '../../../src/config/settings';
 import { ChatModel } from '../../../src/model/chatModel';
 import { createOpenAIClient } from '../../../src/model/openaiClient';
-import { FakeOpenAIServer, completion, replies } from '../../support/fakeOpenAIServer';
+import { FakeOpenAIServer, completion, replies } from '../../../scripts/stub-model/fakeOpenAIServer';
 
 let server: FakeOpenAIServer;
 let chat: ChatModel;

@@ -3,7 +3,7 @@ import type { ModelRequestOptions, ModelTarget } from '../../../src/config/setti
 import { ChatModel, type ChatMessage } from '../../../src/model/chatModel';
 import { ModelError } from '../../../src/model/modelError';
 import { cognitiveServicesScope, createOpenAIClient, defaultModelOf } from '../../../src/model/openaiClient';
-import { FakeOpenAIServer, completion, replies } from '../../support/fakeOpenAIServer';
+import { FakeOpenAIServer, completion, replies } from '../../../scripts/stub-model/fakeOpenAIServer';
 
 const messages: ChatMessage[] = [
   { role: 'system', content: 'You are an expert in physics.' },

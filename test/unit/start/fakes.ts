@@ -68,8 +68,11 @@ export class FakeProcess implements StartedProcess {
     }
   }
 
-  stop(): void {
+  readonly signals: string[] = [];
+
+  stop(signal = 'SIGTERM'): void {
     this.stopCalls += 1;
+    this.signals.push(signal);
     this.exit(null);
   }
 }

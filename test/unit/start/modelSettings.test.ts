@@ -9,7 +9,8 @@ describe('the model settings check', () => {
 
   it('stops when no model is configured, saying which settings to fill in and how to use Ollama', () => {
     const result = checkModelSettings({ AZURE_OPENAI_ENDPOINT: '', OPENAI_BASE_URL: '  ' });
-    expect(result).toMatchObject({ ok: false, problem: 'No model is configured.' });
+    // missing: the stub model stands in for it.
+    expect(result).toMatchObject({ ok: false, missing: true, problem: 'No model is configured.' });
     const help = result.ok ? '' : result.help.join('\n');
     for (const text of [
       'AZURE_OPENAI_ENDPOINT',
@@ -56,5 +57,7 @@ describe('the model settings check', () => {
   ])('names the other half of a pair: %j', (settings, problem) => {
     const result = checkModelSettings(settings);
     expect(result.ok ? '' : result.problem).toMatch(new RegExp(`^${problem}`));
+    // Half a pair is a typo to fix, not a missing model for the stub to stand in for.
+    expect(result).toMatchObject({ ok: false, missing: false });
   });
 });

@@ -32,7 +32,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it('stops at the Core Tools check with the install command and exit code 1', async () => {
+it('reports the missing Core Tools in its one pass, with the install command, and exits 1 having started nothing', async () => {
   const example = await readFile(join(__dirname, '../../../local.settings.example.json'), 'utf8');
   await writeFile(join(dir, 'local.settings.example.json'), example);
   const emptyPath = join(dir, 'bin');
@@ -44,11 +44,14 @@ it('stops at the Core Tools check with the install command and exit code 1', asy
     (error: unknown) => error as { code: number; stdout: string; stderr: string },
   );
   expect(failure).toMatchObject({ code: 1, stderr: '' });
-  expect(failure!.stdout).toContain(
-    '[2/7] Local settings: local.settings.json\n      ✓ created from local.settings.example.json',
-  );
+  expect(failure!.stdout).toContain('✓ local.settings.json created from local.settings.example.json');
   expect(failure!.stdout).toContain('✗ func (Azure Functions Core Tools) is not on PATH.');
   expect(failure!.stdout).toContain('npm install -g azure-functions-core-tools@4 --unsafe-perm true');
+  // The other checks ran too: the stub model and Azurite stand in for what this bare machine lacks.
+  expect(failure!.stdout).toContain('→ No model configured: answering with the built-in stub model.');
+  expect(failure!.stdout).toContain('→ No Docker (Docker is not installed (docker is not on PATH))');
+  expect(failure!.stdout).toContain('nothing was started.');
+  expect(failure!.stdout).not.toContain('[2/6]');
   expect(await readFile(join(dir, 'local.settings.json'), 'utf8')).toBe(example);
 });
 
@@ -57,5 +60,6 @@ it('rejects an unknown option with the usage and exit code 2', async () => {
     cwd: dir,
   }).catch((error: unknown) => error as { code: number; stderr: string });
   expect(failure).toMatchObject({ code: 2 });
+  expect((failure as { stderr: string }).stderr).toContain('Unknown option --no-dokcer. npm start takes');
   expect((failure as { stderr: string }).stderr).toContain('Usage: npm start');
 });
