@@ -274,3 +274,35 @@ describe('ChatModel against an OpenAI-compatible server', () => {
     expect(result.model).toBe('llama3.2');
   });
 });
+
+describe('ChatModel and the console', () => {
+  // The Node worker forwards console output to the host's logs and Application Insights, so anything the model
+  // client writes there leaves the process: the key, the prompt and the answer must never be in it.
+  it('writes neither the key, nor the prompt, nor the answer to the console, answering or failing', async () => {
+    const written: string[] = [];
+    const methods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
+    const spies = methods.map((method) =>
+      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        written.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
+      }),
+    );
+    try {
+      const result = await chatModel(azureTarget(keyAuth)).complete(messages);
+      await failure(
+        chatModel(azureTarget({ kind: 'api-key', apiKey: 'wrong-key-not-logged' })).complete(messages),
+      );
+      expect(result.text).toContain('What is temperature?');
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const everything = written.join('\n');
+    for (const secret of [
+      'test-key',
+      'wrong-key-not-logged',
+      'What is temperature?',
+      'You are an expert in physics.',
+    ]) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+});
