@@ -13,6 +13,8 @@ export const errorCodes = [
   'agent_not_found',
   'unknown_agents',
   'invalid_thread_id',
+  'conflicting_thread_ids',
+  'invalid_wait',
   'thread_not_found',
   'thread_conflict',
   'thread_busy',

@@ -217,7 +217,14 @@ export async function askAgentTool(
   const { agent } = named;
   const threadId =
     args.threadId === undefined || args.threadId.trim() === '' ? undefined : args.threadId.trim();
-  const started = await startAgentTurn(client, agent, asked.prompt, threadId, settings, invocation.trace);
+  const started = await startAgentTurn(
+    client,
+    agent,
+    asked.prompt,
+    threadId === undefined ? {} : { threadId },
+    settings,
+    invocation.trace,
+  );
   if (!started.ok) {
     return refusalReply(started.error);
   }

@@ -52,6 +52,10 @@ export const agentTurnRequestSchema = z
     runId: z.string().min(1).optional(),
     /** The trace of the run (or of the request that started the turn), which each attempt's span joins. */
     trace: optionalTraceCarrier,
+    /** The caller's owner key (owners on): the thread records it when the turn creates it. */
+    owner: z.string().min(1).max(64).optional(),
+    /** The Agent Framework session id the caller named; the turn's status echoes it. */
+    sessionId: z.string().min(1).max(128).optional(),
   })
   .strict();
 export type AgentTurnRequest = z.infer<typeof agentTurnRequestSchema>;
