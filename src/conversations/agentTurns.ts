@@ -13,6 +13,7 @@ import type { ThreadState } from '../threads/thread';
 import { ok, type Failed, type Result } from '../result';
 import { statusIfAny, statusOfCallerId } from './durableErrors';
 import { isValidThreadId, newThreadId } from './ids';
+import { ownedBy } from './owners';
 import { refuse, type Refusal } from './refusal';
 import { agentOutcomeSchema, agentProgressSchema, parsedOrUndefined } from './runSchemas';
 import { isRunning } from './waitForRun';
@@ -44,19 +45,28 @@ async function firstTurnRunning(
   client: Pick<DurableClient, 'getStatus'>,
   agent: AgentDefinition,
   threadId: string,
+  owner: string | undefined,
 ): Promise<boolean> {
   const status = await statusIfAny(client, threadId, true);
-  return status !== undefined && turnView(status)?.agent === agent.name && isRunning(status);
+  return (
+    status !== undefined &&
+    turnView(status)?.agent === agent.name &&
+    ownedBy(status, owner) &&
+    isRunning(status)
+  );
 }
 
 /**
- * Reads a thread for an agent: 404 when it does not exist, 409 when it belongs to another agent (a thread id
- * never reaches another agent) or when its first turn has not recorded it yet.
+ * Reads a thread for an agent: 404 when it does not exist or (owners on) is not the caller's, 409 when it
+ * belongs to another agent (a thread id never reaches another agent) or when its first turn has not recorded it
+ * yet. Another owner's thread answers exactly as a missing one, before anything else, so no reply tells a
+ * caller that someone else's id exists.
  */
 export async function threadOf(
   client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   agent: AgentDefinition,
   threadId: string,
+  owner?: string,
 ): Promise<Result<{ thread: ThreadState }, Refusal>> {
   if (!isValidThreadId(threadId)) {
     return refuse(400, 'invalid_thread_id', 'The thread id is malformed. Use a threadId this app returned.');
@@ -64,16 +74,20 @@ export async function threadOf(
   const entity = await client.readEntityState<ThreadState | null>(
     new EntityId(functionNames.threadEntity, threadId),
   );
+  const notFound = refuse(404, 'thread_not_found', `${agent.name} has no thread "${threadId}".`);
   // A state of null means no thread either (an entity whose state was never set).
   if (!entity.entityExists || entity.entityState === undefined || entity.entityState === null) {
     // A new thread exists only once its first turn records it; until then that turn is what holds it.
-    return (await firstTurnRunning(client, agent, threadId))
+    return (await firstTurnRunning(client, agent, threadId, owner))
       ? refuse(
           409,
           'thread_busy',
           `The first turn on thread "${threadId}" is still running; ask again when it ends.`,
         )
-      : refuse(404, 'thread_not_found', `${agent.name} has no thread "${threadId}".`);
+      : notFound;
+  }
+  if (owner !== undefined && entity.entityState.owner !== owner) {
+    return notFound;
   }
   if (entity.entityState.agent !== agent.name) {
     return refuse(
@@ -157,7 +171,7 @@ export async function startAgentTurn(
 ): Promise<Result<StartedTurn, Refusal>> {
   const { threadId, createIfMissing = false } = target;
   if (threadId !== undefined) {
-    const thread = await threadOf(client, agent, threadId);
+    const thread = await threadOf(client, agent, threadId, target.owner);
     if (!thread.ok && !(createIfMissing && thread.error.code === 'thread_not_found')) {
       return thread;
     }
@@ -246,17 +260,21 @@ export function turnView(status: DurableOrchestrationStatus): TurnView | undefin
   };
 }
 
-/** Reads one of an agent's turns: 400 when the id is malformed, 404 when that agent has no such turn. */
+/**
+ * Reads one of an agent's turns: 400 when the id is malformed, 404 when that agent has no such turn or
+ * (owners on) the turn is not the caller's.
+ */
 export async function readAgentTurn(
   client: Pick<DurableClient, 'getStatus'>,
   agent: AgentDefinition,
   instanceId: string,
+  owner?: string,
 ): Promise<Result<{ turn: TurnView }, Refusal>> {
   const read = await statusOfCallerId(client, instanceId, true, 'POST /api/agents/{agent}/run');
   if (!read.ok) {
     return read;
   }
-  const turn = read.status === undefined ? undefined : turnView(read.status);
+  const turn = read.status === undefined || !ownedBy(read.status, owner) ? undefined : turnView(read.status);
   return turn?.agent === agent.name
     ? ok({ turn })
     : refuse(404, 'instance_not_found', `${agent.name} has no turn "${instanceId}".`);

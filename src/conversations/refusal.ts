@@ -22,6 +22,8 @@ export const errorCodes = [
   'conversation_not_found',
   'conversation_not_finished',
   'invalid_instance_id',
+  'authentication_required',
+  'invalid_principal',
   'instance_not_found',
   'configuration_error',
   'backend_unavailable',

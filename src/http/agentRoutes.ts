@@ -25,6 +25,7 @@ import { functionNames } from '../functionNames';
 import { invocationCarrier } from '../telemetry/traceContext';
 import { backendUnavailable, errorResponse, refusalResponse } from './errorResponse';
 import { agentTurnUrl } from './panelRoutes';
+import { callerOwner } from './callerOwner';
 import { configuredQuestion } from './promptRequest';
 import {
   resolveSessionNames,
@@ -36,6 +37,8 @@ import {
 export interface AgentRouteDependencies {
   settings: () => AppSettings;
   catalog: AgentCatalog;
+  /** Whether runs and threads belong to the signed-in caller (getOwners). */
+  owners: () => boolean;
 }
 
 /** One turn in the caller's terms: 200 with the answer, 202 while it runs, 409/502 when it failed. */
@@ -180,11 +183,15 @@ export async function askAgent(
     return refusalResponse(parsed.error);
   }
   const { settings } = parsed;
+  const caller = callerOwner(request, dependencies.owners, context);
+  if (!caller.ok) {
+    return refusalResponse(caller.error);
+  }
   const names = resolveSessionNames({ headers: request.headers, query: request.query, body: parsed.options });
   if (!names.ok) {
     return errorResponse(names.status, names.code, names.message);
   }
-  const target = threadTargetOf(agent, names, undefined);
+  const target = threadTargetOf(agent, names, caller.owner);
   if (!target.ok) {
     return refusalResponse(target.error);
   }
@@ -229,17 +236,21 @@ export async function getAgentTurn(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'getStatus'>,
   context: InvocationContext,
-  dependencies: Pick<AgentRouteDependencies, 'catalog'>,
+  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners'>,
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);
+  const caller = callerOwner(request, dependencies.owners, context);
+  if (!caller.ok) {
+    return refusalResponse(caller.error);
+  }
   const named = agentOrError(dependencies.catalog, request.params.agent ?? '');
   if (!named.ok) {
     return refusalResponse(named.error);
   }
   let read;
   try {
-    read = await readAgentTurn(client, named.agent, request.params.instanceId ?? '');
+    read = await readAgentTurn(client, named.agent, request.params.instanceId ?? '', caller.owner);
   } catch (error) {
     return backendUnavailable(context, 'read the turn', error);
   }
@@ -251,11 +262,15 @@ async function onThread(
   request: HttpRequest,
   client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   context: InvocationContext,
-  catalog: AgentCatalog,
+  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners'>,
   action: string,
   respond: (agent: AgentDefinition, threadId: string, thread: ThreadState) => Promise<HttpResponseInit>,
 ): Promise<HttpResponseInit> {
-  const named = agentOrError(catalog, request.params.agent ?? '');
+  const caller = callerOwner(request, dependencies.owners, context);
+  if (!caller.ok) {
+    return refusalResponse(caller.error);
+  }
+  const named = agentOrError(dependencies.catalog, request.params.agent ?? '');
   if (!named.ok) {
     return refusalResponse(named.error);
   }
@@ -263,7 +278,7 @@ async function onThread(
   const threadId = request.params.threadId ?? '';
   let read;
   try {
-    read = await threadOf(client, agent, threadId);
+    read = await threadOf(client, agent, threadId, caller.owner);
   } catch (error) {
     return backendUnavailable(context, `${action} the thread`, error);
   }
@@ -275,11 +290,11 @@ export function getThread(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   context: InvocationContext,
-  dependencies: Pick<AgentRouteDependencies, 'catalog'>,
+  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners'>,
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);
-  return onThread(request, client, context, dependencies.catalog, 'read', (agent, threadId, thread) =>
+  return onThread(request, client, context, dependencies, 'read', (agent, threadId, thread) =>
     Promise.resolve({ status: 200, jsonBody: { agent: agent.name, threadId, messages: thread.messages } }),
   );
 }
@@ -289,11 +304,11 @@ export function deleteThread(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'readEntityState' | 'getStatus' | 'signalEntity'>,
   context: InvocationContext,
-  dependencies: Pick<AgentRouteDependencies, 'catalog'>,
+  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners'>,
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);
-  return onThread(request, client, context, dependencies.catalog, 'delete', async (agent, threadId) => {
+  return onThread(request, client, context, dependencies, 'delete', async (agent, threadId) => {
     try {
       await client.signalEntity(new EntityId(functionNames.threadEntity, threadId), 'delete');
     } catch (error) {

@@ -156,6 +156,7 @@ function* holdThread(
       turnId,
       now: now.toISOString(),
       until: until.toISOString(),
+      ...(request.owner === undefined ? {} : { owner: request.owner }),
     } satisfies BeginTurnInput)) as ThreadOperationResult;
   } catch (error) {
     return failed(
@@ -279,6 +280,7 @@ function* recordOnThread(scope: TurnScope, answer: AnsweredAttempt, attempts: nu
         { role: 'assistant', content: answer.answer, at },
       ],
       limits: request.thread,
+      ...(request.owner === undefined ? {} : { owner: request.owner }),
     } satisfies AppendTurnInput)) as ThreadOperationResult;
     if (recorded.ok) {
       outcome.threadMessageCount = recorded.messageCount;
