@@ -16,4 +16,6 @@ export const functionNames = {
   agentAttemptActivity: 'runAgentTurn',
   panelRunActivity: 'recordPanelRun',
   threadEntity: 'agentThread',
+  ownerThreadsEntity: 'ownerThreads',
+  threadList: 'threadList',
 } as const;

@@ -23,6 +23,8 @@ export const errorCodes = [
   'conversation_not_finished',
   'invalid_instance_id',
   'authentication_required',
+  'owners_off',
+  'invalid_page',
   'invalid_principal',
   'instance_not_found',
   'configuration_error',

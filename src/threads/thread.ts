@@ -128,15 +128,21 @@ function ownerOf(state: ThreadState | undefined, owner: string | undefined): { o
   return kept === undefined ? {} : { owner: kept };
 }
 
+/** What the owner index (ownerThreads) must hear of an owned thread's change. */
+export type OwnerIndexNote =
+  | { owner: string; operation: 'upsert'; agent: string; lastTurnAt: string; messageCount: number }
+  | { owner: string; operation: 'remove' };
+
 /**
  * Applies one operation to a thread. Failures are returned, not thrown: an entity operation that throws
- * reaches the orchestrator as "{}" and its message is lost.
+ * reaches the orchestrator as "{}" and its message is lost. An owned thread's recorded turns and deletion
+ * come with a note for its owner's index.
  */
 export function applyThreadOperation(
   state: ThreadState | undefined,
   operation: string,
   input: unknown,
-): { state: ThreadState | undefined; result: ThreadOperationResult } {
+): { state: ThreadState | undefined; result: ThreadOperationResult; ownerIndex?: OwnerIndexNote } {
   switch (operation) {
     case 'appendTurn': {
       const parsed = appendTurnSchema.safeParse(input);
@@ -155,6 +161,17 @@ export function applyThreadOperation(
       return {
         state: next,
         result: ok({ messageCount: kept.length, ...(trimmed > 0 ? { trimmedMessages: trimmed } : {}) }),
+        ...(next.owner === undefined
+          ? {}
+          : {
+              ownerIndex: {
+                owner: next.owner,
+                operation: 'upsert',
+                agent,
+                lastTurnAt: kept.at(-1)?.at ?? '',
+                messageCount: kept.length,
+              },
+            }),
       };
     }
     case 'beginTurn': {
@@ -209,7 +226,11 @@ export function applyThreadOperation(
         }),
       };
     case 'delete':
-      return { state: undefined, result: ok({ messageCount: 0 }) };
+      return {
+        state: undefined,
+        result: ok({ messageCount: 0 }),
+        ...(state?.owner === undefined ? {} : { ownerIndex: { owner: state.owner, operation: 'remove' } }),
+      };
     default:
       return {
         state,

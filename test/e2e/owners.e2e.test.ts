@@ -189,6 +189,59 @@ describe('owners on (App Service Authentication and OWNER_AUTH=easyauth)', () =>
   });
 });
 
+describe('GET /api/threads', () => {
+  interface Page {
+    threads: { agent: string; threadId: string; lastTurnAt: string; messageCount: number }[];
+    nextCursor?: string;
+    error?: { code: string };
+  }
+  const list = async (headers: Record<string, string>, query = '') => {
+    const response = await app.request('GET', `/api/threads${query}`, undefined, headers);
+    return { status: response.status, body: response.json() as Page };
+  };
+
+  it("lists only the caller's threads, newest first, in pages; a deleted thread leaves the list", async () => {
+    app = await BuiltApp.start(ownersOn);
+    const ask = async (headers: Record<string, string>, agent: string, body: object) =>
+      (await call('POST', `/api/agents/${agent}/run`, headers, body)).body.threadId;
+    const first = await ask(alice, 'physicist', { message: 'One' });
+    app.backend.advanceClock(1000);
+    const second = await ask(alice, 'chemist', { message: 'Two', sessionId: 'lab' });
+    app.backend.advanceClock(1000);
+    const third = await ask(alice, 'physicist', { message: 'Three' });
+    const bobs = await ask(bob, 'physicist', { message: 'Mine' });
+    app.backend.advanceClock(1000);
+    await ask(alice, 'physicist', { message: 'One again', threadId: first });
+
+    const page1 = await list(alice, '?limit=2');
+    expect(page1.status).toBe(200);
+    expect(page1.body.threads.map((thread) => thread.threadId)).toEqual([first, third]);
+    expect(page1.body.threads[0]).toMatchObject({ agent: 'Physicist', messageCount: 4 });
+    const page2 = await list(alice, `?limit=2&cursor=${page1.body.nextCursor!}`);
+    expect(page2.body.threads.map((thread) => thread.threadId)).toEqual([second]);
+    expect(page2.body.nextCursor).toBeUndefined();
+    expect((await list(bob)).body.threads.map((thread) => thread.threadId)).toEqual([bobs]);
+
+    expect((await call('DELETE', `/api/agents/chemist/threads/${second}`, alice)).status).toBe(202);
+    expect((await list(alice)).body.threads.map((thread) => thread.threadId)).toEqual([first, third]);
+
+    expect([(await list({})).status, (await list({})).body.error?.code]).toEqual([
+      401,
+      'authentication_required',
+    ]);
+    for (const query of ['?limit=0', '?limit=101', '?limit=x', '?cursor=not-a-cursor']) {
+      const bad = await list(alice, query);
+      expect([bad.status, bad.body.error?.code]).toEqual([400, 'invalid_page']);
+    }
+  });
+
+  it('answers 404 owners_off without owners: threads then belong to no one', async () => {
+    app = await BuiltApp.start();
+    const reply = await list(alice);
+    expect([reply.status, reply.body.error?.code]).toEqual([404, 'owners_off']);
+  });
+});
+
 describe('owners off', () => {
   it('ignores the principal headers without App Service Authentication: a forged header neither records an owner nor grants or denies anything', async () => {
     app = await BuiltApp.start();

@@ -110,7 +110,7 @@ describe('the multi-agent panel, end to end', () => {
     await loadApp(modelEnv());
   });
 
-  it('registers the HTTP routes, the MCP tools, both orchestrators, the activities and the entity', () => {
+  it('registers the HTTP routes, the MCP tools, both orchestrators, the activities and the entities', () => {
     expect([...host.functions.values()].map((fn) => `${fn.metadata.name}:${fn.trigger.type}`).sort()).toEqual(
       [
         'agentList:httpTrigger',
@@ -127,8 +127,10 @@ describe('the multi-agent panel, end to end', () => {
         'multiAgentPanel:orchestrationTrigger',
         'multiAgentRun:httpTrigger',
         'multiAgentStatus:httpTrigger',
+        'ownerThreads:entityTrigger',
         'recordPanelRun:activityTrigger',
         'runAgentTurn:activityTrigger',
+        'threadList:httpTrigger',
       ],
     );
   });

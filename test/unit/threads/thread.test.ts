@@ -184,6 +184,24 @@ describe('thread owners', () => {
     }
   });
 
+  it("tells the owner's index of each recorded turn and of the delete, and says nothing for a thread without owner", () => {
+    const created = applyThreadOperation(undefined, 'appendTurn', { ...turn('q', 'a'), owner: 'o-alice' });
+    expect(created.ownerIndex).toEqual({
+      owner: 'o-alice',
+      operation: 'upsert',
+      agent: 'Physicist',
+      lastTurnAt: '2026-11-25T10:00:01.000Z',
+      messageCount: 2,
+    });
+    expect(applyThreadOperation(created.state, 'delete', undefined).ownerIndex).toEqual({
+      owner: 'o-alice',
+      operation: 'remove',
+    });
+    const ownerless = applyThreadOperation(undefined, 'appendTurn', turn('q', 'a'));
+    expect(ownerless.ownerIndex).toBeUndefined();
+    expect(applyThreadOperation(ownerless.state, 'delete', undefined).ownerIndex).toBeUndefined();
+  });
+
   it('records no owner when owners are off, so the state keeps its shape', () => {
     const state = applyThreadOperation(undefined, 'appendTurn', turn('q', 'a')).state;
     expect(state).not.toHaveProperty('owner');
