@@ -18,7 +18,9 @@ df.app.entity(functionNames.threadEntity, (context: EntityContext<ThreadState>) 
     context.df.setState(state);
   }
   if (ownerIndex !== undefined) {
-    const index = new df.EntityId(functionNames.ownerThreadsEntity, ownerIndex.owner);
+    // The extension keys entities as "@<lowercased name>@<key>" everywhere but in an entity's own signals, which
+    // it routes to the name as given: a mixed-case name there reaches an instance no client read finds.
+    const index = new df.EntityId(functionNames.ownerThreadsEntity.toLowerCase(), ownerIndex.owner);
     const threadId = context.df.entityKey;
     context.df.signalEntity(
       index,
