@@ -84,6 +84,9 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+@description('Client id of an Entra ID app registration (its Application ID URI api://<client id>) that signs callers in. Set: App Service Authentication (Easy Auth) requires a signed-in caller on every route but /api/health and the MCP endpoint, and runs and threads belong to their owner (OWNER_AUTH=easyauth). Empty (default): off.')
+param authClientId string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -201,6 +204,7 @@ module api 'app/api.bicep' = {
     chatDeploymentName: chatDeploymentName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    authClientId: authClientId
   }
   // The resources it reads must exist, and the host must be able to reach storage, DTS and
   // Azure OpenAI when it first starts.

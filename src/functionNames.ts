@@ -17,4 +17,6 @@ export const functionNames = {
   agentAttemptActivity: 'runAgentTurn',
   panelRunActivity: 'recordPanelRun',
   threadEntity: 'agentThread',
+  ownerThreadsEntity: 'ownerThreads',
+  threadList: 'threadList',
 } as const;

@@ -8,6 +8,7 @@ import './functions/agentAttempt';
 import './functions/recordPanelRun';
 import './functions/agentThread';
 import './functions/agents';
+import './functions/threads';
 import './functions/mcpTools';
 import './functions/health';
 import './functions/panelPage';

@@ -54,6 +54,9 @@ param instanceMemoryMB int
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('Client id of the Entra ID app registration callers sign in to; empty leaves authentication off.')
+param authClientId string = ''
+
 // The one list of settings shared with the code. Defaults of its 'app' entries are read from it
 // at compile time, not repeated here.
 var settingsFile = '../../src/config/settings.json'
@@ -174,10 +177,56 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     THREAD_MAX_CHARS: loadJsonContent(settingsFile, '$.app.THREAD_MAX_CHARS.default')
     PROMPT_MAX_CHARS: loadJsonContent(settingsFile, '$.app.PROMPT_MAX_CHARS.default')
     EXPOSE_MANAGEMENT_URLS: loadJsonContent(settingsFile, '$.app.EXPOSE_MANAGEMENT_URLS.default')
+    // Owners only with the platform's authentication, which alone makes the principal headers trustworthy.
+    OWNER_AUTH: empty(authClientId) ? 'off' : 'easyauth'
     OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: loadJsonContent(
       settingsFile,
       '$.app.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT.default'
     )
+  }
+}
+
+// App Service Authentication (Easy Auth) with Entra ID: the platform validates the caller's token, strips
+// any x-ms-client-principal* header the client sent and sets its own, so the app can trust them
+// (OWNER_AUTH=easyauth). /api/health stays anonymous for probes and the smoke check; the MCP endpoint
+// stays key-scoped, since the MCP trigger passes no caller identity to the app (docs/api.md).
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(authClientId)) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: [
+        '/api/health'
+        '/runtime/webhooks/mcp'
+      ]
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${authClientId}'
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+    httpSettings: {
+      requireHttps: true
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { AgentRetryPolicy } from '../orchestration/retryPolicy';
+import { authEnabledFrom } from '../auth/principal';
 import catalog from './settings.json';
 
 /** Every environment setting the app code reads; the catalog is shared with infra/ so the two cannot drift. */
@@ -46,6 +47,11 @@ export interface AppSettings {
   /** How long a synchronous caller waits for an answer before getting a status URL. */
   responseWaitMs: number;
   exposeManagementUrls: boolean;
+  /**
+   * Runs and threads belong to the signed-in caller: on only with OWNER_AUTH=easyauth and App Service
+   * Authentication on, so the principal headers come from the platform and cannot be forged.
+   */
+  owners: boolean;
   telemetry: {
     /** Record prompts and answers on model-call spans (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT). */
     captureMessageContent: boolean;
@@ -141,6 +147,10 @@ const rawSchema = z.object({
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: booleanSetting(
     'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
   ),
+  OWNER_AUTH: optionalText
+    .transform((value) => (value ?? defaultOf('OWNER_AUTH') ?? 'off').toLowerCase())
+    .pipe(z.enum(['off', 'easyauth'], { error: 'OWNER_AUTH must be off or easyauth.' })),
+  WEBSITE_AUTH_ENABLED: optionalText.transform(authEnabledFrom),
 } satisfies Record<AppSettingName, z.ZodType>);
 
 type RawSettings = z.output<typeof rawSchema>;
@@ -222,6 +232,7 @@ export function readSettings(env: NodeJS.ProcessEnv): AppSettings {
     panelDeadlineMs: raw.PANEL_DEADLINE_MS,
     responseWaitMs: raw.RESPONSE_WAIT_MS,
     exposeManagementUrls: raw.EXPOSE_MANAGEMENT_URLS,
+    owners: raw.OWNER_AUTH === 'easyauth',
     telemetry: { captureMessageContent: raw.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT },
   };
 }
@@ -241,7 +252,58 @@ function combinationProblems(raw: RawSettings): string[] {
       'THREAD_MAX_CHARS must be at least PROMPT_MAX_CHARS + ANSWER_MAX_CHARS, so a thread holds one whole turn.',
     );
   }
+  problems.push(...ownerProblems(raw));
   return problems;
+}
+
+/**
+ * Owners without the platform's authentication would trust headers anyone can send: refuse rather than run
+ * open while the operator believes threads are private.
+ */
+function ownerProblems(raw: Pick<RawSettings, 'OWNER_AUTH' | 'WEBSITE_AUTH_ENABLED'>): string[] {
+  return raw.OWNER_AUTH === 'easyauth' && !raw.WEBSITE_AUTH_ENABLED
+    ? [
+        'OWNER_AUTH=easyauth needs App Service Authentication on (the platform sets WEBSITE_AUTH_ENABLED=True): turn it on (infra parameter authClientId) or unset OWNER_AUTH.',
+      ]
+    : [];
+}
+
+const ownerSettingsSchema = rawSchema.pick({ OWNER_AUTH: true, WEBSITE_AUTH_ENABLED: true });
+
+/**
+ * Whether owners are on, from the two settings that decide it alone: routes that only read runs and threads
+ * need no model settings, so they read this rather than readSettings. Throws ConfigurationError as it does.
+ */
+export function readOwners(env: NodeJS.ProcessEnv): boolean {
+  const parsed = ownerSettingsSchema.safeParse({
+    OWNER_AUTH: env.OWNER_AUTH,
+    WEBSITE_AUTH_ENABLED: env.WEBSITE_AUTH_ENABLED,
+  });
+  if (!parsed.success) {
+    throw new ConfigurationError(parsed.error.issues.map((issue) => issue.message));
+  }
+  const problems = ownerProblems(parsed.data);
+  if (problems.length > 0) {
+    throw new ConfigurationError(problems);
+  }
+  return parsed.data.OWNER_AUTH === 'easyauth';
+}
+
+let cachedOwners: { owners: boolean } | { error: unknown } | undefined;
+
+/** The process-wide owners choice, read once like getSettings. */
+export function getOwners(): boolean {
+  if (cachedOwners === undefined) {
+    try {
+      cachedOwners = { owners: readOwners(process.env) };
+    } catch (error) {
+      cachedOwners = { error };
+    }
+  }
+  if ('error' in cachedOwners) {
+    throw cachedOwners.error;
+  }
+  return cachedOwners.owners;
 }
 
 let cached: { settings: AppSettings } | { error: unknown } | undefined;

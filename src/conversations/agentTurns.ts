@@ -13,6 +13,7 @@ import type { ThreadState } from '../threads/thread';
 import { ok, type Failed, type Result } from '../result';
 import { statusIfAny, statusOfCallerId } from './durableErrors';
 import { isValidThreadId, newThreadId } from './ids';
+import { ownedBy } from './owners';
 import { refuse, type Refusal } from './refusal';
 import { agentOutcomeSchema, agentProgressSchema, parsedOrUndefined } from './runSchemas';
 import { isRunning } from './waitForRun';
@@ -44,19 +45,28 @@ async function firstTurnRunning(
   client: Pick<DurableClient, 'getStatus'>,
   agent: AgentDefinition,
   threadId: string,
+  owner: string | undefined,
 ): Promise<boolean> {
   const status = await statusIfAny(client, threadId, true);
-  return status !== undefined && turnView(status)?.agent === agent.name && isRunning(status);
+  return (
+    status !== undefined &&
+    turnView(status)?.agent === agent.name &&
+    ownedBy(status, owner) &&
+    isRunning(status)
+  );
 }
 
 /**
- * Reads a thread for an agent: 404 when it does not exist, 409 when it belongs to another agent (a thread id
- * never reaches another agent) or when its first turn has not recorded it yet.
+ * Reads a thread for an agent: 404 when it does not exist or (owners on) is not the caller's, 409 when it
+ * belongs to another agent (a thread id never reaches another agent) or when its first turn has not recorded it
+ * yet. Another owner's thread answers exactly as a missing one, before anything else, so no reply tells a
+ * caller that someone else's id exists.
  */
 export async function threadOf(
   client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   agent: AgentDefinition,
   threadId: string,
+  owner?: string,
 ): Promise<Result<{ thread: ThreadState }, Refusal>> {
   if (!isValidThreadId(threadId)) {
     return refuse(400, 'invalid_thread_id', 'The thread id is malformed. Use a threadId this app returned.');
@@ -64,16 +74,20 @@ export async function threadOf(
   const entity = await client.readEntityState<ThreadState | null>(
     new EntityId(functionNames.threadEntity, threadId),
   );
+  const notFound = refuse(404, 'thread_not_found', `${agent.name} has no thread "${threadId}".`);
   // A state of null means no thread either (an entity whose state was never set).
   if (!entity.entityExists || entity.entityState === undefined || entity.entityState === null) {
     // A new thread exists only once its first turn records it; until then that turn is what holds it.
-    return (await firstTurnRunning(client, agent, threadId))
+    return (await firstTurnRunning(client, agent, threadId, owner))
       ? refuse(
           409,
           'thread_busy',
           `The first turn on thread "${threadId}" is still running; ask again when it ends.`,
         )
-      : refuse(404, 'thread_not_found', `${agent.name} has no thread "${threadId}".`);
+      : notFound;
+  }
+  if (owner !== undefined && entity.entityState.owner !== owner) {
+    return notFound;
   }
   if (entity.entityState.agent !== agent.name) {
     return refuse(
@@ -105,6 +119,7 @@ export function agentTurnRequest(
   settings: AppSettings,
   now: number = Date.now(),
   trace?: TraceCarrier,
+  caller: { owner?: string; sessionId?: string } = {},
 ): AgentTurnRequest {
   const limits = turnLimitsOf(settings);
   // Field by field, in the order the input has always been recorded in.
@@ -119,6 +134,8 @@ export function agentTurnRequest(
     thread: limits.thread,
     deadline: new Date(now + settings.panelDeadlineMs).toISOString(),
     ...(trace === undefined ? {} : { trace }),
+    ...(caller.owner === undefined ? {} : { owner: caller.owner }),
+    ...(caller.sessionId === undefined ? {} : { sessionId: caller.sessionId }),
   };
 }
 
@@ -126,6 +143,18 @@ export interface StartedTurn {
   instanceId: string;
   agent: string;
   threadId: string;
+}
+
+/** The thread a turn runs on, as the request named it. */
+export interface ThreadTarget {
+  /** The thread to continue; undefined starts a new one. */
+  threadId?: string;
+  /** Start the thread under threadId when it does not exist (Agent Framework's sessions), rather than 404. */
+  createIfMissing?: boolean;
+  /** The Agent Framework session id the caller named, echoed back as sessionId. */
+  sessionId?: string;
+  /** The caller's owner key when owners are on; the thread and the run record it. */
+  owner?: string;
 }
 
 /**
@@ -136,20 +165,27 @@ export async function startAgentTurn(
   client: Pick<DurableClient, 'startNew' | 'readEntityState' | 'getStatus'>,
   agent: AgentDefinition,
   message: string,
-  threadId: string | undefined,
+  target: ThreadTarget,
   settings: AppSettings,
   trace?: TraceCarrier,
 ): Promise<Result<StartedTurn, Refusal>> {
+  const { threadId, createIfMissing = false } = target;
   if (threadId !== undefined) {
-    const thread = await threadOf(client, agent, threadId);
-    if (!thread.ok) {
+    const thread = await threadOf(client, agent, threadId, target.owner);
+    if (!thread.ok && !(createIfMissing && thread.error.code === 'thread_not_found')) {
       return thread;
     }
   }
   const id = threadId ?? newThreadId(agent.name);
-  const input = agentTurnRequest(agent, message, id, threadId !== undefined, settings, Date.now(), trace);
+  // A named thread is held for the turn (beginTurn creates it when missing), so two first turns on one new
+  // session never interleave: the second gets thread_busy. Only a minted id is the turn's alone.
+  const input = agentTurnRequest(agent, message, id, threadId !== undefined, settings, Date.now(), trace, {
+    ...(target.owner === undefined ? {} : { owner: target.owner }),
+    ...(target.sessionId === undefined ? {} : { sessionId: target.sessionId }),
+  });
   // A new thread's first turn takes the thread's id as its instance id, so a follow-up that comes before the
-  // thread is recorded can find that turn and answer "busy" rather than "no such thread".
+  // thread is recorded can find that turn and answer "busy" rather than "no such thread". A session's thread
+  // may be deleted and started again under the same id, so its turns always get fresh instance ids.
   const instanceId = await client.startNew(functionNames.agentTurnOrchestration, {
     input,
     ...(threadId === undefined ? { instanceId: id } : {}),
@@ -159,17 +195,30 @@ export async function startAgentTurn(
 
 /** What a caller sees of one agent's turn. */
 export type TurnView =
-  | { state: 'running'; instanceId: string; agent: string; threadId: string; progress?: AgentProgress }
-  | ({ state: 'answered'; instanceId: string } & AgentAnswer)
+  | {
+      state: 'running';
+      instanceId: string;
+      agent: string;
+      threadId: string;
+      sessionId?: string;
+      progress?: AgentProgress;
+    }
+  | ({ state: 'answered'; instanceId: string; sessionId?: string } & AgentAnswer)
   | {
       state: 'failed';
       instanceId: string;
+      sessionId?: string;
       agent: string;
       threadId: string;
       failure: Omit<AgentFailure, 'agent' | 'threadId'>;
     };
 
-const turnInputSchema = z.object({ agent: z.object({ name: z.string() }), threadId: z.string() });
+const turnInputSchema = z.object({
+  agent: z.object({ name: z.string() }),
+  threadId: z.string(),
+  sessionId: z.string().optional(),
+  owner: z.string().optional(),
+});
 
 /** A turn's status in the caller's terms; undefined when the instance is not a turn started on its own. */
 export function turnView(status: DurableOrchestrationStatus): TurnView | undefined {
@@ -177,7 +226,13 @@ export function turnView(status: DurableOrchestrationStatus): TurnView | undefin
   if (status.name !== functionNames.agentTurnOrchestration || input === undefined) {
     return undefined;
   }
-  const base = { instanceId: status.instanceId, agent: input.agent.name, threadId: input.threadId };
+  const session = input.sessionId === undefined ? {} : { sessionId: input.sessionId };
+  const base = {
+    instanceId: status.instanceId,
+    agent: input.agent.name,
+    threadId: input.threadId,
+    ...session,
+  };
   if (isRunning(status)) {
     const progress = parsedOrUndefined(agentProgressSchema, status.customStatus);
     return { state: 'running', ...base, ...(progress ? { progress } : {}) };
@@ -188,7 +243,7 @@ export function turnView(status: DurableOrchestrationStatus): TurnView | undefin
       : undefined;
   if (outcome !== undefined) {
     if (outcome.status === 'answered') {
-      return { state: 'answered', ...outcome, instanceId: status.instanceId };
+      return { state: 'answered', ...outcome, instanceId: status.instanceId, ...session };
     }
     const { status: failedStatus, code, message, attempts } = outcome;
     return { state: 'failed', ...base, failure: { status: failedStatus, code, message, attempts } };
@@ -205,17 +260,21 @@ export function turnView(status: DurableOrchestrationStatus): TurnView | undefin
   };
 }
 
-/** Reads one of an agent's turns: 400 when the id is malformed, 404 when that agent has no such turn. */
+/**
+ * Reads one of an agent's turns: 400 when the id is malformed, 404 when that agent has no such turn or
+ * (owners on) the turn is not the caller's.
+ */
 export async function readAgentTurn(
   client: Pick<DurableClient, 'getStatus'>,
   agent: AgentDefinition,
   instanceId: string,
+  owner?: string,
 ): Promise<Result<{ turn: TurnView }, Refusal>> {
   const read = await statusOfCallerId(client, instanceId, true, 'POST /api/agents/{agent}/run');
   if (!read.ok) {
     return read;
   }
-  const turn = read.status === undefined ? undefined : turnView(read.status);
+  const turn = read.status === undefined || !ownedBy(read.status, owner) ? undefined : turnView(read.status);
   return turn?.agent === agent.name
     ? ok({ turn })
     : refuse(404, 'instance_not_found', `${agent.name} has no turn "${instanceId}".`);

@@ -5,6 +5,7 @@ import type { AgentOutcome, AgentProgress } from '../orchestration/agentOutcome'
 import { agentTurnInstanceId, type PanelResult, type PanelStatus } from '../orchestration/panelOrchestration';
 import { ok, type Result } from '../result';
 import { statusIfAny, statusOfCallerId } from './durableErrors';
+import { ownedBy } from './owners';
 import { refuse, type Refusal } from './refusal';
 import { agentProgressSchema, panelResultSchema, panelStatusSchema, parsedOrUndefined } from './runSchemas';
 import { isRunning } from './waitForRun';
@@ -59,17 +60,23 @@ export function panelRunView(status: DurableOrchestrationStatus): PanelRunView |
   };
 }
 
-/** Reads the panel run an id names: 400 when the id is malformed, 404 when there is no such panel run. */
+/**
+ * Reads the panel run an id names: 400 when the id is malformed, 404 when there is no such panel run or (owners
+ * on) it is not the caller's.
+ */
 export async function readPanelRun(
   client: Pick<DurableClient, 'getStatus'>,
   instanceId: string,
+  owner?: string,
 ): Promise<Result<{ run: PanelRunView }, Refusal>> {
-  const read = await statusOfCallerId(client, instanceId, false, 'POST /api/multiagent/run');
+  // The input (which carries the prompt) is read only when there is an owner to compare with it.
+  const read = await statusOfCallerId(client, instanceId, owner !== undefined, 'POST /api/multiagent/run');
   if (!read.ok) {
     return read;
   }
   // Other orchestrations (an agent's turn, anything else in the task hub) are not a panel run.
-  const run = read.status === undefined ? undefined : panelRunView(read.status);
+  const run =
+    read.status === undefined || !ownedBy(read.status, owner) ? undefined : panelRunView(read.status);
   return run === undefined
     ? refuse(404, 'instance_not_found', `No panel run has the instance id "${instanceId}".`)
     : ok({ run });

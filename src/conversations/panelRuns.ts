@@ -17,6 +17,8 @@ export interface PanelRequest {
   agents?: string[];
   /** A previous run whose agents' threads this run continues. */
   conversationId?: string;
+  /** The caller's owner key when owners are on: the run records it, and continues only that owner's runs. */
+  owner?: string;
 }
 
 export interface StartedPanel {
@@ -33,6 +35,7 @@ export function panelInputFor(
   settings: AppSettings,
   threads?: Record<string, string>,
   trace?: TraceCarrier,
+  owner?: string,
 ): PanelInput {
   return {
     prompt,
@@ -41,6 +44,7 @@ export function panelInputFor(
     ...turnLimitsOf(settings),
     deadlineMs: settings.panelDeadlineMs,
     ...(trace === undefined ? {} : { trace }),
+    ...(owner === undefined ? {} : { owner }),
   };
 }
 
@@ -48,8 +52,9 @@ export function panelInputFor(
 async function conversationOf(
   client: Pick<DurableClient, 'getStatus'>,
   conversationId: string,
+  owner: string | undefined,
 ): Promise<Result<{ threads: Record<string, string>; agents: string[] }, Refusal>> {
-  const read = await readPanelRun(client, conversationId);
+  const read = await readPanelRun(client, conversationId, owner);
   if (!read.ok) {
     return refuse(404, 'conversation_not_found', `No panel run has the id "${conversationId}".`);
   }
@@ -108,7 +113,7 @@ async function schedulePanelRun(
   let threads: Record<string, string> | undefined;
   let names = request.agents;
   if (request.conversationId !== undefined) {
-    const conversation = await conversationOf(client, request.conversationId);
+    const conversation = await conversationOf(client, request.conversationId, request.owner);
     if (!conversation.ok) {
       return conversation;
     }
@@ -130,7 +135,7 @@ async function schedulePanelRun(
       return threadId === undefined ? [] : [[agentKey(agent.name), threadId] as const];
     }),
   );
-  const input = panelInputFor(request.prompt, panel.agents, settings, continued, trace);
+  const input = panelInputFor(request.prompt, panel.agents, settings, continued, trace, request.owner);
   const instanceId = await client.startNew(functionNames.panelOrchestration, { input });
   return ok({
     instanceId,

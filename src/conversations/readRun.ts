@@ -2,6 +2,7 @@ import type { DurableClient } from 'durable-functions';
 import { ok, type Result } from '../result';
 import { turnView, type TurnView } from './agentTurns';
 import { statusIfAny } from './durableErrors';
+import { ownedBy } from './owners';
 import { panelRunView, type PanelRunView } from './panelRunView';
 import { refuse, type Refusal } from './refusal';
 
@@ -9,9 +10,11 @@ import { refuse, type Refusal } from './refusal';
 export async function readRun(
   client: Pick<DurableClient, 'getStatus'>,
   instanceId: string,
+  owner?: string,
 ): Promise<Result<{ panel: PanelRunView } | { turn: TurnView }, Refusal>> {
-  // With its input: a turn's status names its agent and thread only there.
-  const status = await statusIfAny(client, instanceId, true);
+  // With its input: a turn's status names its agent and thread only there, and a run's owner too.
+  const read = await statusIfAny(client, instanceId, true);
+  const status = read === undefined || !ownedBy(read, owner) ? undefined : read;
   const panel = status === undefined ? undefined : panelRunView(status);
   if (panel !== undefined) {
     return ok({ panel });

@@ -1,12 +1,12 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { agentCatalog } from '../agents/catalog';
-import { getSettings } from '../config/settings';
+import { getOwners, getSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { askAgent, deleteThread, getAgentTurn, getThread, listAgents } from '../http/agentRoutes';
 import { withJsonErrors } from '../http/errorResponse';
 
-const dependencies = { settings: getSettings, catalog: agentCatalog };
+const dependencies = { settings: getSettings, catalog: agentCatalog, owners: getOwners };
 const durableClient = [df.input.durableClient()];
 
 app.http(functionNames.listAgents, {

@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type McpToolProperty } from '@azure/functions';
 import * as df from 'durable-functions';
 import { agentCatalog } from '../agents/catalog';
-import { getSettings } from '../config/settings';
+import { getOwners, getSettings } from '../config/settings';
 import { messageOf } from '../errorMessage';
 import { functionNames } from '../functionNames';
 import {
@@ -102,7 +102,7 @@ const tools: ToolRegistration[] = [
         isRequired: true,
       },
     ],
-    tool: (args, client) => getResult(args, client),
+    tool: (args, client) => getResult(args, client, getOwners),
   },
 ];
 

@@ -1,5 +1,6 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
+import { getOwners } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { cancelPanel } from '../http/cancelPanel';
 import { withJsonErrors } from '../http/errorResponse';
@@ -10,5 +11,7 @@ app.http(functionNames.cancelPanel, {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: (request, context) =>
-    withJsonErrors(context, () => cancelPanel(request, df.getClient(context), context)),
+    withJsonErrors(context, () =>
+      cancelPanel(request, df.getClient(context), context, { owners: getOwners }),
+    ),
 });

@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { agentCatalog } from '../agents/catalog';
-import { getSettings } from '../config/settings';
+import { getOwners, getSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { withJsonErrors } from '../http/errorResponse';
 import { startPanel } from '../http/startPanel';
@@ -13,6 +13,10 @@ app.http(functionNames.startPanel, {
   extraInputs: [df.input.durableClient()],
   handler: (request, context) =>
     withJsonErrors(context, () =>
-      startPanel(request, df.getClient(context), context, { settings: getSettings, catalog: agentCatalog }),
+      startPanel(request, df.getClient(context), context, {
+        settings: getSettings,
+        catalog: agentCatalog,
+        owners: getOwners,
+      }),
     ),
 });

@@ -1,5 +1,6 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
+import { getOwners } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { withJsonErrors } from '../http/errorResponse';
 import { getPanelStatus } from '../http/panelStatus';
@@ -10,5 +11,7 @@ app.http(functionNames.panelStatus, {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: (request, context) =>
-    withJsonErrors(context, () => getPanelStatus(request, df.getClient(context), context)),
+    withJsonErrors(context, () =>
+      getPanelStatus(request, df.getClient(context), context, { owners: getOwners }),
+    ),
 });

@@ -11,33 +11,44 @@ import {
   readAgentTurn,
   startAgentTurn,
   threadOf,
+  type ThreadTarget,
   turnView,
   type TurnView,
 } from '../conversations/agentTurns';
 import type { ThreadState } from '../threads/thread';
+import { isOwnThreadIdOf, isValidSessionId, sessionIdMaxChars, sessionThreadId } from '../conversations/ids';
+import { refuse, type Refusal } from '../conversations/refusal';
+import { ok, type Result } from '../result';
 import { waitForRun } from '../conversations/waitForRun';
 import { defaultModelOf } from '../model/openaiClient';
 import { functionNames } from '../functionNames';
 import { invocationCarrier } from '../telemetry/traceContext';
 import { backendUnavailable, errorResponse, refusalResponse } from './errorResponse';
 import { agentTurnUrl } from './panelRoutes';
+import { callerOwner } from './callerOwner';
 import { configuredQuestion } from './promptRequest';
+import {
+  resolveSessionNames,
+  sessionBodyFields,
+  sessionResponseNames,
+  type SessionNames,
+} from './sessionNames';
 
 export interface AgentRouteDependencies {
   settings: () => AppSettings;
   catalog: AgentCatalog;
-}
-
-/** Whether the caller wants the answer in this response: `x-ms-wait-for-response: false` or `?wait=false` say no. */
-function wantsToWait(request: HttpRequest): boolean {
-  const header = request.headers.get('x-ms-wait-for-response')?.trim().toLowerCase();
-  const query = request.query.get('wait')?.trim().toLowerCase();
-  return header !== 'false' && query !== 'false';
+  /** Whether runs and threads belong to the signed-in caller (getOwners). */
+  owners: () => boolean;
 }
 
 /** One turn in the caller's terms: 200 with the answer, 202 while it runs, 409/502 when it failed. */
-export function turnResponse(request: HttpRequest, view: TurnView): HttpResponseInit {
-  const threadHeader = { 'x-ms-thread-id': view.threadId };
+export function turnResponse(
+  request: HttpRequest,
+  view: TurnView,
+  extraHeaders: Record<string, string> = {},
+): HttpResponseInit {
+  const names = sessionResponseNames(view.threadId, view.sessionId);
+  const threadHeader = { ...names.headers, ...extraHeaders };
   switch (view.state) {
     case 'running': {
       const statusUri = agentTurnUrl(request, agentKey(view.agent), view.instanceId);
@@ -46,7 +57,7 @@ export function turnResponse(request: HttpRequest, view: TurnView): HttpResponse
         headers: { ...threadHeader, Location: statusUri, 'Retry-After': '2' },
         jsonBody: {
           agent: view.agent,
-          threadId: view.threadId,
+          ...names.body,
           instanceId: view.instanceId,
           statusUri,
           ...(view.progress ? { progress: view.progress } : {}),
@@ -59,7 +70,7 @@ export function turnResponse(request: HttpRequest, view: TurnView): HttpResponse
         headers: threadHeader,
         jsonBody: {
           agent: view.agent,
-          threadId: view.threadId,
+          ...names.body,
           instanceId: view.instanceId,
           answer: view.answer,
           truncated: view.truncated,
@@ -87,7 +98,7 @@ export function turnResponse(request: HttpRequest, view: TurnView): HttpResponse
         jsonBody: {
           ...(body.jsonBody as object),
           agent: view.agent,
-          threadId: view.threadId,
+          ...names.body,
           instanceId: view.instanceId,
           failure,
         },
@@ -96,11 +107,59 @@ export function turnResponse(request: HttpRequest, view: TurnView): HttpResponse
   }
 }
 
-const messageOptions = { threadId: z.string().min(1).max(128).optional() };
+// Every id and wait name is read as sent; resolveSessionNames checks them and says which one is wrong.
+const messageOptions = Object.fromEntries(
+  sessionBodyFields.map((name) => [name, z.unknown().optional()]),
+) as Record<string, z.ZodOptional<z.ZodUnknown>>;
+
+/**
+ * The thread a turn runs on. Our threadId continues a thread (404 when unknown). An Agent Framework session id
+ * continues the session, or starts it when new, under a key derived from it (sessionThreadId), unless it is an
+ * id this app returned, which it continues as it is.
+ */
+function threadTargetOf(
+  agent: AgentDefinition,
+  names: Extract<SessionNames, { ok: true }>,
+  owner: string | undefined,
+): Result<{ target: ThreadTarget }, Refusal> {
+  const id = names.threadId;
+  const ownerPart = owner === undefined ? {} : { owner };
+  if (id === undefined) {
+    return ok({ target: ownerPart });
+  }
+  if (!names.createIfMissing || isOwnThreadIdOf(agent.name, id)) {
+    return ok({ target: { threadId: id, ...ownerPart } });
+  }
+  if (!isValidSessionId(id)) {
+    return refuse(
+      400,
+      'invalid_thread_id',
+      `The session id must be 1 to ${sessionIdMaxChars} printable ASCII characters without spaces (e.g. "session-001").`,
+    );
+  }
+  return ok({
+    target: {
+      threadId: sessionThreadId(agent.name, id, owner),
+      createIfMissing: true,
+      sessionId: id,
+      ...ownerPart,
+    },
+  });
+}
+
+/** A warning for each deprecated name the request used, so a client learns the current one. */
+function deprecationHeaders(deprecated: readonly string[]): Record<string, string> {
+  return deprecated.length === 0
+    ? {}
+    : {
+        Warning: `299 - "${deprecated.join(', ')} deprecated: send sessionId (body or query) or x-ms-session-id"`,
+      };
+}
 
 /**
  * POST /api/agents/{agent}/run: one turn of one agent, on a new thread or one it returned before. Waits a
  * bounded time for the answer (RESPONSE_WAIT_MS) unless told not to, then answers 202 with a status URL.
+ * Takes Agent Framework's session names beside ours (see docs/api.md).
  */
 export async function askAgent(
   request: HttpRequest,
@@ -118,20 +177,31 @@ export async function askAgent(
   const parsed = await configuredQuestion(request, dependencies.settings, context, {
     field: 'message',
     options: messageOptions,
-    example: '{"message": "your question", "threadId"?: "<thread id>"}',
+    example: '{"message": "your question", "threadId"?: "<thread id>"} (or "sessionId" for a session)',
   });
   if (!parsed.ok) {
     return refusalResponse(parsed.error);
   }
   const { settings } = parsed;
-  const threadId = parsed.options.threadId ?? request.query.get('threadId') ?? undefined;
+  const caller = callerOwner(request, dependencies.owners, context);
+  if (!caller.ok) {
+    return refusalResponse(caller.error);
+  }
+  const names = resolveSessionNames({ headers: request.headers, query: request.query, body: parsed.options });
+  if (!names.ok) {
+    return errorResponse(names.status, names.code, names.message);
+  }
+  const target = threadTargetOf(agent, names, caller.owner);
+  if (!target.ok) {
+    return refusalResponse(target.error);
+  }
   let started;
   try {
     started = await startAgentTurn(
       client,
       agent,
       parsed.text,
-      threadId,
+      target.target,
       settings,
       invocationCarrier(context),
     );
@@ -142,7 +212,7 @@ export async function askAgent(
     return refusalResponse(started.error);
   }
   context.info(`Started ${agent.name}'s turn ${started.instanceId} on thread ${started.threadId}.`);
-  const waitMs = wantsToWait(request) ? settings.responseWaitMs : 0;
+  const waitMs = (names.wait ?? true) ? settings.responseWaitMs : 0;
   let status;
   try {
     status = await waitForRun(client, started.instanceId, waitMs);
@@ -150,13 +220,15 @@ export async function askAgent(
     return backendUnavailable(context, `read ${agent.name}'s turn`, error);
   }
   const { instanceId, threadId: startedThread } = started;
+  const sessionId = target.target.sessionId;
   const view = turnView(status) ?? {
     state: 'running',
     instanceId,
     agent: agent.name,
     threadId: startedThread,
+    ...(sessionId === undefined ? {} : { sessionId }),
   };
-  return turnResponse(request, view);
+  return turnResponse(request, view, deprecationHeaders(names.deprecated));
 }
 
 /** GET /api/agents/{agent}/turns/{instanceId}: the turn's answer once it has one, 202 until then. */
@@ -164,17 +236,21 @@ export async function getAgentTurn(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'getStatus'>,
   context: InvocationContext,
-  dependencies: Pick<AgentRouteDependencies, 'catalog'>,
+  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners'>,
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);
+  const caller = callerOwner(request, dependencies.owners, context);
+  if (!caller.ok) {
+    return refusalResponse(caller.error);
+  }
   const named = agentOrError(dependencies.catalog, request.params.agent ?? '');
   if (!named.ok) {
     return refusalResponse(named.error);
   }
   let read;
   try {
-    read = await readAgentTurn(client, named.agent, request.params.instanceId ?? '');
+    read = await readAgentTurn(client, named.agent, request.params.instanceId ?? '', caller.owner);
   } catch (error) {
     return backendUnavailable(context, 'read the turn', error);
   }
@@ -186,11 +262,15 @@ async function onThread(
   request: HttpRequest,
   client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   context: InvocationContext,
-  catalog: AgentCatalog,
+  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners'>,
   action: string,
   respond: (agent: AgentDefinition, threadId: string, thread: ThreadState) => Promise<HttpResponseInit>,
 ): Promise<HttpResponseInit> {
-  const named = agentOrError(catalog, request.params.agent ?? '');
+  const caller = callerOwner(request, dependencies.owners, context);
+  if (!caller.ok) {
+    return refusalResponse(caller.error);
+  }
+  const named = agentOrError(dependencies.catalog, request.params.agent ?? '');
   if (!named.ok) {
     return refusalResponse(named.error);
   }
@@ -198,7 +278,7 @@ async function onThread(
   const threadId = request.params.threadId ?? '';
   let read;
   try {
-    read = await threadOf(client, agent, threadId);
+    read = await threadOf(client, agent, threadId, caller.owner);
   } catch (error) {
     return backendUnavailable(context, `${action} the thread`, error);
   }
@@ -210,11 +290,11 @@ export function getThread(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   context: InvocationContext,
-  dependencies: Pick<AgentRouteDependencies, 'catalog'>,
+  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners'>,
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);
-  return onThread(request, client, context, dependencies.catalog, 'read', (agent, threadId, thread) =>
+  return onThread(request, client, context, dependencies, 'read', (agent, threadId, thread) =>
     Promise.resolve({ status: 200, jsonBody: { agent: agent.name, threadId, messages: thread.messages } }),
   );
 }
@@ -224,11 +304,11 @@ export function deleteThread(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'readEntityState' | 'getStatus' | 'signalEntity'>,
   context: InvocationContext,
-  dependencies: Pick<AgentRouteDependencies, 'catalog'>,
+  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners'>,
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);
-  return onThread(request, client, context, dependencies.catalog, 'delete', async (agent, threadId) => {
+  return onThread(request, client, context, dependencies, 'delete', async (agent, threadId) => {
     try {
       await client.signalEntity(new EntityId(functionNames.threadEntity, threadId), 'delete');
     } catch (error) {

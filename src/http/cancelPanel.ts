@@ -4,6 +4,7 @@ import type { DurableClient } from 'durable-functions';
 import { durableStatusOf } from '../conversations/durableErrors';
 import { readPanelRun } from '../conversations/panelRunView';
 import { agentTurnInstanceId } from '../orchestration/panelOrchestration';
+import { callerOwner } from './callerOwner';
 import { backendUnavailable, errorResponse, refusalResponse } from './errorResponse';
 import { panelStatusUrl } from './panelRoutes';
 
@@ -39,12 +40,17 @@ export async function cancelPanel(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'getStatus' | 'terminate'>,
   context: InvocationContext,
+  dependencies: { owners: () => boolean },
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);
+  const caller = callerOwner(request, dependencies.owners, context);
+  if (!caller.ok) {
+    return refusalResponse(caller.error);
+  }
   let read;
   try {
-    read = await readPanelRun(client, request.params.instanceId ?? '');
+    read = await readPanelRun(client, request.params.instanceId ?? '', caller.owner);
   } catch (error) {
     return backendUnavailable(context, 'read the run', error);
   }

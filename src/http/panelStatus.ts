@@ -3,6 +3,7 @@ import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient } from 'durable-functions';
 import { readAgentProgress, readPanelRun, type PanelRunView } from '../conversations/panelRunView';
 import type { AgentProgress } from '../orchestration/agentOutcome';
+import { callerOwner } from './callerOwner';
 import { backendUnavailable, refusalResponse } from './errorResponse';
 
 /** The status route's body: the run's state, each agent's progress and (when done) every answer. */
@@ -28,13 +29,18 @@ export async function getPanelStatus(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'getStatus'>,
   context: InvocationContext,
+  dependencies: { owners: () => boolean },
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);
+  const caller = callerOwner(request, dependencies.owners, context);
+  if (!caller.ok) {
+    return refusalResponse(caller.error);
+  }
   let read;
   let agents: AgentProgress[] = [];
   try {
-    read = await readPanelRun(client, request.params.instanceId ?? '');
+    read = await readPanelRun(client, request.params.instanceId ?? '', caller.owner);
     if (read.ok) {
       agents = await readAgentProgress(client, read.run);
     }

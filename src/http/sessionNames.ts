@@ -197,14 +197,17 @@ export function resolveSessionNames(sources: SessionNameSources): SessionNames {
 
 /**
  * The names a turn's answer carries its thread under: ours and AF's, in the headers and the JSON body, so a
- * client of either reads the id it knows.
+ * client of either reads the id it knows. sessionId is the session id an AF caller chose, else the thread id.
  */
-export function sessionResponseNames(threadId: string): {
+export function sessionResponseNames(
+  threadId: string,
+  sessionId: string = threadId,
+): {
   headers: { 'x-ms-thread-id': string; 'x-ms-session-id': string };
   body: { threadId: string; sessionId: string };
 } {
   return {
-    headers: { 'x-ms-thread-id': threadId, 'x-ms-session-id': threadId },
-    body: { threadId, sessionId: threadId },
+    headers: { 'x-ms-thread-id': threadId, 'x-ms-session-id': sessionId },
+    body: { threadId, sessionId },
   };
 }

@@ -6,6 +6,7 @@ import type { AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
 import { startPanelRun } from '../conversations/panelRuns';
 import { invocationCarrier } from '../telemetry/traceContext';
+import { callerOwner } from './callerOwner';
 import { backendUnavailable, refusalResponse } from './errorResponse';
 import { panelCancelUrl, panelStatusUrl } from './panelRoutes';
 import { configuredQuestion } from './promptRequest';
@@ -13,6 +14,8 @@ import { configuredQuestion } from './promptRequest';
 export interface StartPanelDependencies {
   settings: () => AppSettings;
   catalog: AgentCatalog;
+  /** Whether runs and threads belong to the signed-in caller (getOwners). */
+  owners: () => boolean;
 }
 
 const panelOptions = {
@@ -55,6 +58,10 @@ export async function startPanel(
     return refusalResponse(parsed.error);
   }
   const { settings } = parsed;
+  const caller = callerOwner(request, dependencies.owners, context);
+  if (!caller.ok) {
+    return refusalResponse(caller.error);
+  }
 
   let started;
   try {
@@ -66,6 +73,7 @@ export async function startPanel(
         ...(parsed.options.conversationId === undefined
           ? {}
           : { conversationId: parsed.options.conversationId }),
+        ...(caller.owner === undefined ? {} : { owner: caller.owner }),
       },
       settings,
       dependencies.catalog,

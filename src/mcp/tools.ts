@@ -17,6 +17,17 @@ export interface ToolDependencies {
   catalog: AgentCatalog;
 }
 
+/**
+ * The owner of everything the MCP tools start when owners are on. The MCP trigger passes no verified caller,
+ * so MCP is key-scoped: its runs and threads belong to this fixed owner, which no signed-in caller's owner key
+ * ("o-" + hex) can equal, so users cannot reach them over HTTP and MCP clients cannot reach users'.
+ */
+export const mcpOwner = 'mcp';
+
+function toolOwner(settings: Pick<AppSettings, 'owners'>): { owner?: string } {
+  return settings.owners ? { owner: mcpOwner } : {};
+}
+
 /** Where a tool runs: the invocation's trace (which the run's telemetry joins) and its log. */
 export interface ToolInvocation {
   trace?: TraceCarrier;
@@ -177,7 +188,7 @@ export async function askPanel(
       : args.agents;
   const started = await startPanelRun(
     client,
-    { prompt, ...(agents && agents.length > 0 ? { agents } : {}) },
+    { prompt, ...(agents && agents.length > 0 ? { agents } : {}), ...toolOwner(settings) },
     settings,
     dependencies.catalog,
     invocation.trace,
@@ -217,7 +228,14 @@ export async function askAgentTool(
   const { agent } = named;
   const threadId =
     args.threadId === undefined || args.threadId.trim() === '' ? undefined : args.threadId.trim();
-  const started = await startAgentTurn(client, agent, asked.prompt, threadId, settings, invocation.trace);
+  const started = await startAgentTurn(
+    client,
+    agent,
+    asked.prompt,
+    { ...(threadId === undefined ? {} : { threadId }), ...toolOwner(settings) },
+    settings,
+    invocation.trace,
+  );
   if (!started.ok) {
     return refusalReply(started.error);
   }
@@ -234,12 +252,13 @@ const getResultSchema = z.object({ instanceId: z.string({ error: 'instanceId is 
 export async function getResult(
   raw: Record<string, unknown>,
   client: Pick<DurableClient, 'getStatus'>,
+  owners: () => boolean,
 ): Promise<ToolReply> {
   const parsed = parseArguments(getResultSchema, raw);
   if (!parsed.ok) {
     return refusalReply(parsed.error);
   }
-  const read = await readRun(client, parsed.args.instanceId);
+  const read = await readRun(client, parsed.args.instanceId, owners() ? mcpOwner : undefined);
   if (!read.ok) {
     return refusalReply(read.error);
   }

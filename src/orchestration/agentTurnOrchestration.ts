@@ -52,6 +52,10 @@ export const agentTurnRequestSchema = z
     runId: z.string().min(1).optional(),
     /** The trace of the run (or of the request that started the turn), which each attempt's span joins. */
     trace: optionalTraceCarrier,
+    /** The caller's owner key (owners on): the thread records it when the turn creates it. */
+    owner: z.string().min(1).max(64).optional(),
+    /** The Agent Framework session id the caller named; the turn's status echoes it. */
+    sessionId: z.string().min(1).max(128).optional(),
   })
   .strict();
 export type AgentTurnRequest = z.infer<typeof agentTurnRequestSchema>;
@@ -152,6 +156,7 @@ function* holdThread(
       turnId,
       now: now.toISOString(),
       until: until.toISOString(),
+      ...(request.owner === undefined ? {} : { owner: request.owner }),
     } satisfies BeginTurnInput)) as ThreadOperationResult;
   } catch (error) {
     return failed(
@@ -275,6 +280,7 @@ function* recordOnThread(scope: TurnScope, answer: AnsweredAttempt, attempts: nu
         { role: 'assistant', content: answer.answer, at },
       ],
       limits: request.thread,
+      ...(request.owner === undefined ? {} : { owner: request.owner }),
     } satisfies AppendTurnInput)) as ThreadOperationResult;
     if (recorded.ok) {
       outcome.threadMessageCount = recorded.messageCount;

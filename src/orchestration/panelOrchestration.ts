@@ -35,6 +35,8 @@ export const panelInputSchema = z
     deadlineMs: z.number().int().min(1),
     /** The trace of the panel.start span: every attempt of the run joins it, and so does panel.run. */
     trace: optionalTraceCarrier,
+    /** The caller's owner key (owners on): the run and every thread it creates belong to that caller. */
+    owner: z.string().min(1).max(64).optional(),
   })
   .strict();
 export type PanelInput = z.infer<typeof panelInputSchema>;
@@ -146,6 +148,7 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
       deadline: deadline.toISOString(),
       runId: context.df.instanceId,
       ...(input.trace === undefined ? {} : { trace: input.trace }),
+      ...(input.owner === undefined ? {} : { owner: input.owner }),
     };
     return {
       request,

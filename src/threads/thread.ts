@@ -21,7 +21,12 @@ export interface ThreadState {
   agent: string;
   messages: ThreadMessage[];
   activeTurn?: ActiveTurn;
+  /** The owner key of the caller that created the thread, when owners are on; absent otherwise. */
+  owner?: string;
 }
+
+/** An owner key as ownerKeyOf mints it ("o-" + hex), or the MCP tools' fixed owner. */
+const ownerSchema = z.string().min(1).max(64);
 
 export const threadLimitsSchema = z
   .object({
@@ -38,6 +43,8 @@ const appendTurnSchema = z
     turnId: z.string().min(1).optional(),
     messages: z.array(threadMessageSchema).min(1),
     limits: threadLimitsSchema,
+    /** The turn's owner (owners on): recorded when this append creates the thread, checked otherwise. */
+    owner: ownerSchema.optional(),
   })
   .strict();
 export type AppendTurnInput = z.infer<typeof appendTurnSchema>;
@@ -49,6 +56,8 @@ const beginTurnSchema = z
     /** Orchestration time, so the entity never reads a clock of its own. */
     now: z.iso.datetime(),
     until: z.iso.datetime(),
+    /** The turn's owner (owners on): recorded when this turn creates the thread, checked otherwise. */
+    owner: ownerSchema.optional(),
   })
   .strict();
 export type BeginTurnInput = z.infer<typeof beginTurnSchema>;
@@ -56,7 +65,8 @@ export type BeginTurnInput = z.infer<typeof beginTurnSchema>;
 const endTurnSchema = z.object({ turnId: z.string().min(1) }).strict();
 export type EndTurnInput = z.infer<typeof endTurnSchema>;
 
-export type ThreadErrorCode = 'unknown_operation' | 'invalid_input' | 'agent_mismatch' | 'thread_busy';
+export type ThreadErrorCode =
+  'unknown_operation' | 'invalid_input' | 'agent_mismatch' | 'owner_mismatch' | 'thread_busy';
 
 /** The entity's reply, recorded in history: the app's one Result shape, so its JSON must stay as it is. */
 export type ThreadOperationResult = Result<
@@ -91,34 +101,77 @@ function failure(code: ThreadErrorCode, message: string): ThreadOperationResult 
 }
 
 /**
+ * Why a turn may not use an existing thread, if it may not: another agent's, or (when the turn has an owner)
+ * not its owner's. The routes check the owner first and answer 404; this keeps a turn that got past them (a
+ * race with a delete and re-create) from writing into someone else's thread.
+ */
+function refusedTurn(
+  state: ThreadState | undefined,
+  agent: string,
+  owner: string | undefined,
+): ThreadOperationResult | undefined {
+  if (state === undefined) {
+    return undefined;
+  }
+  if (state.agent !== agent) {
+    return failure('agent_mismatch', `This thread belongs to ${state.agent}, not ${agent}.`);
+  }
+  if (owner !== undefined && state.owner !== owner) {
+    return failure('owner_mismatch', 'This thread belongs to another caller.');
+  }
+  return undefined;
+}
+
+/** The owner a new thread records, and an existing one keeps. */
+function ownerOf(state: ThreadState | undefined, owner: string | undefined): { owner?: string } {
+  const kept = state === undefined ? owner : state.owner;
+  return kept === undefined ? {} : { owner: kept };
+}
+
+/** What the owner index (ownerThreads) must hear of an owned thread's change. */
+export type OwnerIndexNote =
+  | { owner: string; operation: 'upsert'; agent: string; lastTurnAt: string; messageCount: number }
+  | { owner: string; operation: 'remove' };
+
+/**
  * Applies one operation to a thread. Failures are returned, not thrown: an entity operation that throws
- * reaches the orchestrator as "{}" and its message is lost.
+ * reaches the orchestrator as "{}" and its message is lost. An owned thread's recorded turns and deletion
+ * come with a note for its owner's index.
  */
 export function applyThreadOperation(
   state: ThreadState | undefined,
   operation: string,
   input: unknown,
-): { state: ThreadState | undefined; result: ThreadOperationResult } {
+): { state: ThreadState | undefined; result: ThreadOperationResult; ownerIndex?: OwnerIndexNote } {
   switch (operation) {
     case 'appendTurn': {
       const parsed = appendTurnSchema.safeParse(input);
       if (!parsed.success) {
         return { state, result: failure('invalid_input', parsed.error.issues[0]?.message ?? 'invalid') };
       }
-      const { agent, messages, limits } = parsed.data;
-      if (state !== undefined && state.agent !== agent) {
-        return {
-          state,
-          result: failure('agent_mismatch', `This thread belongs to ${state.agent}, not ${agent}.`),
-        };
+      const { agent, messages, limits, owner } = parsed.data;
+      const refused = refusedTurn(state, agent, owner);
+      if (refused !== undefined) {
+        return { state, result: refused };
       }
       const all = [...(state?.messages ?? []), ...messages];
       const kept = trimThread(all, limits);
-      const next: ThreadState = { agent, messages: kept };
+      const next: ThreadState = { agent, messages: kept, ...ownerOf(state, owner) };
       const trimmed = all.length - kept.length;
       return {
         state: next,
         result: ok({ messageCount: kept.length, ...(trimmed > 0 ? { trimmedMessages: trimmed } : {}) }),
+        ...(next.owner === undefined
+          ? {}
+          : {
+              ownerIndex: {
+                owner: next.owner,
+                operation: 'upsert',
+                agent,
+                lastTurnAt: kept.at(-1)?.at ?? '',
+                messageCount: kept.length,
+              },
+            }),
       };
     }
     case 'beginTurn': {
@@ -126,12 +179,10 @@ export function applyThreadOperation(
       if (!parsed.success) {
         return { state, result: failure('invalid_input', parsed.error.issues[0]?.message ?? 'invalid') };
       }
-      const { agent, turnId, now, until } = parsed.data;
-      if (state !== undefined && state.agent !== agent) {
-        return {
-          state,
-          result: failure('agent_mismatch', `This thread belongs to ${state.agent}, not ${agent}.`),
-        };
+      const { agent, turnId, now, until, owner } = parsed.data;
+      const refused = refusedTurn(state, agent, owner);
+      if (refused !== undefined) {
+        return { state, result: refused };
       }
       const holder = state?.activeTurn;
       if (holder !== undefined && holder.turnId !== turnId && Date.parse(holder.until) > Date.parse(now)) {
@@ -143,7 +194,12 @@ export function applyThreadOperation(
           ),
         };
       }
-      const next: ThreadState = { agent, messages: state?.messages ?? [], activeTurn: { turnId, until } };
+      const next: ThreadState = {
+        agent,
+        messages: state?.messages ?? [],
+        activeTurn: { turnId, until },
+        ...ownerOf(state, owner),
+      };
       return { state: next, result: ok({ messageCount: next.messages.length, thread: next }) };
     }
     case 'endTurn': {
@@ -154,7 +210,11 @@ export function applyThreadOperation(
       if (state?.activeTurn?.turnId !== parsed.data.turnId) {
         return { state, result: ok({ messageCount: state?.messages.length ?? 0 }) };
       }
-      const released: ThreadState = { agent: state.agent, messages: state.messages };
+      const released: ThreadState = {
+        agent: state.agent,
+        messages: state.messages,
+        ...ownerOf(state, undefined),
+      };
       return { state: released, result: ok({ messageCount: released.messages.length }) };
     }
     case 'get':
@@ -166,7 +226,11 @@ export function applyThreadOperation(
         }),
       };
     case 'delete':
-      return { state: undefined, result: ok({ messageCount: 0 }) };
+      return {
+        state: undefined,
+        result: ok({ messageCount: 0 }),
+        ...(state?.owner === undefined ? {} : { ownerIndex: { owner: state.owner, operation: 'remove' } }),
+      };
     default:
       return {
         state,

@@ -115,7 +115,7 @@ describe('the multi-agent panel, end to end', () => {
     await loadApp(modelEnv());
   });
 
-  it('registers the HTTP routes, the MCP tools, both orchestrators, the activities and the entity', () => {
+  it('registers the HTTP routes, the MCP tools, both orchestrators, the activities and the entities', () => {
     expect([...host.functions.values()].map((fn) => `${fn.metadata.name}:${fn.trigger.type}`).sort()).toEqual(
       [
         'agentList:httpTrigger',
@@ -132,9 +132,11 @@ describe('the multi-agent panel, end to end', () => {
         'multiAgentPanel:orchestrationTrigger',
         'multiAgentRun:httpTrigger',
         'multiAgentStatus:httpTrigger',
+        'ownerThreads:entityTrigger',
         'panelPage:httpTrigger',
         'recordPanelRun:activityTrigger',
         'runAgentTurn:activityTrigger',
+        'threadList:httpTrigger',
       ],
     );
   });

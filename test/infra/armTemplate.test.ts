@@ -655,4 +655,58 @@ describeWithBicep('infra/main.bicep compiled with the Bicep CLI', () => {
       }
     });
   });
+
+  describe('App Service Authentication (authClientId)', () => {
+    const auth = (): LocatedResource => {
+      const configs = ofType(resources, 'Microsoft.Web/sites/config').filter((c) =>
+        c.resource.name.includes("'authsettingsV2'"),
+      );
+      expect(configs).toHaveLength(1);
+      return configs[0]!;
+    };
+    const property = (dottedPath: string): unknown => at(auth().resource.properties, dottedPath);
+
+    it('is a parameter of main.bicep, off by default, set from the azd variable AZURE_AUTH_CLIENT_ID', () => {
+      expect(template.parameters?.authClientId?.defaultValue).toBe('');
+      expect(azdVariable(parametersFile().parameters.authClientId?.value)).toEqual({
+        name: 'AZURE_AUTH_CLIENT_ID',
+        default: '',
+      });
+    });
+
+    it('deploys authsettingsV2 only when a client id is given', () => {
+      expect(auth().resource.condition).toBe("[not(empty(parameters('authClientId')))]");
+    });
+
+    it('requires a signed-in caller everywhere but the health probe and the key-scoped MCP endpoint, answering 401', () => {
+      expect(property('platform.enabled')).toBe(true);
+      expect(property('globalValidation.requireAuthentication')).toBe(true);
+      expect(property('globalValidation.unauthenticatedClientAction')).toBe('Return401');
+      expect(property('globalValidation.excludedPaths')).toEqual(['/api/health', '/runtime/webhooks/mcp']);
+      expect(property('httpSettings.requireHttps')).toBe(true);
+      expect(property('login.tokenStore.enabled')).toBe(false);
+    });
+
+    it("signs callers in with Entra ID: the app registration's client id, its api:// audience, this tenant's v2.0 issuer", () => {
+      expect(property('identityProviders.azureActiveDirectory.enabled')).toBe(true);
+      expect(resolve(property('identityProviders.azureActiveDirectory.registration.clientId'), auth())).toBe(
+        "[parameters('authClientId')]",
+      );
+      expect(property('identityProviders.azureActiveDirectory.validation.allowedAudiences')).toEqual([
+        "[format('api://{0}', parameters('authClientId'))]",
+      ]);
+      expect(property('identityProviders.azureActiveDirectory.registration.openIdIssuer')).toBe(
+        "[format('{0}{1}/v2.0', environment().authentication.loginEndpoint, tenant().tenantId)]",
+      );
+    });
+
+    it('turns owners on (OWNER_AUTH=easyauth) exactly when authentication is deployed', () => {
+      expect(appSettingValue('OWNER_AUTH')).toBe(
+        "[if(empty(parameters('authClientId')), 'off', 'easyauth')]",
+      );
+      expect(at(appSettings().module?.resource.properties, 'parameters.authClientId.value')).toBe(
+        "[parameters('authClientId')]",
+      );
+    });
+  });
 });

@@ -257,14 +257,23 @@ export class EngineRig {
   async http(
     method: string,
     urlPath: string,
-    options: { body?: string; contentType?: string; key?: string | null } = {},
+    options: {
+      body?: string;
+      contentType?: string;
+      key?: string | null;
+      /** More request headers (e.g. the principal headers App Service Authentication would set). */
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<RigResponse> {
     const url = new URL(urlPath, this.origin);
     if (options.key !== null) url.searchParams.set('code', options.key ?? functionKey);
     return fetchText(url.href, {
       method,
       ...(options.body === undefined ? {} : { body: options.body }),
-      headers: options.contentType ? { 'content-type': options.contentType } : {},
+      headers: {
+        ...(options.headers ?? {}),
+        ...(options.contentType ? { 'content-type': options.contentType } : {}),
+      },
     });
   }
 

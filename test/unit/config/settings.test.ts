@@ -57,6 +57,7 @@ describe('readSettings', () => {
       panelDeadlineMs: Number(catalog.app.PANEL_DEADLINE_MS.default),
       responseWaitMs: Number(catalog.app.RESPONSE_WAIT_MS.default),
       exposeManagementUrls: false,
+      owners: false,
       telemetry: { captureMessageContent: false },
     });
   });
@@ -149,6 +150,19 @@ describe('readSettings', () => {
     expect(settings.request).toMatchObject({ reasoningEffort: 'low', temperature: 0.3 });
     expect(settings.exposeManagementUrls).toBe(true);
     expect(settings.model).toMatchObject({ apiVersion: '2024-10-21' });
+  });
+
+  it('turns owners on only with OWNER_AUTH=easyauth and the platform authentication on, and refuses the opt-in without it', () => {
+    expect(readSettings({ ...azure, WEBSITE_AUTH_ENABLED: 'True', OWNER_AUTH: 'easyauth' }).owners).toBe(
+      true,
+    );
+    expect(readSettings({ ...azure, WEBSITE_AUTH_ENABLED: 'True' }).owners).toBe(false);
+    expect(readSettings({ ...azure, OWNER_AUTH: 'off' }).owners).toBe(false);
+    expect(problemsOf({ ...azure, OWNER_AUTH: 'easyauth' })).toEqual([
+      expect.stringContaining('OWNER_AUTH=easyauth needs App Service Authentication on'),
+    ]);
+    expect(problemsOf({ ...azure, WEBSITE_AUTH_ENABLED: 'False', OWNER_AUTH: 'EasyAuth' })).toHaveLength(1);
+    expect(problemsOf({ ...azure, OWNER_AUTH: 'yes' })).toEqual(['OWNER_AUTH must be off or easyauth.']);
   });
 
   it('rejects settings that are each valid but cannot work together', () => {

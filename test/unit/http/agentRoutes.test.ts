@@ -12,7 +12,7 @@ const settings = () =>
     AZURE_OPENAI_ENDPOINT: 'https://example.openai.azure.com/',
     AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'gpt-4o-mini',
   });
-const dependencies = { settings, catalog: agentCatalog };
+const dependencies = { settings, catalog: agentCatalog, owners: () => false };
 
 function request(method: string, path: string, params: Record<string, string>, body?: unknown) {
   return new HttpRequest({
@@ -105,6 +105,7 @@ describe('the agent routes', () => {
   it('answers a configuration error with 500 configuration_error naming the setting', async () => {
     const broken = {
       catalog: agentCatalog,
+      owners: () => false,
       settings: () => {
         throw new ConfigurationError(['Set AZURE_OPENAI_ENDPOINT.']);
       },

@@ -5,6 +5,9 @@ import { cancelPanel } from '../../../src/http/cancelPanel';
 import { withJsonErrors } from '../../../src/http/errorResponse';
 import { FakeDurableClient, recordingContext } from '../fakeDurableClient';
 
+/** Owners off, as without App Service Authentication. */
+const ownersOff = { owners: () => false };
+
 const cancelRequest = (instanceId: string) =>
   new HttpRequest({
     method: 'POST',
@@ -30,7 +33,7 @@ function runningRun(): FakeDurableClient {
 describe('POST /api/multiagent/{instanceId}/cancel', () => {
   it('terminates the run and every turn that started, taking a turn that never started as nothing to do', async () => {
     const client = runningRun();
-    const response = await cancelPanel(cancelRequest('run1'), client, recordingContext().context);
+    const response = await cancelPanel(cancelRequest('run1'), client, recordingContext().context, ownersOff);
     expect(response).toMatchObject({
       status: 202,
       jsonBody: {
@@ -45,20 +48,20 @@ describe('POST /api/multiagent/{instanceId}/cancel', () => {
   it('answers 409 not_running for a run that has ended', async () => {
     const client = runningRun();
     client.instances.get('run1')!.runtimeStatus = OrchestrationRuntimeStatus.Completed;
-    const response = await cancelPanel(cancelRequest('run1'), client, recordingContext().context);
+    const response = await cancelPanel(cancelRequest('run1'), client, recordingContext().context, ownersOff);
     expect(response).toMatchObject({ status: 409, jsonBody: { error: { code: 'not_running' } } });
     expect(client.terminated).toEqual([]);
   });
 
   it('answers 400 for a malformed id and 404 for an unknown one', async () => {
     const client = runningRun();
-    await expect(cancelPanel(cancelRequest('..'), client, recordingContext().context)).resolves.toMatchObject(
-      {
-        status: 400,
-      },
-    );
     await expect(
-      cancelPanel(cancelRequest('run2'), client, recordingContext().context),
+      cancelPanel(cancelRequest('..'), client, recordingContext().context, ownersOff),
+    ).resolves.toMatchObject({
+      status: 400,
+    });
+    await expect(
+      cancelPanel(cancelRequest('run2'), client, recordingContext().context, ownersOff),
     ).resolves.toMatchObject({
       status: 404,
     });
@@ -68,7 +71,7 @@ describe('POST /api/multiagent/{instanceId}/cancel', () => {
     const client = runningRun();
     client.unreachable = true;
     await expect(
-      cancelPanel(cancelRequest('run1'), client, recordingContext().context),
+      cancelPanel(cancelRequest('run1'), client, recordingContext().context, ownersOff),
     ).resolves.toMatchObject({
       status: 503,
       jsonBody: { error: { code: 'backend_unavailable' } },
@@ -83,7 +86,7 @@ describe('POST /api/multiagent/{instanceId}/cancel', () => {
       },
     });
     const { context } = recordingContext();
-    const response = await withJsonErrors(context, () => cancelPanel(request, client, context));
+    const response = await withJsonErrors(context, () => cancelPanel(request, client, context, ownersOff));
     expect(response).toMatchObject({ status: 500, jsonBody: { error: { code: 'internal_error' } } });
     // The run was cancelled all the same: only the reply failed.
     expect(client.terminated).toContain('run1');

@@ -5,6 +5,9 @@ import { withJsonErrors } from '../../../src/http/errorResponse';
 import { getPanelStatus } from '../../../src/http/panelStatus';
 import { FakeDurableClient, recordingContext } from '../fakeDurableClient';
 
+/** Owners off, as without App Service Authentication. */
+const ownersOff = { owners: () => false };
+
 const statusRequest = (instanceId: string) =>
   new HttpRequest({
     method: 'GET',
@@ -49,7 +52,12 @@ describe('GET /api/multiagent/status/{instanceId}', () => {
         lastErrorCode: 'rate_limited',
       },
     });
-    const response = await getPanelStatus(statusRequest('run1'), client, recordingContext().context);
+    const response = await getPanelStatus(
+      statusRequest('run1'),
+      client,
+      recordingContext().context,
+      ownersOff,
+    );
     expect(response.status).toBe(200);
     expect(response.headers).toEqual({ 'Retry-After': '2' });
     expect(response.jsonBody).toMatchObject({
@@ -78,7 +86,12 @@ describe('GET /api/multiagent/status/{instanceId}', () => {
       },
       { output: 'Cancelled by the caller.' },
     );
-    const response = await getPanelStatus(statusRequest('run1'), client, recordingContext().context);
+    const response = await getPanelStatus(
+      statusRequest('run1'),
+      client,
+      recordingContext().context,
+      ownersOff,
+    );
     expect(response.jsonBody).toMatchObject({
       runtimeStatus: 'Terminated',
       customStatus: { phase: 'cancelled', agents: ['Physicist', 'Chemist'] },
@@ -99,7 +112,12 @@ describe('GET /api/multiagent/status/{instanceId}', () => {
         customStatus: { agents: 'Physicist' },
       },
     );
-    const response = await getPanelStatus(statusRequest('run1'), client, recordingContext().context);
+    const response = await getPanelStatus(
+      statusRequest('run1'),
+      client,
+      recordingContext().context,
+      ownersOff,
+    );
     expect(response.jsonBody).toMatchObject({ customStatus: null, agents: [], output: null });
   });
 
@@ -109,7 +127,12 @@ describe('GET /api/multiagent/status/{instanceId}', () => {
     ['run1:physicist', 404, 'instance_not_found'],
   ])('answers %s with %i %s', async (instanceId, status, code) => {
     const client = runWithTurns(OrchestrationRuntimeStatus.Running, { physicist: null });
-    const response = await getPanelStatus(statusRequest(instanceId), client, recordingContext().context);
+    const response = await getPanelStatus(
+      statusRequest(instanceId),
+      client,
+      recordingContext().context,
+      ownersOff,
+    );
     expect(response).toMatchObject({ status, jsonBody: { error: { code } } });
   });
 
@@ -117,7 +140,7 @@ describe('GET /api/multiagent/status/{instanceId}', () => {
     const client = runWithTurns(OrchestrationRuntimeStatus.Running, {});
     client.unreachable = true;
     const { context, lines } = recordingContext();
-    const response = await getPanelStatus(statusRequest('run1'), client, context);
+    const response = await getPanelStatus(statusRequest('run1'), client, context, ownersOff);
     expect(response).toMatchObject({ status: 503, jsonBody: { error: { code: 'backend_unavailable' } } });
     expect(lines.join('\n')).toContain('ECONNREFUSED');
   });
@@ -134,7 +157,7 @@ describe('GET /api/multiagent/status/{instanceId}', () => {
     };
     const { context } = recordingContext();
     const response = await withJsonErrors(context, () =>
-      getPanelStatus(statusRequest('run1'), client, context),
+      getPanelStatus(statusRequest('run1'), client, context, ownersOff),
     );
     expect(response).toMatchObject({ status: 500, jsonBody: { error: { code: 'internal_error' } } });
   });

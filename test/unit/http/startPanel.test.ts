@@ -38,6 +38,7 @@ describe('POST /api/multiagent/run', () => {
       {
         settings,
         catalog: agentCatalog,
+        owners: () => false,
       },
     );
     expect(response.status).toBe(202);
@@ -59,6 +60,7 @@ describe('POST /api/multiagent/run', () => {
     await startPanel(run({ prompt: 'What is heat?' }), new PanelClient(), context, {
       settings,
       catalog: agentCatalog,
+      owners: () => false,
     });
     expect(lines.join('\n')).toMatch(/with 2 agents for/);
   });
@@ -71,6 +73,7 @@ describe('POST /api/multiagent/run', () => {
     const response = await startPanel(run(body), new PanelClient(), recordingContext().context, {
       settings,
       catalog: agentCatalog,
+      owners: () => false,
     });
     expect(response).toMatchObject({ status, jsonBody: { error: { code } } });
   });
@@ -83,6 +86,7 @@ describe('POST /api/multiagent/run', () => {
       startPanel(run({ prompt: 'Hi' }), new PanelClient(), recordingContext().context, {
         settings: broken,
         catalog: agentCatalog,
+        owners: () => false,
       }),
     ).resolves.toMatchObject({ status: 500, jsonBody: { error: { code: 'configuration_error' } } });
 
@@ -92,6 +96,7 @@ describe('POST /api/multiagent/run', () => {
       startPanel(run({ prompt: 'Hi' }), down, recordingContext().context, {
         settings,
         catalog: agentCatalog,
+        owners: () => false,
       }),
     ).resolves.toMatchObject({ status: 503, jsonBody: { error: { code: 'backend_unavailable' } } });
 
@@ -104,6 +109,7 @@ describe('POST /api/multiagent/run', () => {
         startPanel(run({ prompt: 'Hi' }), new PanelClient(), context, {
           settings: bug,
           catalog: agentCatalog,
+          owners: () => false,
         }),
       ),
     ).resolves.toMatchObject({ status: 500, jsonBody: { error: { code: 'internal_error' } } });

@@ -91,7 +91,7 @@ describe('the MCP tools', () => {
       input: { agent: { name: 'Chemist' }, threadId: 'chemist-1' },
       output: answer('Chemist'),
     });
-    await expect(getResult({ instanceId: 'run1' }, client)).resolves.toEqual({
+    await expect(getResult({ instanceId: 'run1' }, client, () => false)).resolves.toEqual({
       instanceId: 'run1',
       runtimeStatus: 'Completed',
       summary: '1 of 1 agents answered.',
@@ -100,7 +100,7 @@ describe('the MCP tools', () => {
       ],
       failures: [],
     });
-    await expect(getResult({ instanceId: 'turn1' }, client)).resolves.toMatchObject({
+    await expect(getResult({ instanceId: 'turn1' }, client, () => false)).resolves.toMatchObject({
       agent: 'Chemist',
       answer: 'Chemist says hi.',
     });
@@ -113,17 +113,19 @@ describe('the MCP tools', () => {
       runtimeStatus: OrchestrationRuntimeStatus.Completed,
       output: { answers: [{ agent: 'Physicist' }] },
     });
-    await expect(getResult({ instanceId: 'run1' }, client)).resolves.toMatchObject({
+    await expect(getResult({ instanceId: 'run1' }, client, () => false)).resolves.toMatchObject({
       error: { code: 'run_failed' },
     });
   });
 
   it('get_result answers an unknown id with instance_not_found and bad arguments with invalid_arguments', async () => {
     const client = new FakeDurableClient();
-    await expect(getResult({ instanceId: 'nope' }, client)).resolves.toMatchObject({
+    await expect(getResult({ instanceId: 'nope' }, client, () => false)).resolves.toMatchObject({
       error: { code: 'instance_not_found' },
     });
-    await expect(getResult({}, client)).resolves.toMatchObject({ error: { code: 'invalid_arguments' } });
+    await expect(getResult({}, client, () => false)).resolves.toMatchObject({
+      error: { code: 'invalid_arguments' },
+    });
   });
 
   it('ask_agent refuses an unknown agent and an empty message as HTTP does', async () => {
@@ -139,5 +141,42 @@ describe('the MCP tools', () => {
       error: { code: 'empty_prompt' },
     });
     expect(client.instances.size).toBe(0);
+  });
+
+  it("runs as the fixed owner 'mcp' when owners are on, and as no one when off: get_result finds only mcp's runs", async () => {
+    const ownersOn = () =>
+      readSettings({
+        AZURE_OPENAI_ENDPOINT: 'https://example.openai.azure.com/',
+        AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'gpt-4o-mini',
+        RESPONSE_WAIT_MS: '0',
+        OWNER_AUTH: 'easyauth',
+        WEBSITE_AUTH_ENABLED: 'True',
+      });
+    const client = new FakeDurableClient();
+    await askPanel({ prompt: 'Hi' }, client, { settings: ownersOn, catalog: agentCatalog }, invocation());
+    await askAgentTool(
+      { agent: 'Physicist', message: 'Hi' },
+      client,
+      { settings: ownersOn, catalog: agentCatalog },
+      invocation(),
+    );
+    await askPanel({ prompt: 'Hi' }, client, dependencies, invocation());
+    const inputs = [...client.instances.values()].map((instance) => instance.input as { owner?: string });
+    expect(inputs.map((input) => input.owner)).toEqual(['mcp', 'mcp', undefined]);
+
+    const [mine] = [...client.instances.keys()];
+    client.instances.set('users-run', {
+      ...client.instances.get(mine!)!,
+      input: { ...(client.instances.get(mine!)!.input as object), owner: 'o-someone' },
+    });
+    await expect(getResult({ instanceId: mine! }, client, () => true)).resolves.toMatchObject({
+      instanceId: mine,
+    });
+    await expect(getResult({ instanceId: 'users-run' }, client, () => true)).resolves.toMatchObject({
+      error: { code: 'instance_not_found' },
+    });
+    await expect(getResult({ instanceId: 'users-run' }, client, () => false)).resolves.not.toHaveProperty(
+      'error',
+    );
   });
 });

@@ -133,3 +133,78 @@ describe('thread operations', () => {
     ).toMatchObject({ ok: false, error: { code: 'agent_mismatch' } });
   });
 });
+
+describe('thread owners', () => {
+  const begin = (owner?: string, turnId = 't1') => ({
+    agent: 'Physicist',
+    turnId,
+    now: '2026-11-25T10:00:00.000Z',
+    until: '2026-11-25T10:05:00.000Z',
+    ...(owner === undefined ? {} : { owner }),
+  });
+
+  it('records the owner of the turn that creates the thread and keeps it through every operation', () => {
+    const created = applyThreadOperation(undefined, 'appendTurn', { ...turn('q1', 'a1'), owner: 'o-alice' });
+    expect(created.state?.owner).toBe('o-alice');
+    const held = applyThreadOperation(created.state, 'beginTurn', begin('o-alice'));
+    expect(held.result.ok).toBe(true);
+    const appended = applyThreadOperation(held.state, 'appendTurn', {
+      ...turn('q2', 'a2'),
+      turnId: 't1',
+      owner: 'o-alice',
+    });
+    expect(appended.state).toMatchObject({ owner: 'o-alice', messages: { length: 4 } });
+    const released = applyThreadOperation(
+      applyThreadOperation(appended.state, 'beginTurn', begin('o-alice', 't2')).state,
+      'endTurn',
+      { turnId: 't2' },
+    );
+    expect(released.state?.owner).toBe('o-alice');
+    // A session's first turn holds the thread before it exists: beginTurn creates it with its owner.
+    expect(applyThreadOperation(undefined, 'beginTurn', begin('o-bob')).state?.owner).toBe('o-bob');
+  });
+
+  it("refuses another owner's turn, and an owned turn on a thread without an owner, leaving the thread as it was", () => {
+    const state = applyThreadOperation(undefined, 'appendTurn', {
+      ...turn('q', 'a'),
+      owner: 'o-alice',
+    }).state;
+    for (const [thread, owner] of [
+      [state, 'o-bob'],
+      [applyThreadOperation(undefined, 'appendTurn', turn('q', 'a')).state, 'o-alice'],
+    ] as const) {
+      for (const [operation, input] of [
+        ['beginTurn', begin(owner)],
+        ['appendTurn', { ...turn('q2', 'a2'), owner }],
+      ] as const) {
+        const refused = applyThreadOperation(thread, operation, input);
+        expect(refused.result).toMatchObject({ ok: false, error: { code: 'owner_mismatch' } });
+        expect(refused.state).toBe(thread);
+      }
+    }
+  });
+
+  it("tells the owner's index of each recorded turn and of the delete, and says nothing for a thread without owner", () => {
+    const created = applyThreadOperation(undefined, 'appendTurn', { ...turn('q', 'a'), owner: 'o-alice' });
+    expect(created.ownerIndex).toEqual({
+      owner: 'o-alice',
+      operation: 'upsert',
+      agent: 'Physicist',
+      lastTurnAt: '2026-11-25T10:00:01.000Z',
+      messageCount: 2,
+    });
+    expect(applyThreadOperation(created.state, 'delete', undefined).ownerIndex).toEqual({
+      owner: 'o-alice',
+      operation: 'remove',
+    });
+    const ownerless = applyThreadOperation(undefined, 'appendTurn', turn('q', 'a'));
+    expect(ownerless.ownerIndex).toBeUndefined();
+    expect(applyThreadOperation(ownerless.state, 'delete', undefined).ownerIndex).toBeUndefined();
+  });
+
+  it('records no owner when owners are off, so the state keeps its shape', () => {
+    const state = applyThreadOperation(undefined, 'appendTurn', turn('q', 'a')).state;
+    expect(state).not.toHaveProperty('owner');
+    expect(applyThreadOperation(state, 'beginTurn', begin()).state).not.toHaveProperty('owner');
+  });
+});
