@@ -14,6 +14,7 @@ export const functionNames = {
   panelOrchestration: 'multiAgentPanel',
   agentTurnOrchestration: 'agentTurn',
   agentAttemptActivity: 'runAgentTurn',
+  executeToolActivity: 'executeTool',
   panelRunActivity: 'recordPanelRun',
   threadEntity: 'agentThread',
 } as const;
