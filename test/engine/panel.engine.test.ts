@@ -14,6 +14,7 @@ import { DurableApi, eventsOfType, type DurableHistoryEvent } from './rig/durabl
 import { describeEngine } from './rig/fixture';
 import type { AgentAttemptResult } from '../../src/agents/agentAttempt';
 import type { AgentOutcome } from '../../src/orchestration/agentOutcome';
+import type { InvocationExchange } from '../support/engineRecording';
 
 const apiKey = 'engine-azure-openai-key-0123456789';
 const physicist = 'You are an expert in physics. You answer questions from a physics perspective.';
@@ -325,6 +326,78 @@ describeEngine(
         404,
         'instance_not_found',
       ]);
+    });
+
+    it('has each agent call its tools for the caffeine and eV question, a round of calls scheduled in one episode as executeTool activities, and answer', async () => {
+      const prompt = 'What is the molar mass of caffeine, and how much energy is 1 eV in joules?';
+      const mark = fixture.rig.recorder.mark();
+      const { instanceId } = await panel().startRun(prompt);
+
+      const { final } = await panel().waitForEnd(instanceId);
+      expect(final).toMatchObject({ runtimeStatus: 'Completed', customStatus: { phase: 'completed' } });
+      const answers = final.output!.answers;
+      expect(
+        answers.map((answer) => [answer.agent, answer.toolCalls, answer.tools, answer.attempts]),
+      ).toEqual([
+        ['Physicist', 2, ['convert_units', 'physical_constant'], 2],
+        ['Chemist', 2, ['molar_mass', 'element_facts'], 2],
+      ]);
+      expect(answers[0]!.answer).toMatch(/convert_units said .*1\.602176634e-19/);
+      expect(answers[1]!.answer).toMatch(/molar_mass said .*"molarMass":194\.19/);
+
+      for (const [agent, tools] of [
+        ['Physicist', ['convert_units', 'physical_constant']],
+        ['Chemist', ['molar_mass', 'element_facts']],
+      ] as const) {
+        const turnId = turnOf(instanceId, agent);
+        // The engine's history: two model attempts, and one executeTool activity per call.
+        const turn = await durable().history(turnId);
+        const completed = eventsOfType(turn, 'TaskCompleted');
+        expect(completed.map((event) => event.FunctionName)).toEqual([
+          'runAgentTurn',
+          'executeTool',
+          'executeTool',
+          'runAgentTurn',
+        ]);
+        expect(
+          completed
+            .filter((event) => event.FunctionName === 'executeTool')
+            .map((event) => (event.Result as { status: string; tool: string }).tool)
+            .sort(),
+        ).toEqual([...tools].sort());
+        // What the engine sent the turn: both calls scheduled (TaskScheduled) in the same episode, so they ran
+        // concurrently.
+        const payloads = fixture.rig.recorder
+          .since(mark)
+          .filter(
+            (exchange): exchange is InvocationExchange =>
+              exchange.kind === 'orchestration' &&
+              (exchange.payload as { instanceId?: string }).instanceId === turnId,
+          );
+        const history = (payloads.at(-1)!.payload as { history: { EventType: number; Name?: string }[] })
+          .history;
+        const episodes: string[][] = [];
+        for (const event of history) {
+          if (event.EventType === 12) episodes.push([]);
+          if (event.EventType === 4) episodes.at(-1)!.push(event.Name ?? '?');
+        }
+        expect(episodes.filter((scheduled) => scheduled.length > 0)).toEqual([
+          ['runAgentTurn'],
+          ['executeTool', 'executeTool'],
+          ['runAgentTurn'],
+          // The append to the thread.
+        ]);
+      }
+      // What the model saw: tools offered, then the calls answered by one tool message each.
+      const chemistRequests = fixture.rig.model!.requests.filter(
+        (request) => toChemist(request) && request.lastUserMessage === prompt,
+      );
+      expect(chemistRequests.map((request) => request.body.messages!.map((message) => message.role))).toEqual(
+        [
+          ['system', 'user'],
+          ['system', 'user', 'assistant', 'tool', 'tool'],
+        ],
+      );
     });
 
     it('answers 404 for an unknown instance id, on the app route and on the engine', async () => {
