@@ -20,6 +20,7 @@ import {
   FakeOpenAIServer,
   completion,
   defaultAnswer,
+  defaultReply,
   replies,
   type RecordedRequest,
   type Reply,
@@ -58,7 +59,7 @@ function modelReplay(calls: ModelCall[]): (request: RecordedRequest) => Reply | 
     const answered = queues.get(request.systemPrompt ?? '')?.shift();
     // A little latency keeps a run in progress long enough to be seen running.
     if (answered === 200) {
-      return { ...completion(request, defaultAnswer(request)), delayMs: 50 };
+      return { ...defaultReply(request), delayMs: 50 };
     }
     // Never answered on the engine: the call outlived its deadline there, so it does here too.
     if (answered === undefined) return { ...completion(request, defaultAnswer(request)), delayMs: 60_000 };
