@@ -72,13 +72,3 @@ describe('the execute_tool span', () => {
     });
   });
 });
-
-describe('executeTool', () => {
-  it('returns a failure value for an input it cannot read, never a throw', async () => {
-    await expect(executeTool({ tool: 'molar_mass' })).resolves.toMatchObject({
-      status: 'failed',
-      tool: 'molar_mass',
-      error: { code: 'invalid_arguments', transient: false },
-    });
-  });
-});
