@@ -15,12 +15,15 @@ import { describeEngine } from './rig/fixture';
 import type { AgentAttemptResult } from '../../src/agents/agentAttempt';
 import type { AgentOutcome } from '../../src/orchestration/agentOutcome';
 import type { InvocationExchange } from '../support/engineRecording';
+import { toolCallsReply } from '../support/fakeToolCalls';
 
 const apiKey = 'engine-azure-openai-key-0123456789';
 const physicist = 'You are an expert in physics. You answer questions from a physics perspective.';
 const chemist = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
 const answerOf = (instructions: string, prompt: string): string => `[${instructions}] answers: ${prompt}`;
 const toChemist = (request: RecordedRequest): boolean => request.systemPrompt === chemist;
+const hasToolResults = (request: RecordedRequest): boolean =>
+  (request.body.messages ?? []).some((message) => message.role === 'tool');
 const turnOf = (instanceId: string, agent: string): string => `${instanceId}:${agent.toLowerCase()}`;
 const messagesOf = (request: RecordedRequest | undefined): string[] =>
   (request?.body.messages ?? []).map((message) => `${message.role}: ${message.content}`);
@@ -49,6 +52,7 @@ describeEngine(
       // Short enough for the deadline scenario to end in seconds; every other scenario ends well before it.
       MODEL_TIMEOUT_MS: '3000',
       PANEL_DEADLINE_MS: '5000',
+      TOOL_MAX_ROUNDS: '2',
     }),
   },
   (fixture) => {
@@ -399,6 +403,63 @@ describeEngine(
           ['system', 'user', 'assistant', 'tool', 'tool'],
         ],
       );
+    });
+
+    it('hands a failing tool back to the model as its result: the call completes as a value, and the agent answers', async () => {
+      fixture.rig.model!.respondWith((request) =>
+        toChemist(request) && request.body.tools !== undefined && !hasToolResults(request)
+          ? toolCallsReply(request, [{ name: 'molar_mass', arguments: { formula: 'C8H10Q4' } }])
+          : undefined,
+      );
+      const prompt = 'Is caffeine heavy?';
+      const { instanceId } = await panel().startRun(prompt);
+      const { final } = await panel().waitForEnd(instanceId);
+      expect(final).toMatchObject({ runtimeStatus: 'Completed', customStatus: { phase: 'completed' } });
+      const chemistAnswer = final.output!.answers.find((answer) => answer.agent === 'Chemist')!;
+      expect(chemistAnswer).toMatchObject({ toolCalls: 1, tools: ['molar_mass'], attempts: 2 });
+      expect(chemistAnswer.answer).toMatch(/molar_mass said \{"error":\{"code":"tool_failed"/);
+
+      const turn = await durable().history(turnOf(instanceId, 'Chemist'));
+      expect(eventCounts(turn)).toEqual({
+        ExecutionStarted: 1,
+        TaskCompleted: 3,
+        EventSent: 1,
+        EventRaised: 1,
+        ExecutionCompleted: 1,
+      });
+      const toolCall = eventsOfType(turn, 'TaskCompleted').find(
+        (event) => event.FunctionName === 'executeTool',
+      )!;
+      expect(toolCall.Result).toMatchObject({
+        status: 'failed',
+        tool: 'molar_mass',
+        error: { code: 'tool_failed', transient: false },
+      });
+    });
+
+    it('gives a model that keeps calling tools one last call without tools after the round limit', async () => {
+      fixture.rig.model!.respondWith((request) =>
+        toChemist(request) && request.body.tools !== undefined
+          ? toolCallsReply(request, [{ name: 'element_facts', arguments: { element: 'Fe' } }])
+          : undefined,
+      );
+      const { instanceId } = await panel().startRun('Tell me about iron.');
+      const { final } = await panel().waitForEnd(instanceId);
+      const chemistAnswer = final.output!.answers.find((answer) => answer.agent === 'Chemist')!;
+      // TOOL_MAX_ROUNDS is 2 here: two rounds of one call, then the answer without tools.
+      expect(chemistAnswer).toMatchObject({ toolCalls: 2, tools: ['element_facts'], attempts: 3 });
+      const turn = await durable().history(turnOf(instanceId, 'Chemist'));
+      expect(eventsOfType(turn, 'TaskCompleted').map((event) => event.FunctionName)).toEqual([
+        'runAgentTurn',
+        'executeTool',
+        'runAgentTurn',
+        'executeTool',
+        'runAgentTurn',
+      ]);
+      const [, , last] = fixture.rig.model!.requests.filter(
+        (request) => toChemist(request) && request.lastUserMessage === 'Tell me about iron.',
+      );
+      expect(last!.body.tools).toBeUndefined();
     });
 
     it('answers 404 for an unknown instance id, on the app route and on the engine', async () => {

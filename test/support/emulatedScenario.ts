@@ -25,6 +25,7 @@ import {
   type RecordedRequest,
   type Reply,
 } from './fakeOpenAIServer';
+import { toolCallsReply } from './fakeToolCalls';
 
 export interface EmulatedRun {
   client: Record<string, unknown>;
@@ -50,14 +51,18 @@ function parseMaybeJson(text: string): unknown {
 
 /** The recorded model answers, again: per agent (system prompt), in the order they were given. */
 function modelReplay(calls: ModelCall[]): (request: RecordedRequest) => Reply | undefined {
-  const queues = new Map<string, ModelCall['answered'][]>();
+  const queues = new Map<string, ModelCall[]>();
   for (const call of calls) {
     const key = call.systemPrompt ?? '';
-    queues.set(key, [...(queues.get(key) ?? []), call.answered]);
+    queues.set(key, [...(queues.get(key) ?? []), call]);
   }
   return (request) => {
-    const answered = queues.get(request.systemPrompt ?? '')?.shift();
+    const call = queues.get(request.systemPrompt ?? '')?.shift();
+    const answered = call?.answered;
     // A little latency keeps a run in progress long enough to be seen running.
+    if (answered === 200 && call?.toolCalls !== undefined) {
+      return { ...toolCallsReply(request, call.toolCalls), delayMs: 50 };
+    }
     if (answered === 200) {
       return { ...defaultReply(request), delayMs: 50 };
     }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { scriptedToolReply, toolProtocolRejection } from './fakeToolCalls';
+import { scriptedToolReply, toolCallsOf, toolProtocolRejection } from './fakeToolCalls';
 
 /**
  * A loopback stand-in for Azure OpenAI (the v1 API `/openai/v1/chat/completions` and the dated deployments API
@@ -33,6 +33,8 @@ export interface RecordedRequest {
   receivedAt: number;
   /** The status the server answered with; 'hang-up' when it dropped the connection. Unset until it answers. */
   answered?: number | 'hang-up';
+  /** The tool calls it answered with, when it did. */
+  toolCalls?: { name: string; arguments: string }[];
 }
 
 export interface Reply {
@@ -393,6 +395,10 @@ export class FakeOpenAIServer {
     // From here on every answer is noted on the recorded request.
     const answer = (reply: Reply): void => {
       recorded.answered = reply.status ?? 200;
+      const calls = toolCallsOf(reply);
+      if (calls !== undefined) {
+        recorded.toolCalls = calls;
+      }
       send(reply);
     };
 

@@ -245,3 +245,12 @@ export function scriptedToolReply(
   const calls = scriptedCalls(request.lastUserMessage ?? '', offered);
   return calls.length === 0 ? undefined : toolCallsReply(request, calls);
 }
+
+/** The calls a reply asks for (name and raw arguments), or undefined for a reply without tool calls. */
+export function toolCallsOf(reply: Reply): { name: string; arguments: string }[] | undefined {
+  const body = reply.body as { choices?: { message?: { tool_calls?: ToolCallJson[] } }[] } | undefined;
+  const calls = body?.choices?.[0]?.message?.tool_calls;
+  return calls === undefined
+    ? undefined
+    : calls.map((call) => ({ name: call.function.name, arguments: call.function.arguments }));
+}
