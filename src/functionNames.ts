@@ -15,6 +15,7 @@ export const functionNames = {
   panelOrchestration: 'multiAgentPanel',
   agentTurnOrchestration: 'agentTurn',
   agentAttemptActivity: 'runAgentTurn',
+  executeToolActivity: 'executeTool',
   panelRunActivity: 'recordPanelRun',
   threadEntity: 'agentThread',
   ownerThreadsEntity: 'ownerThreads',

@@ -5,6 +5,7 @@ import './functions/multiAgentCancel';
 import './functions/multiAgentPanel';
 import './functions/agentTurn';
 import './functions/agentAttempt';
+import './functions/executeTool';
 import './functions/recordPanelRun';
 import './functions/agentThread';
 import './functions/agents';

@@ -176,6 +176,8 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     THREAD_MAX_MESSAGES: loadJsonContent(settingsFile, '$.app.THREAD_MAX_MESSAGES.default')
     THREAD_MAX_CHARS: loadJsonContent(settingsFile, '$.app.THREAD_MAX_CHARS.default')
     PROMPT_MAX_CHARS: loadJsonContent(settingsFile, '$.app.PROMPT_MAX_CHARS.default')
+    TOOL_MAX_ROUNDS: loadJsonContent(settingsFile, '$.app.TOOL_MAX_ROUNDS.default')
+    TOOL_MAX_CALLS_PER_ROUND: loadJsonContent(settingsFile, '$.app.TOOL_MAX_CALLS_PER_ROUND.default')
     EXPOSE_MANAGEMENT_URLS: loadJsonContent(settingsFile, '$.app.EXPOSE_MANAGEMENT_URLS.default')
     // Owners only with the platform's authentication, which alone makes the principal headers trustworthy.
     OWNER_AUTH: empty(authClientId) ? 'off' : 'easyauth'

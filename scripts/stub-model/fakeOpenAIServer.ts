@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { scriptedToolReply, toolCallsOf, toolProtocolRejection } from './fakeToolCalls';
 
 /**
  * A loopback stand-in for Azure OpenAI (the v1 API `/openai/v1/chat/completions` and the dated deployments API
@@ -11,7 +12,10 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export interface ChatMessageJson {
   role: string;
-  content: string;
+  /** null on an assistant message that only calls tools. */
+  content: string | null;
+  tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
+  tool_call_id?: string;
 }
 
 export interface RecordedRequest {
@@ -29,6 +33,8 @@ export interface RecordedRequest {
   receivedAt: number;
   /** The status the server answered with; 'hang-up' when it dropped the connection. Unset until it answers. */
   answered?: number | 'hang-up';
+  /** The tool calls it answered with, when it did. */
+  toolCalls?: { name: string; arguments: string }[];
 }
 
 export interface Reply {
@@ -114,9 +120,17 @@ export function defaultAnswer(request: RecordedRequest): string {
   return `[${request.systemPrompt ?? 'no system prompt'}] answers: ${request.lastUserMessage ?? ''}`;
 }
 
+/** The default reply: tool calls when tools are offered and the question needs them, else the default answer. */
+export function defaultReply(request: RecordedRequest): Reply {
+  const text = defaultAnswer(request);
+  return (
+    scriptedToolReply(request, (quoted) => completion(request, quoted), text) ?? completion(request, text)
+  );
+}
+
 export function completion(request: RecordedRequest, text: string, finishReason = 'stop'): Reply {
   const promptTokens = (request.body.messages ?? []).reduce(
-    (sum, message) => sum + message.content.length,
+    (sum, message) => sum + (message.content ?? '').length,
     0,
   );
   const completionTokens = text.length;
@@ -373,14 +387,18 @@ export class FakeOpenAIServer {
       body,
       model: azure ? decodeURIComponent(azure[1] ?? '') : body.model,
       flavour,
-      systemPrompt: messages.find((message) => message.role === 'system')?.content,
-      lastUserMessage: messages.filter((message) => message.role === 'user').at(-1)?.content,
+      systemPrompt: messages.find((message) => message.role === 'system')?.content ?? undefined,
+      lastUserMessage: messages.filter((message) => message.role === 'user').at(-1)?.content ?? undefined,
       receivedAt: Date.now(),
     };
     this.requests.push(recorded);
     // From here on every answer is noted on the recorded request.
     const answer = (reply: Reply): void => {
       recorded.answered = reply.status ?? 200;
+      const calls = toolCallsOf(reply);
+      if (calls !== undefined) {
+        recorded.toolCalls = calls;
+      }
       send(reply);
     };
 
@@ -424,12 +442,17 @@ export class FakeOpenAIServer {
       send(rejection);
       return;
     }
+    const toolRejection = toolProtocolRejection(body);
+    if (toolRejection !== undefined) {
+      answer(toolRejection);
+      return;
+    }
 
     const chosen = this.queue.shift() ?? this.responder?.(recorded);
     // A reply that only sets a delay is the default answer, late.
     const reply =
       chosen === undefined || isDelayOnly(chosen)
-        ? { ...completion(recorded, defaultAnswer(recorded)), delayMs: chosen?.delayMs ?? 0 }
+        ? { ...defaultReply(recorded), delayMs: chosen?.delayMs ?? 0 }
         : chosen;
     const delayMs = (reply.delayMs ?? 0) + (this.options.delayMs ?? 0);
     this.inFlight++;

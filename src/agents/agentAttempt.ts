@@ -1,10 +1,12 @@
 import * as z from 'zod';
 import { ConfigurationError } from '../config/settings';
 import { errorMessageMaxChars, fitText } from '../limits/payloadLimits';
-import type { ChatCompletionResult, ChatMessage, ChatModel, TokenUsage } from '../model/chatModel';
+import type { ChatCompletionResult, ChatMessage, ChatModel, ChatTool, TokenUsage } from '../model/chatModel';
 import { ModelError, type ModelErrorCode } from '../model/modelError';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
 import { threadMessageSchema } from '../threads/thread';
+import { toolArgumentsMaxChars } from '../tools/tool';
+import { toolRegistry } from '../tools/toolCatalog';
 import { agentDefinitionSchema } from './agentDefinition';
 
 /**
@@ -18,6 +20,8 @@ export const attemptTelemetrySchema = z
     turnId: z.string().min(1),
     threadId: z.string().min(1),
     attempt: z.number().int().min(1),
+    /** The tool round this model call follows (1 after the first round of tool calls); absent before any. */
+    round: z.number().int().min(1).optional(),
     /** The error code of the attempt before this one, when this attempt is a retry. */
     retryOf: z.string().min(1).optional(),
     /** The run's trace: the attempt's span joins it. */
@@ -25,6 +29,35 @@ export const attemptTelemetrySchema = z
   })
   .strict();
 export type AttemptTelemetry = z.infer<typeof attemptTelemetrySchema>;
+
+/** A tool call's arguments are kept to this many UTF-8 bytes of JSON as well as toolArgumentsMaxChars characters. */
+export const toolArgumentsMaxBytes = 4096;
+/** A call id longer than this is cut: the services use ids of a few dozen characters. */
+export const toolCallIdMaxChars = 128;
+/** Calls past this many in one reply are dropped by the attempt (the loop's own per-round limit is lower). */
+export const attemptToolCallsMax = 16;
+
+/** One call the model asked for, as the turn stores it and sends it back. */
+export const toolCallSchema = z
+  .object({
+    id: z.string().min(1).max(toolCallIdMaxChars),
+    name: z.string().min(1).max(64),
+    /** The raw JSON text the model sent, capped. */
+    arguments: z.string(),
+    /** The arguments were longer than the caps and are kept shortened: the call is not run. */
+    truncated: z.literal(true).optional(),
+  })
+  .strict();
+export type AttemptToolCall = z.infer<typeof toolCallSchema>;
+
+/** One round of the tool loop: the calls the model asked for and one result (text for the model) per call id. */
+export const toolRoundSchema = z
+  .object({
+    calls: z.array(toolCallSchema).min(1),
+    results: z.array(z.object({ id: z.string().min(1), output: z.string() }).strict()),
+  })
+  .strict();
+export type ToolRound = z.infer<typeof toolRoundSchema>;
 
 export const agentAttemptInputSchema = z
   .object({
@@ -35,6 +68,10 @@ export const agentAttemptInputSchema = z
     answerMaxChars: z.number().int().min(1),
     answerMaxBytes: z.number().int().min(64),
     telemetry: attemptTelemetrySchema.optional(),
+    /** Names of the tools offered to the model in this call; absent: none (an agent without tools, or the last call). */
+    tools: z.array(z.string().min(1)).min(1).optional(),
+    /** This turn's tool rounds so far, sent after the prompt in order. */
+    rounds: z.array(toolRoundSchema).optional(),
   })
   .strict();
 export type AgentAttemptInput = z.infer<typeof agentAttemptInputSchema>;
@@ -62,9 +99,18 @@ export interface AgentAnswerText {
   usage: TokenUsage;
 }
 
+/** The model asked for tool calls instead of answering. API-neutral: no service's message shape leaks in. */
+export interface AgentToolCalls {
+  status: 'tool_calls';
+  calls: AttemptToolCall[];
+  model: string;
+  requestedModel: string;
+  usage: TokenUsage;
+}
+
 /** What one attempt returns. It never throws for a model failure: retrying is the orchestration's decision. */
 export type AgentAttemptResult =
-  ({ status: 'answered' } & AgentAnswerText) | { status: 'failed'; error: AgentError };
+  ({ status: 'answered' } & AgentAnswerText) | AgentToolCalls | { status: 'failed'; error: AgentError };
 
 /** How a model call ended: the completion, or the error type (a ModelError code) that stopped it. */
 export type ModelCallOutcome = { completion: ChatCompletionResult } | { errorType: string };
@@ -90,7 +136,51 @@ export function buildMessages(input: AgentAttemptInput): ChatMessage[] {
     { role: 'system', content: input.agent.instructions },
     ...input.history.map(({ role, content }) => ({ role, content })),
     { role: 'user', content: input.prompt },
+    ...(input.rounds ?? []).flatMap((round): ChatMessage[] => [
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: round.calls.map((call) => ({
+          id: call.id,
+          type: 'function' as const,
+          function: { name: call.name, arguments: call.arguments },
+        })),
+      },
+      ...round.results.map((result) => ({
+        role: 'tool' as const,
+        tool_call_id: result.id,
+        content: result.output,
+      })),
+    ]),
   ];
+}
+
+/** The declarations of the offered tools; a name the app does not know is a bad input, not a model failure. */
+function offeredTools(names: string[] | undefined): ChatTool[] | { unknown: string[] } {
+  const tools: ChatTool[] = [];
+  const unknown: string[] = [];
+  for (const name of names ?? []) {
+    const declaration = toolRegistry.declaration(name);
+    if (declaration === undefined) {
+      unknown.push(name);
+    } else {
+      tools.push(declaration);
+    }
+  }
+  return unknown.length > 0 ? { unknown } : tools;
+}
+
+/** The calls of a reply, each capped, so the result (and every later input carrying it) stays bounded. */
+function cappedCalls(completion: ChatCompletionResult): AttemptToolCall[] {
+  return (completion.toolCalls ?? []).slice(0, attemptToolCallsMax).map((call) => {
+    const args = fitText(call.arguments, toolArgumentsMaxChars, toolArgumentsMaxBytes);
+    return {
+      id: fitText(call.id, toolCallIdMaxChars).text,
+      name: fitText(call.name, 64).text,
+      arguments: args.text,
+      ...(args.truncated ? { truncated: true as const } : {}),
+    };
+  });
 }
 
 export function failedAttempt(error: AgentError): AgentAttemptResult {
@@ -111,14 +201,31 @@ export async function runAgentAttempt(
     return failedAttempt({ code: 'invalid_input', message: z.prettifyError(parsed.error), retryable: false });
   }
   const input = parsed.data;
+  const tools = offeredTools(input.tools);
+  if (!Array.isArray(tools)) {
+    return failedAttempt({
+      code: 'invalid_input',
+      message: `Unknown tools offered: ${tools.unknown.join(', ')}.`,
+      retryable: false,
+    });
+  }
   let ended: ((outcome: ModelCallOutcome) => void) | undefined;
   try {
     const model = chat();
     const messages = buildMessages(input);
     ended = observe?.({ model: input.agent.model ?? model.defaultModel, messages });
-    const completion = await model.complete(messages, input.agent.model);
+    const completion = await model.complete(messages, input.agent.model, tools);
     ended?.({ completion });
     ended = undefined;
+    if (completion.toolCalls !== undefined && completion.toolCalls.length > 0) {
+      return {
+        status: 'tool_calls',
+        calls: cappedCalls(completion),
+        model: completion.model,
+        requestedModel: completion.requestedModel,
+        usage: completion.usage,
+      };
+    }
     const fitted = fitText(completion.text, input.answerMaxChars, input.answerMaxBytes);
     return {
       status: 'answered',

@@ -43,6 +43,8 @@ export interface AppSettings {
   request: ModelRequestOptions;
   retry: AgentRetryPolicy;
   limits: SizeLimits;
+  /** Bounds of an agent's tool loop in one turn. */
+  toolLoop: { maxRounds: number; maxCallsPerRound: number };
   panelDeadlineMs: number;
   /** How long a synchronous caller waits for an answer before getting a status URL. */
   responseWaitMs: number;
@@ -143,6 +145,8 @@ const rawSchema = z.object({
   THREAD_MAX_MESSAGES: integerSetting('THREAD_MAX_MESSAGES', 2, 1000),
   THREAD_MAX_CHARS: integerSetting('THREAD_MAX_CHARS', 1000, 100_000),
   PROMPT_MAX_CHARS: integerSetting('PROMPT_MAX_CHARS', 1, 16_000),
+  TOOL_MAX_ROUNDS: integerSetting('TOOL_MAX_ROUNDS', 1, 32),
+  TOOL_MAX_CALLS_PER_ROUND: integerSetting('TOOL_MAX_CALLS_PER_ROUND', 1, 8),
   EXPOSE_MANAGEMENT_URLS: booleanSetting('EXPOSE_MANAGEMENT_URLS'),
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: booleanSetting(
     'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
@@ -229,6 +233,7 @@ export function readSettings(env: NodeJS.ProcessEnv): AppSettings {
       threadMaxMessages: raw.THREAD_MAX_MESSAGES,
       threadMaxChars: raw.THREAD_MAX_CHARS,
     },
+    toolLoop: { maxRounds: raw.TOOL_MAX_ROUNDS, maxCallsPerRound: raw.TOOL_MAX_CALLS_PER_ROUND },
     panelDeadlineMs: raw.PANEL_DEADLINE_MS,
     responseWaitMs: raw.RESPONSE_WAIT_MS,
     exposeManagementUrls: raw.EXPOSE_MANAGEMENT_URLS,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { ToolLoopLimits } from '../orchestration/toolRounds';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { EntityId, OrchestrationRuntimeStatus } from 'durable-functions';
 import { agentNames, findAgent, type AgentCatalog } from '../agents/catalog';
@@ -102,11 +103,12 @@ export async function threadOf(
 /** The limits every turn runs under, from the settings: one mapping for a panel's turns and a lone turn's. */
 export function turnLimitsOf(
   settings: AppSettings,
-): Pick<AgentTurnRequest, 'retry' | 'answerMaxChars' | 'thread'> {
+): Pick<AgentTurnRequest, 'retry' | 'answerMaxChars' | 'thread'> & { toolLoop: ToolLoopLimits } {
   return {
     retry: settings.retry,
     answerMaxChars: settings.limits.answerMaxChars,
     thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
+    toolLoop: settings.toolLoop,
   };
 }
 
@@ -136,6 +138,7 @@ export function agentTurnRequest(
     ...(trace === undefined ? {} : { trace }),
     ...(caller.owner === undefined ? {} : { owner: caller.owner }),
     ...(caller.sessionId === undefined ? {} : { sessionId: caller.sessionId }),
+    toolLoop: limits.toolLoop,
   };
 }
 

@@ -29,6 +29,8 @@ const agentAnswerSchema = z.object({
   usage: usageSchema,
   threadMessageCount: z.number().optional(),
   threadError: z.string().optional(),
+  toolCalls: z.number().optional(),
+  tools: z.array(z.string()).optional(),
 }) satisfies z.ZodType<AgentAnswer>;
 
 const agentFailureSchema = z.object({

@@ -36,6 +36,10 @@ df.app.activity(functionNames.agentAttemptActivity, {
       context.info(
         `${observed.agent} answered (${attempt}) with ${result.model} (${result.usage.totalTokens} tokens); ${where}.`,
       );
+    } else if (result.status === 'tool_calls') {
+      context.info(
+        `${observed.agent} asked for ${result.calls.length} tool call(s) (${attempt}) with ${result.model} (${result.usage.totalTokens} tokens); ${where}.`,
+      );
     } else {
       context.warn(
         `${observed.agent} ${attempt} failed: ${result.error.code}${result.error.retryable ? ' (retryable)' : ''}; ${where}.`,

@@ -3,9 +3,32 @@ import type OpenAI from 'openai';
 import type { ModelRequestOptions } from '../config/settings';
 import { filteredCategories, ModelError, toModelError } from './modelError';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+/** A call the model asked for, as the Chat Completions API writes it in an assistant message. */
+export interface ChatToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** A message of a chat request: text, an assistant's tool calls, or one call's result. */
+export type ChatMessage =
+  | { role: 'system' | 'user' | 'assistant'; content: string }
+  | { role: 'assistant'; content: null; tool_calls: ChatToolCall[] }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+/** A function the request offers the model (strict mode), as src/tools/registry.ts declares it. */
+export interface ChatTool {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+  strict: true;
+}
+
+/** One call the model asked for: its id, the tool's name and the arguments as the raw JSON text it sent. */
+export interface ModelToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 export interface TokenUsage {
@@ -22,6 +45,8 @@ export interface ChatCompletionResult {
   requestedModel: string;
   finishReason: string;
   usage: TokenUsage;
+  /** The model asked for these calls instead of answering (only when the request offered tools); text is then ''. */
+  toolCalls?: ModelToolCall[];
 }
 
 /**
@@ -39,7 +64,8 @@ export class ChatModel {
     private readonly maxRetryAfterMs: number,
   ) {}
 
-  async complete(messages: ChatMessage[], model?: string): Promise<ChatCompletionResult> {
+  /** Sends the messages; `tools`, when given and not empty, are offered to the model, which may call them. */
+  async complete(messages: ChatMessage[], model?: string, tools?: ChatTool[]): Promise<ChatCompletionResult> {
     const requestedModel = model ?? this.defaultModel;
     // One controller per call, released in finally: a signal shared across calls (or AbortSignal.any over one)
     // accumulates dependants that Node walks on every abort check (nodejs/node#55351) and stalls the event loop.
@@ -49,7 +75,7 @@ export class ChatModel {
     }, this.options.timeoutMs);
     try {
       const completion = await this.client.chat.completions.create(
-        this.requestBody(messages, requestedModel),
+        this.requestBody(messages, requestedModel, tools),
         {
           signal: deadline.signal,
         },
@@ -76,10 +102,15 @@ export class ChatModel {
   private requestBody(
     messages: ChatMessage[],
     model: string,
+    tools: ChatTool[] | undefined,
   ): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {
     return {
       model,
       messages,
+      // No `tools` key at all without tools: an agent without tools sends the request it always has.
+      ...(tools === undefined || tools.length === 0
+        ? {}
+        : { tools: tools.map((tool) => ({ type: 'function' as const, function: tool })) }),
       max_completion_tokens: this.options.maxCompletionTokens,
       ...(this.options.reasoningEffort === undefined
         ? {}
@@ -131,6 +162,17 @@ function toResult(completion: unknown, requestedModel: string): ChatCompletionRe
     // A refusal is the model's considered reply: asking again bills again for the same answer.
     throw new ModelError('refused', refusal, { retryable: false });
   }
+  const toolCalls = toolCallsOf(choice.message.tool_calls);
+  if (toolCalls.length > 0) {
+    return {
+      text: '',
+      toolCalls,
+      model: typeof model === 'string' && model !== '' ? model : requestedModel,
+      requestedModel,
+      finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : 'unknown',
+      usage: usageOf(usage),
+    };
+  }
   const content: unknown = choice.message.content;
   if (content !== null && content !== undefined && typeof content !== 'string') {
     throw malformed('message content is not text');
@@ -145,10 +187,34 @@ function toResult(completion: unknown, requestedModel: string): ChatCompletionRe
     model: typeof model === 'string' && model !== '' ? model : requestedModel,
     requestedModel,
     finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : 'unknown',
-    usage: {
-      inputTokens: usage?.prompt_tokens ?? 0,
-      outputTokens: usage?.completion_tokens ?? 0,
-      totalTokens: usage?.total_tokens ?? 0,
-    },
+    usage: usageOf(usage),
   };
+}
+
+function usageOf(usage: OpenAI.Completions.CompletionUsage | undefined): TokenUsage {
+  return {
+    inputTokens: usage?.prompt_tokens ?? 0,
+    outputTokens: usage?.completion_tokens ?? 0,
+    totalTokens: usage?.total_tokens ?? 0,
+  };
+}
+
+/** The function calls of a reply, checked: a call without an id or a name is a malformed reply. */
+function toolCallsOf(raw: unknown): ModelToolCall[] {
+  if (raw === undefined || raw === null) {
+    return [];
+  }
+  if (!Array.isArray(raw)) {
+    throw malformed('tool_calls is not an array');
+  }
+  return raw.map((call: unknown) => {
+    const { id, function: fn } = (call ?? {}) as {
+      id?: unknown;
+      function?: { name?: unknown; arguments?: unknown };
+    };
+    if (typeof id !== 'string' || id === '' || typeof fn?.name !== 'string' || fn.name === '') {
+      throw malformed('a tool call without an id or a function name');
+    }
+    return { id, name: fn.name, arguments: typeof fn.arguments === 'string' ? fn.arguments : '' };
+  });
 }

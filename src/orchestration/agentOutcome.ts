@@ -12,6 +12,10 @@ export interface AgentAnswer extends AgentAnswerText {
   /** Messages on the thread after this turn; absent when the thread could not be written (see threadError). */
   threadMessageCount?: number;
   threadError?: string;
+  /** Tool calls the model asked for in this turn; absent when it asked for none. */
+  toolCalls?: number;
+  /** The tools it called, each once, in the order first called; absent with toolCalls. */
+  tools?: string[];
 }
 
 /** Failures of a turn beyond its attempts: its thread belongs to another agent or is in use, or the runtime failed it. */

@@ -8,9 +8,15 @@ import {
   type AgentAttemptResult,
   type AgentError,
   type AgentErrorCode,
+  type AgentToolCalls,
+  type AttemptToolCall,
+  type ToolRound,
 } from '../agents/agentAttempt';
 import { functionNames } from '../functionNames';
 import { errorMessageMaxChars, fitText } from '../limits/payloadLimits';
+import type { TokenUsage } from '../model/chatModel';
+import type { ExecuteToolInput } from '../tools/executeTool';
+import { toolArgumentsMaxChars, type ToolCallResult, type ToolErrorCode } from '../tools/tool';
 import { failed, ok, type Result } from '../result';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
 import {
@@ -28,8 +34,16 @@ import {
   type AgentFailureCode,
   type AgentOutcome,
   type AgentProgress,
+  sumUsage,
 } from './agentOutcome';
 import { agentRetryPolicySchema, retryDecision } from './retryPolicy';
+import {
+  defaultToolLoopLimits,
+  fitRounds,
+  toolLoopLimitsSchema,
+  toolResultText,
+  toolsUsed,
+} from './toolRounds';
 
 /** Input of one agent's turn. Everything it needs travels here, so replays never read settings. */
 export const agentTurnRequestSchema = z
@@ -56,6 +70,8 @@ export const agentTurnRequestSchema = z
     owner: z.string().min(1).max(64).optional(),
     /** The Agent Framework session id the caller named; the turn's status echoes it. */
     sessionId: z.string().min(1).max(128).optional(),
+    /** Bounds of the tool loop (TOOL_MAX_ROUNDS, TOOL_MAX_CALLS_PER_ROUND); absent: their defaults. */
+    toolLoop: toolLoopLimitsSchema.optional(),
   })
   .strict();
 export type AgentTurnRequest = z.infer<typeof agentTurnRequestSchema>;
@@ -179,12 +195,25 @@ function* holdThread(
   });
 }
 
+/**
+ * What a model call carries of the tool loop: the tools offered (none on the last call), the rounds so far, and
+ * how many rounds there were. An agent without tools has none of it, so its attempt's input is as it always was.
+ */
+interface ToolContext {
+  tools?: string[];
+  rounds: ToolRound[];
+  round: number;
+}
+
+const noTools: ToolContext = { rounds: [], round: 0 };
+
 /** One call of the model-call activity; a crash of the activity comes back as a retryable failure. */
 function* callModel(
   scope: TurnScope,
   history: ThreadMessage[],
   attempt: number,
   retryOf: AgentErrorCode | undefined,
+  tooling: ToolContext,
 ): TurnStep<AgentAttemptResult> {
   const { context, request, turnId } = scope;
   try {
@@ -200,9 +229,12 @@ function* callModel(
         turnId,
         threadId: request.threadId,
         attempt,
+        ...(tooling.round > 0 ? { round: tooling.round } : {}),
         ...(retryOf === undefined ? {} : { retryOf }),
         ...(request.trace === undefined ? {} : { trace: request.trace }),
       },
+      ...(tooling.tools === undefined ? {} : { tools: tooling.tools }),
+      ...(tooling.rounds.length === 0 ? {} : { rounds: tooling.rounds }),
     } satisfies AgentAttemptInput)) as AgentAttemptResult;
   } catch (error) {
     // A crash or a bug in the activity, not a model failure: worth another attempt, reported if it persists.
@@ -210,18 +242,24 @@ function* callModel(
   }
 }
 
-/** Step 3: ask the model until it answers, with retries on durable timers, within the run's deadline. */
+/**
+ * Step 3: ask the model until it answers or asks for tool calls, with retries on durable timers, within the run's
+ * deadline. `attemptsBefore` counts this turn's earlier model calls (earlier tool rounds), so attempt numbers
+ * stay unique in the turn while each round gets the full retry policy.
+ */
 function* askWithRetries(
   scope: TurnScope,
   history: ThreadMessage[],
-): TurnStep<Result<{ answer: AnsweredAttempt; attempts: number }, AgentFailure>> {
+  tooling: ToolContext = noTools,
+  attemptsBefore = 0,
+): TurnStep<Result<{ answer: AnsweredAttempt | AgentToolCalls; attempts: number }, AgentFailure>> {
   const { context, request, turn } = scope;
   let emptyAnswers = 0;
   let lastErrorCode: AgentErrorCode | undefined;
   for (let attempt = 1; ; attempt++) {
-    scope.progress('answering', attempt);
-    const result = yield* callModel(scope, history, attempt, lastErrorCode);
-    if (result.status === 'answered') {
+    scope.progress('answering', attemptsBefore + attempt);
+    const result = yield* callModel(scope, history, attemptsBefore + attempt, lastErrorCode, tooling);
+    if (result.status !== 'failed') {
       return ok({ answer: result, attempts: attempt });
     }
     const error: AgentError = result.error;
@@ -242,9 +280,9 @@ function* askWithRetries(
         decision.status === 'timed_out'
           ? `No time was left for another attempt before the run's deadline. Last error: ${error.message}`
           : error.message;
-      return failed(failure(turn, decision.status, error.code, message, attempt));
+      return failed(failure(turn, decision.status, error.code, message, attemptsBefore + attempt));
     }
-    scope.progress('retrying', attempt, {
+    scope.progress('retrying', attemptsBefore + attempt, {
       nextAttemptAt: decision.at.toISOString(),
       lastErrorCode: error.code,
     });
@@ -253,10 +291,199 @@ function* askWithRetries(
 }
 
 /**
+ * Step 3 with tools: ask the model; while it asks for tool calls (at most maxRounds rounds), run them and ask
+ * again with their results. Past the rounds the model gets one last call without tools, so it must answer.
+ * An agent without tools is one askWithRetries, as it always was.
+ */
+function* askWithTools(
+  scope: TurnScope,
+  history: ThreadMessage[],
+): TurnStep<
+  Result<
+    { answer: AnsweredAttempt; attempts: number; tools: { names: string[]; calls: number } },
+    AgentFailure
+  >
+> {
+  const { request, turn } = scope;
+  const offered = request.agent.tools ?? [];
+  const limits = request.toolLoop ?? defaultToolLoopLimits;
+  let rounds: ToolRound[] = [];
+  let attempts = 0;
+  let calls = 0;
+  const usages: TokenUsage[] = [];
+  // A model that rejects the request with tools (a 400: e.g. a reasoning model that takes function tools only on
+  // the Responses API) is asked once more without them, so the agent still answers.
+  let toolsRefused = false;
+  for (let round = 0; ; round++) {
+    const offer = offered.length > 0 && round < limits.maxRounds && !toolsRefused;
+    const tooling: ToolContext = { ...(offer ? { tools: offered } : {}), rounds, round };
+    const asked = yield* askWithRetries(scope, history, tooling, attempts);
+    if (!asked.ok) {
+      if (offer && asked.error.code === 'bad_request') {
+        toolsRefused = true;
+        attempts = asked.error.attempts;
+        round--;
+        continue;
+      }
+      return asked;
+    }
+    attempts += asked.attempts;
+    usages.push(asked.answer.usage);
+    if (asked.answer.status === 'answered') {
+      const answer = { ...asked.answer, usage: sumUsage(usages) };
+      return ok({ answer, attempts, tools: { names: toolsUsed(rounds, offered), calls } });
+    }
+    if (!offer) {
+      return failed(
+        failure(
+          turn,
+          'failed',
+          'bad_response',
+          'The model asked for tool calls although none were offered.',
+          attempts,
+        ),
+      );
+    }
+    const results = yield* runToolCalls(scope, asked.answer.calls, round + 1, limits.maxCallsPerRound);
+    calls += asked.answer.calls.length;
+    rounds = fitRounds([
+      ...rounds,
+      {
+        // Calls that are not run keep no arguments: only their id and name are needed to answer them.
+        calls: asked.answer.calls.map((call, index) =>
+          index < limits.maxCallsPerRound ? call : { id: call.id, name: call.name, arguments: '{}' },
+        ),
+        results: asked.answer.calls.map((call, index) => ({
+          id: call.id,
+          output: toolResultText(
+            results[index] ?? callFailure(call.name, 'activity_failed', 'No result.', true),
+          ),
+        })),
+      },
+    ]);
+  }
+}
+
+function callFailure(tool: string, code: ToolErrorCode, message: string, transient = false): ToolCallResult {
+  return { status: 'failed', tool, error: { code, message, transient } };
+}
+
+/** A call the turn answers itself, without running it; undefined when the call is to run. */
+function refusedCall(
+  call: AttemptToolCall,
+  index: number,
+  allowed: readonly string[],
+  maxCallsPerRound: number,
+): ToolCallResult | undefined {
+  if (index >= maxCallsPerRound) {
+    return callFailure(
+      call.name,
+      'too_many_calls',
+      `Too many calls in one round: only the first ${maxCallsPerRound} were run. Call this one again in the next round if you still need it.`,
+    );
+  }
+  if (!allowed.includes(call.name)) {
+    return callFailure(
+      call.name,
+      'unknown_tool',
+      `There is no tool "${call.name}" for this agent. Available tools: ${allowed.join(', ')}.`,
+    );
+  }
+  if (call.truncated === true) {
+    return callFailure(
+      call.name,
+      'invalid_arguments',
+      `The arguments are longer than ${toolArgumentsMaxChars} characters; send shorter arguments.`,
+    );
+  }
+  return undefined;
+}
+
+/** A settled call task: its result, or a crash of its activity, which is worth another try. */
+function settledCall(task: Task, tool: string): ToolCallResult {
+  if (task.isCompleted && !task.isFaulted) {
+    return task.result as ToolCallResult;
+  }
+  return callFailure(tool, 'activity_failed', 'The tool call did not complete (its worker failed).', true);
+}
+
+/**
+ * Step 3b: run one round's calls, all at once (one executeTool activity each, in one Task.all). A failure is a
+ * value the model reads as the call's result. Calls whose tool says the failure is transient run again on a
+ * durable timer, with the turn's retry delays, while attempts and the deadline allow.
+ */
+function* runToolCalls(
+  scope: TurnScope,
+  calls: AttemptToolCall[],
+  round: number,
+  maxCallsPerRound: number,
+): TurnStep<ToolCallResult[]> {
+  const { context, request, turnId } = scope;
+  const allowed = request.agent.tools ?? [];
+  const results: (ToolCallResult | undefined)[] = calls.map((call, index) =>
+    refusedCall(call, index, allowed, maxCallsPerRound),
+  );
+  let toRun = calls.flatMap((_, index) => (results[index] === undefined ? [index] : []));
+  for (let attempt = 1; toRun.length > 0; attempt++) {
+    const tasks = toRun.map((index) => {
+      const call = calls[index] as AttemptToolCall;
+      return context.df.callActivity(functionNames.executeToolActivity, {
+        tool: call.name,
+        callId: call.id,
+        arguments: call.arguments,
+        telemetry: {
+          agent: request.agent.name,
+          ...(request.runId === undefined ? {} : { runId: request.runId }),
+          turnId,
+          threadId: request.threadId,
+          round,
+          attempt,
+          ...(request.trace === undefined ? {} : { trace: request.trace }),
+        },
+      } satisfies ExecuteToolInput);
+    });
+    try {
+      yield context.df.Task.all(tasks);
+    } catch {
+      // A crashed activity: each task is read below, the crashed ones as transient failures.
+    }
+    toRun.forEach((index, position) => {
+      results[index] = settledCall(tasks[position] as Task, (calls[index] as AttemptToolCall).name);
+    });
+    const transient = toRun.filter((index) => {
+      const result = results[index];
+      return result?.status === 'failed' && result.error.transient;
+    });
+    if (transient.length === 0 || attempt >= request.retry.maxAttempts) {
+      break;
+    }
+    const delayMs = Math.min(
+      request.retry.maxRetryDelayMs,
+      request.retry.firstRetryDelayMs * 2 ** (attempt - 1),
+    );
+    const at = new Date(context.df.currentUtcDateTime.getTime() + delayMs);
+    if (scope.deadline !== undefined && at.getTime() >= scope.deadline.getTime()) {
+      break;
+    }
+    yield context.df.createTimer(at);
+    toRun = transient;
+  }
+  return results.map(
+    (result, index) =>
+      result ?? callFailure((calls[index] as AttemptToolCall).name, 'activity_failed', 'Not run.', true),
+  );
+}
+
+/**
  * Step 4: record the exchange on the thread (which also ends this turn's hold). The answer is kept whatever
  * happens to the thread: it is paid for, and the caller may still want it.
  */
-function* recordOnThread(scope: TurnScope, answer: AnsweredAttempt, attempts: number): TurnStep<AgentAnswer> {
+function* recordOnThread(
+  scope: TurnScope,
+  answer: AnsweredAttempt,
+  attempts: number,
+  tools: { names: string[]; calls: number } = { names: [], calls: 0 },
+): TurnStep<AgentAnswer> {
   const { context, request, turn, thread, turnId } = scope;
   const at = context.df.currentUtcDateTime.toISOString();
   const outcome: AgentAnswer = {
@@ -270,6 +497,7 @@ function* recordOnThread(scope: TurnScope, answer: AnsweredAttempt, attempts: nu
     requestedModel: answer.requestedModel,
     finishReason: answer.finishReason,
     usage: answer.usage,
+    ...(tools.calls === 0 ? {} : { toolCalls: tools.calls, tools: tools.names }),
   };
   try {
     const recorded = (yield context.df.callEntity(thread, 'appendTurn', {
@@ -277,7 +505,13 @@ function* recordOnThread(scope: TurnScope, answer: AnsweredAttempt, attempts: nu
       turnId,
       messages: [
         { role: 'user', content: request.prompt, at },
-        { role: 'assistant', content: answer.answer, at },
+        // Of the tool use, only the names: the answer states what the results said (see docs/architecture.md).
+        {
+          role: 'assistant',
+          content: answer.answer,
+          at,
+          ...(tools.names.length === 0 ? {} : { tools: tools.names }),
+        },
       ],
       limits: request.thread,
       ...(request.owner === undefined ? {} : { owner: request.owner }),
@@ -310,8 +544,10 @@ export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<
   if (!held.ok) {
     outcome = held.error;
   } else {
-    const asked = yield* askWithRetries(scope, held.history);
-    outcome = asked.ok ? yield* recordOnThread(scope, asked.answer, asked.attempts) : asked.error;
+    const asked = yield* askWithTools(scope, held.history);
+    outcome = asked.ok
+      ? yield* recordOnThread(scope, asked.answer, asked.attempts, asked.tools)
+      : asked.error;
   }
   // A successful append ended the hold; any other end of a held thread must end it here.
   const recorded = outcome.status === 'answered' && outcome.threadError === undefined;

@@ -1,4 +1,5 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
+import { toolLoopLimitsSchema } from './toolRounds';
 import * as z from 'zod';
 import { agentKey, panelSchema } from '../agents/agentDefinition';
 import { functionNames } from '../functionNames';
@@ -33,6 +34,8 @@ export const panelInputSchema = z
     answerMaxChars: z.number().int().min(1),
     thread: threadLimitsSchema,
     deadlineMs: z.number().int().min(1),
+    /** Bounds of each agent's tool loop; absent in runs started before there was one. */
+    toolLoop: toolLoopLimitsSchema.optional(),
     /** The trace of the panel.start span: every attempt of the run joins it, and so does panel.run. */
     trace: optionalTraceCarrier,
     /** The caller's owner key (owners on): the run and every thread it creates belong to that caller. */
@@ -149,6 +152,7 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
       runId: context.df.instanceId,
       ...(input.trace === undefined ? {} : { trace: input.trace }),
       ...(input.owner === undefined ? {} : { owner: input.owner }),
+      ...(input.toolLoop === undefined ? {} : { toolLoop: input.toolLoop }),
     };
     return {
       request,

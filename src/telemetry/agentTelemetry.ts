@@ -99,16 +99,32 @@ function endpointAttributes(endpoint: ModelEndpoint | undefined): Attributes {
 
 const textPart = (content: string) => ({ type: 'text', content });
 
+/** A message as the GenAI conventions' parts: text, the model's tool calls, or a tool's response. */
+function partsOf(message: ChatMessage): object[] {
+  if ('tool_calls' in message) {
+    return message.tool_calls.map((call) => ({
+      type: 'tool_call',
+      id: call.id,
+      name: call.function.name,
+      arguments: call.function.arguments,
+    }));
+  }
+  if (message.role === 'tool') {
+    return [{ type: 'tool_call_response', id: message.tool_call_id, response: message.content }];
+  }
+  return [textPart(message.content)];
+}
+
 /** The GenAI conventions' opt-in content attributes: JSON arrays of messages made of parts. */
 function inputContent(messages: ChatMessage[]): Attributes {
   return {
     [attr.systemInstructions]: JSON.stringify(
-      messages.filter((message) => message.role === 'system').map((message) => textPart(message.content)),
+      messages.filter((message) => message.role === 'system').flatMap(partsOf),
     ),
     [attr.inputMessages]: JSON.stringify(
       messages
         .filter((message) => message.role !== 'system')
-        .map((message) => ({ role: message.role, parts: [textPart(message.content)] })),
+        .map((message) => ({ role: message.role, parts: partsOf(message) })),
     ),
   };
 }
@@ -162,7 +178,10 @@ function modelCallObserver(
                 [attr.outputMessages]: JSON.stringify([
                   {
                     role: 'assistant',
-                    parts: [textPart(completion.text)],
+                    parts:
+                      completion.toolCalls === undefined
+                        ? [textPart(completion.text)]
+                        : completion.toolCalls.map((call) => ({ type: 'tool_call', ...call })),
                     finish_reason: completion.finishReason,
                   },
                 ]),
@@ -222,6 +241,13 @@ export function observeAttempt(
         span.setAttributes({
           [attr.responseModel]: result.model,
           [attr.finishReasons]: [result.finishReason],
+          [attr.inputTokens]: result.usage.inputTokens,
+          [attr.outputTokens]: result.usage.outputTokens,
+        });
+      } else if (result.status === 'tool_calls') {
+        span.setAttributes({
+          [attr.responseModel]: result.model,
+          [attr.finishReasons]: ['tool_calls'],
           [attr.inputTokens]: result.usage.inputTokens,
           [attr.outputTokens]: result.usage.outputTokens,
         });

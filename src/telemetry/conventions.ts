@@ -10,6 +10,7 @@ export const spanNames = {
   panelRun: 'panel.run',
   invokeAgent: (agent: string) => `invoke_agent ${agent}`,
   chat: (model: string) => `chat ${model}`,
+  executeTool: (tool: string) => `execute_tool ${tool}`,
 } as const;
 
 export const attr = {
@@ -28,6 +29,13 @@ export const attr = {
   systemInstructions: 'gen_ai.system_instructions',
   inputMessages: 'gen_ai.input.messages',
   outputMessages: 'gen_ai.output.messages',
+  toolName: 'gen_ai.tool.name',
+  toolCallId: 'gen_ai.tool.call.id',
+  toolType: 'gen_ai.tool.type',
+  toolCallArguments: 'gen_ai.tool.call.arguments',
+  toolCallResult: 'gen_ai.tool.call.result',
+  /** The tool round of the turn a call belongs to. */
+  toolRound: 'panel.turn.tool_round',
   errorType: 'error.type',
   serverAddress: 'server.address',
   serverPort: 'server.port',
@@ -46,7 +54,11 @@ export const attr = {
   continuedRun: 'panel.continued_from',
 } as const;
 
-export const operationNames = { chat: 'chat', invokeAgent: 'invoke_agent' } as const;
+export const operationNames = {
+  chat: 'chat',
+  invokeAgent: 'invoke_agent',
+  executeTool: 'execute_tool',
+} as const;
 
 export const metricNames = {
   /** Histogram, {token}: per model call, by gen_ai.token.type (input, output). */

@@ -7,6 +7,8 @@ export const threadMessageSchema = z.object({
   content: z.string(),
   /** When the message was recorded (orchestration time, ISO 8601). */
   at: z.string().optional(),
+  /** An answer's note of the tools its turn called (names, each once); never their arguments or results. */
+  tools: z.array(z.string()).max(16).optional(),
 });
 export type ThreadMessage = z.infer<typeof threadMessageSchema>;
 

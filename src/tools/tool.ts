@@ -48,7 +48,18 @@ export class ToolError extends Error {
   }
 }
 
-export const toolErrorCodes = ['unknown_tool', 'invalid_arguments', 'tool_failed', 'timeout'] as const;
+/**
+ * `too_many_calls`: past the turn's calls per round, not run; `activity_failed`: the call's activity crashed (the
+ * worker died or the runtime failed it), so trying again may help.
+ */
+export const toolErrorCodes = [
+  'unknown_tool',
+  'invalid_arguments',
+  'tool_failed',
+  'timeout',
+  'too_many_calls',
+  'activity_failed',
+] as const;
 export type ToolErrorCode = (typeof toolErrorCodes)[number];
 
 /** A failed call as a value: handed back to the model as the tool's result, never the turn's failure. */

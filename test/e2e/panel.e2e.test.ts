@@ -124,6 +124,7 @@ describe('the multi-agent panel, end to end', () => {
         'agentThreadRoute:httpTrigger',
         'agentTurn:orchestrationTrigger',
         'agentTurnStatus:httpTrigger',
+        'executeTool:activityTrigger',
         'health:httpTrigger',
         'mcpAskAgent:mcpToolTrigger',
         'mcpAskPanel:mcpToolTrigger',
@@ -186,7 +187,8 @@ describe('the multi-agent panel, end to end', () => {
     expect(chemist).toMatchObject({ agent: 'Chemist', answer: `[${chemistPrompt}] answers: ${question}` });
     expect(output.usage.totalTokens).toBe(physicist!.usage.totalTokens + chemist!.usage.totalTokens);
 
-    // What reached the model: Azure's v1 API, one request per agent, valid for a reasoning model.
+    // What reached the model: Azure's v1 API, one request per agent, valid for a reasoning model, with the
+    // agent's tools offered (a question that needs none is answered at once).
     expect(model.requests.map((request) => request.systemPrompt).sort()).toEqual([
       chemistPrompt,
       physicistPrompt,
@@ -201,6 +203,13 @@ describe('the multi-agent panel, end to end', () => {
           { role: 'user', content: question },
         ],
         max_completion_tokens: 8000,
+        tools: (request.systemPrompt === physicistPrompt
+          ? ['physical_constant', 'convert_units']
+          : ['molar_mass', 'element_facts']
+        ).map((name) => ({
+          type: 'function',
+          function: expect.objectContaining({ name, strict: true }) as unknown,
+        })),
       });
     }
   });

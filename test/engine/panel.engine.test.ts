@@ -14,12 +14,16 @@ import { DurableApi, eventsOfType, type DurableHistoryEvent } from './rig/durabl
 import { describeEngine } from './rig/fixture';
 import type { AgentAttemptResult } from '../../src/agents/agentAttempt';
 import type { AgentOutcome } from '../../src/orchestration/agentOutcome';
+import type { InvocationExchange } from '../support/engineRecording';
+import { toolCallsReply } from '../../scripts/stub-model/fakeToolCalls';
 
 const apiKey = 'engine-azure-openai-key-0123456789';
 const physicist = 'You are an expert in physics. You answer questions from a physics perspective.';
 const chemist = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
 const answerOf = (instructions: string, prompt: string): string => `[${instructions}] answers: ${prompt}`;
 const toChemist = (request: RecordedRequest): boolean => request.systemPrompt === chemist;
+const hasToolResults = (request: RecordedRequest): boolean =>
+  (request.body.messages ?? []).some((message) => message.role === 'tool');
 const turnOf = (instanceId: string, agent: string): string => `${instanceId}:${agent.toLowerCase()}`;
 const messagesOf = (request: RecordedRequest | undefined): string[] =>
   (request?.body.messages ?? []).map((message) => `${message.role}: ${message.content}`);
@@ -46,8 +50,9 @@ describeEngine(
       AGENT_RETRY_DELAY_MS: '500',
       AGENT_RETRY_MAX_DELAY_MS: '1000',
       // Short enough for the deadline scenario to end in seconds; every other scenario ends well before it.
-      MODEL_TIMEOUT_MS: '4000',
+      MODEL_TIMEOUT_MS: '3000',
       PANEL_DEADLINE_MS: '5000',
+      TOOL_MAX_ROUNDS: '2',
     }),
   },
   (fixture) => {
@@ -214,7 +219,8 @@ describeEngine(
     });
 
     it('completes with the answers it has at the deadline, reporting the late agent timed out', async () => {
-      // The Chemist's first attempt times out (4 s), its second starts before the 5 s deadline and is still out then.
+      // The Chemist's first attempt times out (3 s), its second starts before the 5 s deadline and is still out then
+      // (2 s of slack: on a busy machine the engine takes a while to start the first attempt).
       fixture.rig.model!.respondWith((request) => (toChemist(request) ? { delayMs: 30_000 } : undefined));
       const { instanceId } = await panel().startRun('What is a phase transition?');
 
@@ -325,6 +331,135 @@ describeEngine(
         404,
         'instance_not_found',
       ]);
+    });
+
+    it('has each agent call its tools for the caffeine and eV question, a round of calls scheduled in one episode as executeTool activities, and answer', async () => {
+      const prompt = 'What is the molar mass of caffeine, and how much energy is 1 eV in joules?';
+      const mark = fixture.rig.recorder.mark();
+      const { instanceId } = await panel().startRun(prompt);
+
+      const { final } = await panel().waitForEnd(instanceId);
+      expect(final).toMatchObject({ runtimeStatus: 'Completed', customStatus: { phase: 'completed' } });
+      const answers = final.output!.answers;
+      expect(
+        answers.map((answer) => [answer.agent, answer.toolCalls, answer.tools, answer.attempts]),
+      ).toEqual([
+        ['Physicist', 2, ['convert_units', 'physical_constant'], 2],
+        ['Chemist', 2, ['molar_mass', 'element_facts'], 2],
+      ]);
+      expect(answers[0]!.answer).toMatch(/convert_units said .*1\.602176634e-19/);
+      expect(answers[1]!.answer).toMatch(/molar_mass said .*"molarMass":194\.19/);
+
+      for (const [agent, tools] of [
+        ['Physicist', ['convert_units', 'physical_constant']],
+        ['Chemist', ['molar_mass', 'element_facts']],
+      ] as const) {
+        const turnId = turnOf(instanceId, agent);
+        // The engine's history: two model attempts, and one executeTool activity per call.
+        const turn = await durable().history(turnId);
+        const completed = eventsOfType(turn, 'TaskCompleted');
+        expect(completed.map((event) => event.FunctionName)).toEqual([
+          'runAgentTurn',
+          'executeTool',
+          'executeTool',
+          'runAgentTurn',
+        ]);
+        expect(
+          completed
+            .filter((event) => event.FunctionName === 'executeTool')
+            .map((event) => (event.Result as { status: string; tool: string }).tool)
+            .sort(),
+        ).toEqual([...tools].sort());
+        // What the engine sent the turn: both calls scheduled (TaskScheduled) in the same episode, so they ran
+        // concurrently.
+        const payloads = fixture.rig.recorder
+          .since(mark)
+          .filter(
+            (exchange): exchange is InvocationExchange =>
+              exchange.kind === 'orchestration' &&
+              (exchange.payload as { instanceId?: string }).instanceId === turnId,
+          );
+        const history = (payloads.at(-1)!.payload as { history: { EventType: number; Name?: string }[] })
+          .history;
+        const episodes: string[][] = [];
+        for (const event of history) {
+          if (event.EventType === 12) episodes.push([]);
+          if (event.EventType === 4) episodes.at(-1)!.push(event.Name ?? '?');
+        }
+        expect(episodes.filter((scheduled) => scheduled.length > 0)).toEqual([
+          ['runAgentTurn'],
+          ['executeTool', 'executeTool'],
+          ['runAgentTurn'],
+          // The append to the thread.
+        ]);
+      }
+      // What the model saw: tools offered, then the calls answered by one tool message each.
+      const chemistRequests = fixture.rig.model!.requests.filter(
+        (request) => toChemist(request) && request.lastUserMessage === prompt,
+      );
+      expect(chemistRequests.map((request) => request.body.messages!.map((message) => message.role))).toEqual(
+        [
+          ['system', 'user'],
+          ['system', 'user', 'assistant', 'tool', 'tool'],
+        ],
+      );
+    });
+
+    it('hands a failing tool back to the model as its result: the call completes as a value, and the agent answers', async () => {
+      fixture.rig.model!.respondWith((request) =>
+        toChemist(request) && request.body.tools !== undefined && !hasToolResults(request)
+          ? toolCallsReply(request, [{ name: 'molar_mass', arguments: { formula: 'C8H10Q4' } }])
+          : undefined,
+      );
+      const prompt = 'Is caffeine heavy?';
+      const { instanceId } = await panel().startRun(prompt);
+      const { final } = await panel().waitForEnd(instanceId);
+      expect(final).toMatchObject({ runtimeStatus: 'Completed', customStatus: { phase: 'completed' } });
+      const chemistAnswer = final.output!.answers.find((answer) => answer.agent === 'Chemist')!;
+      expect(chemistAnswer).toMatchObject({ toolCalls: 1, tools: ['molar_mass'], attempts: 2 });
+      expect(chemistAnswer.answer).toMatch(/molar_mass said \{"error":\{"code":"tool_failed"/);
+
+      const turn = await durable().history(turnOf(instanceId, 'Chemist'));
+      expect(eventCounts(turn)).toEqual({
+        ExecutionStarted: 1,
+        TaskCompleted: 3,
+        EventSent: 1,
+        EventRaised: 1,
+        ExecutionCompleted: 1,
+      });
+      const toolCall = eventsOfType(turn, 'TaskCompleted').find(
+        (event) => event.FunctionName === 'executeTool',
+      )!;
+      expect(toolCall.Result).toMatchObject({
+        status: 'failed',
+        tool: 'molar_mass',
+        error: { code: 'tool_failed', transient: false },
+      });
+    });
+
+    it('gives a model that keeps calling tools one last call without tools after the round limit', async () => {
+      fixture.rig.model!.respondWith((request) =>
+        toChemist(request) && request.body.tools !== undefined
+          ? toolCallsReply(request, [{ name: 'element_facts', arguments: { element: 'Fe' } }])
+          : undefined,
+      );
+      const { instanceId } = await panel().startRun('Tell me about iron.');
+      const { final } = await panel().waitForEnd(instanceId);
+      const chemistAnswer = final.output!.answers.find((answer) => answer.agent === 'Chemist')!;
+      // TOOL_MAX_ROUNDS is 2 here: two rounds of one call, then the answer without tools.
+      expect(chemistAnswer).toMatchObject({ toolCalls: 2, tools: ['element_facts'], attempts: 3 });
+      const turn = await durable().history(turnOf(instanceId, 'Chemist'));
+      expect(eventsOfType(turn, 'TaskCompleted').map((event) => event.FunctionName)).toEqual([
+        'runAgentTurn',
+        'executeTool',
+        'runAgentTurn',
+        'executeTool',
+        'runAgentTurn',
+      ]);
+      const [, , last] = fixture.rig.model!.requests.filter(
+        (request) => toChemist(request) && request.lastUserMessage === 'Tell me about iron.',
+      );
+      expect(last!.body.tools).toBeUndefined();
     });
 
     it('answers 404 for an unknown instance id, on the app route and on the engine', async () => {

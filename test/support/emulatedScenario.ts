@@ -20,10 +20,12 @@ import {
   FakeOpenAIServer,
   completion,
   defaultAnswer,
+  defaultReply,
   replies,
   type RecordedRequest,
   type Reply,
 } from '../../scripts/stub-model/fakeOpenAIServer';
+import { toolCallsReply } from '../../scripts/stub-model/fakeToolCalls';
 
 export interface EmulatedRun {
   client: Record<string, unknown>;
@@ -49,16 +51,20 @@ function parseMaybeJson(text: string): unknown {
 
 /** The recorded model answers, again: per agent (system prompt), in the order they were given. */
 function modelReplay(calls: ModelCall[]): (request: RecordedRequest) => Reply | undefined {
-  const queues = new Map<string, ModelCall['answered'][]>();
+  const queues = new Map<string, ModelCall[]>();
   for (const call of calls) {
     const key = call.systemPrompt ?? '';
-    queues.set(key, [...(queues.get(key) ?? []), call.answered]);
+    queues.set(key, [...(queues.get(key) ?? []), call]);
   }
   return (request) => {
-    const answered = queues.get(request.systemPrompt ?? '')?.shift();
+    const call = queues.get(request.systemPrompt ?? '')?.shift();
+    const answered = call?.answered;
     // A little latency keeps a run in progress long enough to be seen running.
+    if (answered === 200 && call?.toolCalls !== undefined) {
+      return { ...toolCallsReply(request, call.toolCalls), delayMs: 50 };
+    }
     if (answered === 200) {
-      return { ...completion(request, defaultAnswer(request)), delayMs: 50 };
+      return { ...defaultReply(request), delayMs: 50 };
     }
     // Never answered on the engine: the call outlived its deadline there, so it does here too.
     if (answered === undefined) return { ...completion(request, defaultAnswer(request)), delayMs: 60_000 };

@@ -58,6 +58,8 @@ export interface ModelCall {
   userMessage: string | undefined;
   /** The HTTP status it answered with, or 'hang-up'. */
   answered: number | 'hang-up' | undefined;
+  /** The tool calls it answered with, when it did. */
+  toolCalls?: { name: string; arguments: string }[];
 }
 
 export interface EngineRecording {

@@ -18,6 +18,7 @@ describe('docs/observability.md', () => {
       spanNames.panelStart,
       spanNames.invokeAgent('<agent>'),
       spanNames.chat('<model>'),
+      spanNames.executeTool('<tool>'),
       spanNames.panelRun,
     ]);
   });

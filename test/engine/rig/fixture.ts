@@ -64,6 +64,7 @@ export function describeEngine(
         systemPrompt: request.systemPrompt,
         userMessage: request.lastUserMessage,
         answered: request.answered,
+        ...(request.toolCalls === undefined ? {} : { toolCalls: request.toolCalls }),
       }));
       const name = `${options.name}--${recordingName(test.slice(title.length))}`;
       // The run's settings, less the model's address and key, which a replay supplies itself.

@@ -1,4 +1,10 @@
-import { runAgentAttempt, type AgentAttemptInput } from '../../../src/agents/agentAttempt';
+import {
+  attemptToolCallsMax,
+  runAgentAttempt,
+  type AgentAttemptInput,
+} from '../../../src/agents/agentAttempt';
+import { toolArgumentsMaxChars } from '../../../src/tools/tool';
+import { toolCallsReply } from '../../../scripts/stub-model/fakeToolCalls';
 import { ConfigurationError } from '../../../src/config/settings';
 import { ChatModel } from '../../../src/model/chatModel';
 import { createOpenAIClient } from '../../../src/model/openaiClient';
@@ -119,5 +125,81 @@ describe('runAgentAttempt', () => {
         throw new TypeError('bug');
       }),
     ).rejects.toThrow('bug');
+  });
+});
+
+describe('runAgentAttempt with tools', () => {
+  const withTools: AgentAttemptInput = {
+    ...input,
+    history: [],
+    prompt: 'What is the molar mass of caffeine?',
+    tools: ['molar_mass', 'element_facts'],
+  };
+
+  it('returns the calls the model asked for as an API-neutral value: id, name, raw arguments, usage', async () => {
+    const result = await runAgentAttempt(withTools, () => chat);
+    expect(result).toEqual({
+      status: 'tool_calls',
+      calls: [
+        { id: 'call_1_1', name: 'molar_mass', arguments: '{"formula":"C8H10N4O2"}' },
+        { id: 'call_1_2', name: 'element_facts', arguments: '{"element":"C"}' },
+      ],
+      model: 'm',
+      requestedModel: 'm',
+      usage: expect.objectContaining({ outputTokens: 20 }) as unknown,
+    });
+  });
+
+  it('caps what comes back: arguments past their cap are cut and marked, calls past 16 dropped', async () => {
+    server.respondWith((request) =>
+      toolCallsReply(
+        request,
+        Array.from({ length: 20 }, (_, index) => ({
+          name: 'molar_mass',
+          arguments: index === 0 ? `{"formula":"${'H'.repeat(10_000)}"}` : { formula: 'H2O' },
+        })),
+      ),
+    );
+    const result = await runAgentAttempt(withTools, () => chat);
+    if (result.status !== 'tool_calls') throw new Error(`expected tool calls, got ${result.status}`);
+    expect(result.calls).toHaveLength(attemptToolCallsMax);
+    expect(result.calls[0]!.truncated).toBe(true);
+    expect(result.calls[0]!.arguments.length).toBeLessThanOrEqual(toolArgumentsMaxChars);
+    expect(result.calls[1]!.truncated).toBeUndefined();
+  });
+
+  it('sends the rounds so far after the prompt: the calls, then one tool message per call id', async () => {
+    const result = await runAgentAttempt(
+      {
+        ...withTools,
+        rounds: [
+          {
+            calls: [{ id: 'c1', name: 'molar_mass', arguments: '{"formula":"H2O"}' }],
+            results: [{ id: 'c1', output: '{"molarMass":18.015}' }],
+          },
+        ],
+      },
+      () => chat,
+    );
+    expect(server.requests[0]!.body.messages!.slice(2)).toEqual([
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'c1', type: 'function', function: { name: 'molar_mass', arguments: '{"formula":"H2O"}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'c1', content: '{"molarMass":18.015}' },
+    ]);
+    expect(result).toMatchObject({
+      status: 'answered',
+      answer: expect.stringContaining('molar_mass said') as unknown,
+    });
+  });
+
+  it('refuses to offer a tool the app does not have, without calling the model', async () => {
+    const result = await runAgentAttempt({ ...withTools, tools: ['warp_drive'] }, () => chat);
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'invalid_input', retryable: false } });
+    expect(server.requests).toHaveLength(0);
   });
 });

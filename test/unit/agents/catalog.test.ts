@@ -5,17 +5,20 @@ import { buildMessages } from '../../../src/agents/agentAttempt';
 import { agentCatalog, createCatalog, findAgent, resolvePanel } from '../../../src/agents/catalog';
 
 describe('the agent catalog', () => {
-  it('asks the Physicist and the Chemist by default, with the sample instructions', () => {
+  it('asks the Physicist and the Chemist by default, with the sample instructions and their tools', () => {
     expect(agentCatalog.defaultPanel).toEqual([
       {
         name: 'Physicist',
         instructions: 'You are an expert in physics. You answer questions from a physics perspective.',
+        tools: ['physical_constant', 'convert_units'],
       },
       {
         name: 'Chemist',
         instructions: 'You are an expert in chemistry. You answer questions from a chemistry perspective.',
+        tools: ['molar_mass', 'element_facts'],
       },
     ]);
+    expect(findAgent(agentCatalog, 'Biologist')?.tools).toBeUndefined();
   });
 
   it('knows a third agent, the Biologist, outside the default panel: adding one is data', () => {
@@ -76,11 +79,10 @@ describe('the agent catalog', () => {
 
   it('takes the tools an agent may use, by the names of the app tools', () => {
     const agents = catalogFile.agents.map((agent) =>
-      agent.name === 'Chemist' ? { ...agent, tools: ['molar_mass', 'element_facts'] } : agent,
+      agent.name === 'Biologist' ? { ...agent, tools: ['element_facts'] } : agent,
     );
     const catalog = createCatalog({ ...catalogFile, agents });
-    expect(findAgent(catalog, 'Chemist')?.tools).toEqual(['molar_mass', 'element_facts']);
-    expect(findAgent(catalog, 'Physicist')?.tools).toBeUndefined();
+    expect(findAgent(catalog, 'Biologist')?.tools).toEqual(['element_facts']);
   });
 
   it('fails at start-up on a tool that does not exist, naming the agent, the tool and the tools there are', () => {
@@ -107,7 +109,7 @@ describe('the agent catalog', () => {
     expect(withTools(Array.from({ length: 17 }, (_, index) => `tool${index}`))).toBe(false);
   });
 
-  it('asks the model the same for an agent with tools as without, until the tool loop lands', () => {
+  it('sends the same messages for an agent with tools as without before any tool round: tools go beside them', () => {
     const input = {
       history: [],
       prompt: 'Molar mass of caffeine?',

@@ -54,6 +54,10 @@ describe('readSettings', () => {
         threadMaxMessages: Number(catalog.app.THREAD_MAX_MESSAGES.default),
         threadMaxChars: Number(catalog.app.THREAD_MAX_CHARS.default),
       },
+      toolLoop: {
+        maxRounds: Number(catalog.app.TOOL_MAX_ROUNDS.default),
+        maxCallsPerRound: Number(catalog.app.TOOL_MAX_CALLS_PER_ROUND.default),
+      },
       panelDeadlineMs: Number(catalog.app.PANEL_DEADLINE_MS.default),
       responseWaitMs: Number(catalog.app.RESPONSE_WAIT_MS.default),
       exposeManagementUrls: false,
@@ -107,6 +111,14 @@ describe('readSettings', () => {
     expect(problemsOf({ ...azure, AGENT_MAX_ATTEMPTS: '99' })).toEqual([
       'AGENT_MAX_ATTEMPTS must be at most 10.',
     ]);
+    expect(problemsOf({ ...azure, TOOL_MAX_CALLS_PER_ROUND: '9' })).toEqual([
+      'TOOL_MAX_CALLS_PER_ROUND must be at most 8.',
+    ]);
+    expect(problemsOf({ ...azure, TOOL_MAX_ROUNDS: '0' })).toEqual(['TOOL_MAX_ROUNDS must be at least 1.']);
+    expect(readSettings({ ...azure, TOOL_MAX_ROUNDS: '3' }).toolLoop).toEqual({
+      maxRounds: 3,
+      maxCallsPerRound: 8,
+    });
     expect(problemsOf({ ...azure, MODEL_REASONING_EFFORT: 'extreme' })[0]).toMatch(
       /MODEL_REASONING_EFFORT must be one of none, minimal, low, medium, high, xhigh/,
     );

@@ -48,6 +48,7 @@ describe('the limits a turn runs under', () => {
       retry: settings.retry,
       answerMaxChars: 1234,
       thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
+      toolLoop: settings.toolLoop,
     });
     expect(limits.retry.maxAttempts).toBe(5);
     expect(panelInputFor('Hi', [...agentCatalog.defaultPanel], settings)).toMatchObject(limits);

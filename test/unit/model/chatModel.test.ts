@@ -4,6 +4,7 @@ import { ChatModel, type ChatMessage } from '../../../src/model/chatModel';
 import { ModelError } from '../../../src/model/modelError';
 import { cognitiveServicesScope, createOpenAIClient, defaultModelOf } from '../../../src/model/openaiClient';
 import { FakeOpenAIServer, completion, replies } from '../../../scripts/stub-model/fakeOpenAIServer';
+import { toolRegistry } from '../../../src/tools/toolCatalog';
 
 const messages: ChatMessage[] = [
   { role: 'system', content: 'You are an expert in physics.' },
@@ -304,5 +305,112 @@ describe('ChatModel and the console', () => {
     ]) {
       expect(everything).not.toContain(secret);
     }
+  });
+});
+
+describe('ChatModel with tools (Chat Completions function tools)', () => {
+  const molarMass = toolRegistry.declaration('molar_mass')!;
+  const elementFacts = toolRegistry.declaration('element_facts')!;
+  const question: ChatMessage[] = [
+    { role: 'system', content: 'You are an expert in chemistry.' },
+    { role: 'user', content: 'What is the molar mass of caffeine?' },
+  ];
+
+  it('offers the tools as strict functions and returns the calls the model asks for, all of them', async () => {
+    const result = await chatModel(azureTarget(keyAuth)).complete(question, undefined, [
+      molarMass,
+      elementFacts,
+    ]);
+    expect(server.requests[0]!.body.tools).toEqual([
+      { type: 'function', function: molarMass },
+      { type: 'function', function: elementFacts },
+    ]);
+    expect(result).toMatchObject({
+      text: '',
+      finishReason: 'tool_calls',
+      toolCalls: [
+        { id: 'call_1_1', name: 'molar_mass', arguments: '{"formula":"C8H10N4O2"}' },
+        { id: 'call_1_2', name: 'element_facts', arguments: '{"element":"C"}' },
+      ],
+    });
+  });
+
+  it('sends no tools key without tools, as an agent without tools always has', async () => {
+    await chatModel(azureTarget(keyAuth)).complete(question, undefined, []);
+    expect(Object.keys(server.requests[0]!.body).sort()).toEqual([
+      'max_completion_tokens',
+      'messages',
+      'model',
+    ]);
+  });
+
+  it('sends the calls back with one tool message each and gets the answer', async () => {
+    const calls: ChatMessage[] = [
+      ...question,
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1_1', type: 'function', function: { name: 'molar_mass', arguments: '{}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_1_1', content: '{"molarMass":194.19}' },
+    ];
+    const result = await chatModel(azureTarget(keyAuth)).complete(calls, undefined, [molarMass]);
+    expect(result.toolCalls).toBeUndefined();
+    expect(result.text).toMatch(/molar_mass said \{"molarMass":194\.19\}/);
+  });
+
+  it('gets the service 400 for a protocol mistake: a tool message without its call, a call left unanswered', async () => {
+    const model = chatModel(azureTarget(keyAuth));
+    const orphan = await failure(
+      model.complete([...question, { role: 'tool', tool_call_id: 'call_9', content: '{}' }], undefined, [
+        molarMass,
+      ]),
+    );
+    expect([orphan.code, orphan.retryable]).toEqual(['bad_request', false]);
+    expect(orphan.message).toMatch(
+      /role 'tool' must be a response to a preceeding message with 'tool_calls'/,
+    );
+    const unanswered = await failure(
+      model.complete(
+        [
+          ...question,
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'a', type: 'function', function: { name: 'molar_mass', arguments: '{}' } },
+              { id: 'b', type: 'function', function: { name: 'molar_mass', arguments: '{}' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'a', content: '{}' },
+        ],
+        undefined,
+        [molarMass],
+      ),
+    );
+    expect(unanswered.message).toMatch(/did not have response messages: b/);
+    const notStrict = await failure(
+      model.complete(question, undefined, [
+        { ...molarMass, parameters: { type: 'object', properties: { formula: { type: 'string' } } } },
+      ]),
+    );
+    expect(notStrict.message).toMatch(/Invalid schema for function 'molar_mass'/);
+  });
+
+  it('calls a reply with a tool call without an id malformed, and so retryable', async () => {
+    server.enqueue({
+      status: 200,
+      body: {
+        model: 'm',
+        choices: [
+          {
+            finish_reason: 'tool_calls',
+            message: { role: 'assistant', content: null, tool_calls: [{ type: 'function', function: {} }] },
+          },
+        ],
+      },
+    });
+    const error = await failure(chatModel(azureTarget(keyAuth)).complete(question, undefined, [molarMass]));
+    expect([error.code, error.retryable]).toEqual(['bad_response', true]);
   });
 });
