@@ -20,6 +20,7 @@ export const errorCodes = [
   'conversation_not_found',
   'conversation_not_finished',
   'invalid_instance_id',
+  'invalid_last_event_id',
   'instance_not_found',
   'configuration_error',
   'backend_unavailable',

@@ -4,9 +4,14 @@ import type { DurableClient } from 'durable-functions';
 import { readAgentProgress, readPanelRun, type PanelRunView } from '../conversations/panelRunView';
 import type { AgentProgress } from '../orchestration/agentOutcome';
 import { backendUnavailable, refusalResponse } from './errorResponse';
+import { panelStreamUrl } from './panelRoutes';
 
 /** The status route's body: the run's state, each agent's progress and (when done) every answer. */
-export function panelStatusResponse(run: PanelRunView, agents: AgentProgress[]): HttpResponseInit {
+export function panelStatusResponse(
+  run: PanelRunView,
+  agents: AgentProgress[],
+  streamUri?: string,
+): HttpResponseInit {
   return {
     status: 200,
     headers: run.running ? { 'Retry-After': '2' } : {},
@@ -18,6 +23,7 @@ export function panelStatusResponse(run: PanelRunView, agents: AgentProgress[]):
       customStatus: run.panel ?? null,
       agents,
       output: run.result ?? null,
+      ...(streamUri === undefined ? {} : { streamUri }),
       ...(run.error === undefined ? {} : { error: run.error }),
     },
   };
@@ -41,5 +47,7 @@ export async function getPanelStatus(
   } catch (error) {
     return backendUnavailable(context, 'read the run', error);
   }
-  return read.ok ? panelStatusResponse(read.run, agents) : refusalResponse(read.error);
+  return read.ok
+    ? panelStatusResponse(read.run, agents, panelStreamUrl(request, read.run.instanceId))
+    : refusalResponse(read.error);
 }
