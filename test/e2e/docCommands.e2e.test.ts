@@ -66,6 +66,10 @@ const notRunHere: [RegExp, string][] = [
     '.ci/run runs npm run bench -- --quick; the full run takes about an hour',
   ],
   [
+    /^npm run bench -- --engine$/,
+    'bursts of 40 panels on the real extension take minutes; test/engine runs the same rig in every CI run',
+  ],
+  [
     /npm run test:live$/,
     'needs a running host; test/e2e/liveSuite.e2e.test.ts runs the suite against the harness',
   ],
