@@ -3,6 +3,7 @@ export const functionNames = {
   startPanel: 'multiAgentRun',
   panelStatus: 'multiAgentStatus',
   cancelPanel: 'multiAgentCancel',
+  panelStream: 'multiAgentStream',
   listAgents: 'agentList',
   askAgent: 'agentRun',
   agentTurnStatus: 'agentTurnStatus',

@@ -26,6 +26,7 @@ export const errorCodes = [
   'owners_off',
   'invalid_page',
   'invalid_principal',
+  'invalid_last_event_id',
   'instance_not_found',
   'configuration_error',
   'backend_unavailable',

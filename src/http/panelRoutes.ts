@@ -10,6 +10,11 @@ export function panelCancelUrl(request: HttpRequest, instanceId: string): string
   return new URL(`/api/multiagent/${encodeURIComponent(instanceId)}/cancel`, request.url).href;
 }
 
+/** Our own event-stream route for a run (Server-Sent Events, docs/streams.md). */
+export function panelStreamUrl(request: HttpRequest, instanceId: string): string {
+  return new URL(`/api/multiagent/${encodeURIComponent(instanceId)}/stream`, request.url).href;
+}
+
 /** Our own status route for one agent's turn. */
 export function agentTurnUrl(request: HttpRequest, agentKey: string, instanceId: string): string {
   return new URL(

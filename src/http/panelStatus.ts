@@ -5,9 +5,14 @@ import { readAgentProgress, readPanelRun, type PanelRunView } from '../conversat
 import type { AgentProgress } from '../orchestration/agentOutcome';
 import { callerOwner } from './callerOwner';
 import { backendUnavailable, refusalResponse } from './errorResponse';
+import { panelStreamUrl } from './panelRoutes';
 
 /** The status route's body: the run's state, each agent's progress and (when done) every answer. */
-export function panelStatusResponse(run: PanelRunView, agents: AgentProgress[]): HttpResponseInit {
+export function panelStatusResponse(
+  run: PanelRunView,
+  agents: AgentProgress[],
+  streamUri?: string,
+): HttpResponseInit {
   return {
     status: 200,
     headers: run.running ? { 'Retry-After': '2' } : {},
@@ -19,6 +24,7 @@ export function panelStatusResponse(run: PanelRunView, agents: AgentProgress[]):
       customStatus: run.panel ?? null,
       agents,
       output: run.result ?? null,
+      ...(streamUri === undefined ? {} : { streamUri }),
       ...(run.error === undefined ? {} : { error: run.error }),
     },
   };
@@ -47,5 +53,7 @@ export async function getPanelStatus(
   } catch (error) {
     return backendUnavailable(context, 'read the run', error);
   }
-  return read.ok ? panelStatusResponse(read.run, agents) : refusalResponse(read.error);
+  return read.ok
+    ? panelStatusResponse(read.run, agents, panelStreamUrl(request, read.run.instanceId))
+    : refusalResponse(read.error);
 }

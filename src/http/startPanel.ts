@@ -8,7 +8,7 @@ import { startPanelRun } from '../conversations/panelRuns';
 import { invocationCarrier } from '../telemetry/traceContext';
 import { callerOwner } from './callerOwner';
 import { backendUnavailable, refusalResponse } from './errorResponse';
-import { panelCancelUrl, panelStatusUrl } from './panelRoutes';
+import { panelCancelUrl, panelStatusUrl, panelStreamUrl } from './panelRoutes';
 import { configuredQuestion } from './promptRequest';
 
 export interface StartPanelDependencies {
@@ -103,6 +103,7 @@ export async function startPanel(
         : {}),
       statusUri,
       cancelUri: panelCancelUrl(request, instanceId),
+      streamUri: panelStreamUrl(request, instanceId),
       // The extension's URLs carry its system key, valid for every instance: only when the operator opts in.
       ...(settings.exposeManagementUrls
         ? managementUrls(client.createHttpManagementPayload(instanceId))

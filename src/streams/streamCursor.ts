@@ -66,14 +66,18 @@ export function parseLastEventId(value: string | null | undefined): CursorResult
   const match = /^(\d{1,9})\.([A-Za-z0-9_-]{1,8000})$/.exec(value.trim());
   const [, counted, encoded] = match ?? [];
   if (counted === undefined || encoded === undefined) return problem;
-  let wire: Wire;
+  let wire: Wire | null;
   try {
-    wire = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as Wire;
+    wire = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as Wire | null;
   } catch {
     return problem;
   }
-  if (typeof wire !== 'object' || !count(wire.n) || String(wire.n) !== counted) return problem;
-  if (typeof wire.a !== 'object' || Array.isArray(wire.a)) return problem;
+  // Checked for null too: JSON that parses is not yet a cursor, and a crash here would be a 500, not a 400.
+  if (typeof wire !== 'object' || wire === null) return problem;
+  if (!count(wire.n) || String(wire.n) !== counted) return problem;
+  if (typeof wire.a !== 'object' || (wire.a as Wire['a'] | null) === null || Array.isArray(wire.a)) {
+    return problem;
+  }
   const agents: Record<string, AgentCursor> = {};
   for (const [agent, entry] of Object.entries(wire.a)) {
     if (!Array.isArray(entry) || !count(entry[0]) || !count(entry[1])) return problem;

@@ -133,6 +133,7 @@ describe('the multi-agent panel, end to end', () => {
         'multiAgentPanel:orchestrationTrigger',
         'multiAgentRun:httpTrigger',
         'multiAgentStatus:httpTrigger',
+        'multiAgentStream:httpTrigger',
         'ownerThreads:entityTrigger',
         'panelPage:httpTrigger',
         'recordPanelRun:activityTrigger',
@@ -151,6 +152,7 @@ describe('the multi-agent panel, end to end', () => {
       agents: ['Physicist', 'Chemist'],
       statusUri: expect.stringMatching(new RegExp(`/api/multiagent/status/${instanceId}$`)) as unknown,
       cancelUri: expect.stringMatching(new RegExp(`/api/multiagent/${instanceId}/cancel$`)) as unknown,
+      streamUri: expect.stringMatching(new RegExp(`/api/multiagent/${instanceId}/stream$`)) as unknown,
     });
     // No extension management URL, and so no system key, unless the operator opts in.
     expect(JSON.stringify(accepted)).not.toContain('code=');

@@ -58,6 +58,12 @@ export class PanelApi {
     const seen: string[] = [];
     for (;;) {
       const response = await this.status(instanceId);
+      // While a killed host restarts, the app answers 503 with Retry-After, as documented: a client waits and
+      // asks again (what is checked is that nothing is lost, not that the backend never blinks).
+      if (response.status === 503 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+        continue;
+      }
       if (response.status !== 200) throw new Error(`status: HTTP ${response.status} ${response.text}`);
       const body = response.json() as StatusBody;
       const step = `${body.runtimeStatus}/${body.customStatus?.phase ?? '-'}`;

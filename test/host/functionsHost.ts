@@ -11,6 +11,7 @@
  * UseNullableValueDictionaryForHttp (the Node worker's default capabilities).
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
 import * as path from 'node:path';
 import {
   clearRegistrations,
@@ -77,6 +78,8 @@ export interface InvokeOptions {
   /** Input bindings by binding *name*; bindings not listed here are filled from `setBindingData` providers. */
   extraInputs?: Record<string, RpcTypedData>;
   triggerMetadata?: Record<string, RpcTypedData>;
+  /** The invocation id the host gives the invocation (HTTP streaming sends it to the worker's proxy too). */
+  invocationId?: string;
 }
 
 export interface HttpRequestOptions {
@@ -91,6 +94,30 @@ export interface HostHttpResponse {
   headers: Record<string, string>;
   body: string;
   json(): unknown;
+}
+
+/** An HTTP response as it arrives: the body chunk by chunk (a streamed response is never buffered). */
+export interface HostStreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /** The client left: the host drops the forwarded request (the worker's proxy sees its connection close). */
+  cancel(): void;
+}
+
+/** A response the host holds whole, handed out as a stream of one chunk. */
+function streamOf(response: {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}): HostStreamResponse {
+  const bytes = Buffer.from(response.body, 'utf8');
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: bytes.length > 0 ? [bytes] : [],
+    cancel: () => undefined,
+  };
 }
 
 export type BindingDataProvider = (fn: HostFunction, invocationId: string) => unknown;
@@ -123,6 +150,32 @@ function loadModuleIsolated(entry: string): void {
     require(entry);
   });
 }
+
+// The module object itself (not an import's copy of it): the library's proxy server is created through it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const httpModule = require('node:http') as typeof import('node:http');
+
+/**
+ * Runs `start` and returns every HTTP server created meanwhile. The library's HTTP-streaming proxy keeps no
+ * handle a caller can close, so the host that asked for it (getCapabilities) closes it when it stops.
+ */
+async function serversCreatedDuring<T>(start: () => Promise<T>): Promise<{ value: T; servers: Server[] }> {
+  const servers: Server[] = [];
+  const original = httpModule.createServer;
+  httpModule.createServer = ((...args: Parameters<typeof original>) => {
+    const server = original(...args);
+    servers.push(server);
+    return server;
+  }) as typeof original;
+  try {
+    return { value: await start(), servers };
+  } finally {
+    httpModule.createServer = original;
+  }
+}
+
+/** Hop-by-hop headers a proxy never passes on (RFC 9110 section 7.6.1). */
+const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
 function headerRecord(headers: Headers | Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -289,6 +342,9 @@ export class FunctionsHost {
   readonly #appHookData: Record<string, unknown> = {};
   readonly #invocationObservers: InvocationObserver[] = [];
   #releaseConsole: () => void = () => undefined;
+  /** The worker's HTTP-streaming proxy (`HttpUri` capability), when the app called `app.setup({ enableHttpStream })`. */
+  #httpUri: URL | undefined;
+  #proxyServers: Server[] = [];
 
   private constructor(
     registrations: ReturnType<typeof getRegistrations>,
@@ -333,9 +389,17 @@ export class FunctionsHost {
         throw new HarnessError(`${entry} registered no programming model (did it import @azure/functions?)`);
       }
       if (regs.functions.size === 0) throw new HarnessError(`${entry} registered no functions`);
-      // WorkerInitHandler asks the model for capabilities, which also locks `app.setup()`.
-      await regs.programmingModel.getCapabilities?.({});
+      // WorkerInitHandler asks the model for capabilities, which also locks `app.setup()`; with HTTP streaming on,
+      // the library starts its proxy server then and names it in the HttpUri capability.
+      const model = regs.programmingModel;
+      const { value: capabilities, servers } = await serversCreatedDuring(
+        async () => (await model.getCapabilities?.({})) ?? {},
+      );
       const host = new FunctionsHost(regs, regs.programmingModel, options);
+      host.#proxyServers = servers;
+      if (capabilities.HttpUri !== undefined) {
+        host.#httpUri = new URL(capabilities.HttpUri);
+      }
       releaseConsole();
       host.logs.push(...loadLogs);
       releaseConsole = captureConsole((level, category, message) => {
@@ -366,7 +430,30 @@ export class FunctionsHost {
       }
     } finally {
       this.#releaseConsole();
+      const servers = this.#proxyServers;
+      this.#proxyServers = [];
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => {
+                resolve();
+              });
+            }),
+        ),
+      );
     }
+  }
+
+  /** Whether the app turned HTTP streaming on (the worker then answers HTTP through its own proxy server). */
+  get httpStreaming(): boolean {
+    return this.#httpUri !== undefined;
+  }
+
+  /** How many of the library's proxy servers are still listening (tests check that stop() closes them). */
+  get openProxyServers(): number {
+    return this.#proxyServers.filter((server) => server.listening).length;
   }
 
   getFunction(name: string): HostFunction {
@@ -425,7 +512,7 @@ export class FunctionsHost {
     triggerData: RpcTypedData,
     options: InvokeOptions,
   ): Promise<InvocationOutcome> {
-    const invocationId = randomUUID();
+    const invocationId = options.invocationId ?? randomUUID();
     // Console output anywhere in the invocation (hooks included) is the invocation's log, as the worker makes it.
     return withInvocationConsole(
       (level, category, message) => {
@@ -560,7 +647,32 @@ export class FunctionsHost {
 
   // ---- HTTP ----
 
+  /** An HTTP request, its whole response body read (see httpStream for a response read as it arrives). */
   async http(method: string, urlPath: string, options: HttpRequestOptions = {}): Promise<HostHttpResponse> {
+    const answer = await this.httpStream(method, urlPath, options);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of answer.body) chunks.push(chunk);
+    const body = Buffer.concat(chunks).toString('utf8');
+    if (body === '') return this.#plain(answer.status, answer.headers);
+    return {
+      status: answer.status,
+      headers: answer.headers,
+      body,
+      json(): unknown {
+        return JSON.parse(body) as unknown;
+      },
+    };
+  }
+
+  /**
+   * An HTTP request as the host serves it: routed, its key checked, then invoked. With HTTP streaming on, the
+   * response comes from the worker's proxy, chunk by chunk; otherwise from the invocation's RPC return value.
+   */
+  async httpStream(
+    method: string,
+    urlPath: string,
+    options: HttpRequestOptions = {},
+  ): Promise<HostStreamResponse> {
     const upperMethod = method.toUpperCase();
     const url = new URL(urlPath, this.origin);
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
@@ -580,7 +692,7 @@ export class FunctionsHost {
     const prefix = this.routePrefix === '' ? [] : this.routePrefix.split('/');
     const parts = url.pathname.split('/').filter((p) => p.length > 0);
     for (let i = 0; i < prefix.length; i++) {
-      if (parts[i]?.toLowerCase() !== prefix[i]!.toLowerCase()) return this.#plain(404);
+      if (parts[i]?.toLowerCase() !== prefix[i]!.toLowerCase()) return streamOf(this.#plain(404));
     }
     const rest = parts.slice(prefix.length);
 
@@ -602,10 +714,10 @@ export class FunctionsHost {
       matched = { fn, params };
       break;
     }
-    if (!matched) return this.#plain(methodMismatch ? 405 : 404);
+    if (!matched) return streamOf(this.#plain(methodMismatch ? 405 : 404));
 
     const { fn, params } = matched;
-    if (!this.#authorized(fn, url, headers)) return this.#plain(401);
+    if (!this.#authorized(fn, url, headers)) return streamOf(this.#plain(401));
 
     const query: Record<string, string> = {};
     url.searchParams.forEach((v, k) => (query[k] = v));
@@ -627,31 +739,118 @@ export class FunctionsHost {
       http.rawBody = { bytes: new Uint8Array(bodyBytes) };
     }
 
+    if (this.#httpUri !== undefined) {
+      return this.#viaProxy(this.#httpUri, fn, {
+        method: upperMethod,
+        url,
+        headers,
+        params,
+        http,
+        bodyBytes,
+      });
+    }
     const outcome = await this.invoke(fn.name, { http }, { triggerMetadata: {} });
     if (outcome.status === 'failure') {
-      // The host logs the failure and answers 500 with an empty body.
-      this.logs.push({
-        invocationId: outcome.invocationId,
-        functionName: fn.name,
-        level: 'error',
-        category: 'system',
-        message: `Executed 'Functions.${fn.name}' (Failed, Id=${outcome.invocationId})`,
-      });
-      return this.#plain(500);
+      this.#logFailedRequest(fn, outcome.invocationId);
+      return streamOf(this.#plain(500));
     }
     const rpcHttp = outcome.returnValue?.http;
-    if (!rpcHttp) return this.#plain(204);
-    const status = Number(rpcHttp.statusCode ?? '200');
-    const respHeaders = headerRecord(rpcHttp.headers ?? {});
-    const body = typedDataToBuffer(rpcHttp.body).toString('utf8');
+    if (!rpcHttp) return streamOf(this.#plain(204));
+    return streamOf({
+      status: Number(rpcHttp.statusCode ?? '200'),
+      headers: headerRecord(rpcHttp.headers ?? {}),
+      body: typedDataToBuffer(rpcHttp.body).toString('utf8'),
+    });
+  }
+
+  /**
+   * HTTP streaming as the host does it for a worker that advertised `HttpUri`: the request goes to the worker's
+   * proxy with `x-ms-invocation-id`, `x-forwarded-host` and `x-forwarded-proto`, and the invocation still goes
+   * over RPC with the trigger metadata the library reads the headers (`Headers`, JSON) and route parameters from.
+   * The library writes the response to the proxied connection; the invocation's RPC answer carries none.
+   */
+  async #viaProxy(
+    httpUri: URL,
+    fn: HostFunction,
+    request: {
+      method: string;
+      url: URL;
+      headers: Record<string, string>;
+      params: Record<string, string>;
+      http: RpcHttpData;
+      bodyBytes: Buffer | undefined;
+    },
+  ): Promise<HostStreamResponse> {
+    const invocationId = randomUUID();
+    const forwarded = httpModule.request(new URL(`${request.url.pathname}${request.url.search}`, httpUri), {
+      method: request.method,
+      headers: {
+        ...request.headers,
+        'x-ms-invocation-id': invocationId,
+        'x-forwarded-host': request.url.host,
+        'x-forwarded-proto': request.url.protocol.replace(/:$/, ''),
+      },
+      // One connection per request: nothing pooled outlives the host.
+      agent: false,
+    });
+    const response = new Promise<IncomingMessage>((resolve, reject) => {
+      forwarded.once('response', resolve);
+      forwarded.once('error', reject);
+    });
+    // Once the request is dropped (a failure, the client leaving), later socket errors are expected.
+    forwarded.on('error', () => undefined);
+    forwarded.end(request.bodyBytes);
+    const triggerMetadata: Record<string, RpcTypedData> = {
+      Headers: { json: JSON.stringify(request.headers) },
+      Query: { json: JSON.stringify(Object.fromEntries(request.url.searchParams)) },
+    };
+    for (const [name, value] of Object.entries(request.params)) triggerMetadata[name] = { string: value };
+    const invocation = this.invoke(fn.name, { http: request.http }, { triggerMetadata, invocationId }).then(
+      (outcome) => {
+        if (outcome.status === 'failure') this.#logFailedRequest(fn, outcome.invocationId);
+        return outcome;
+      },
+    );
+    // A failed invocation that wrote no response is the host's empty 500; one that failed mid-body cuts it off.
+    const failed = invocation.then((outcome) => (outcome.status === 'failure' ? outcome : undefined));
+    const first = await Promise.race([
+      response.then((message) => ({ message })),
+      failed.then((outcome) => (outcome === undefined ? undefined : { outcome })),
+    ]);
+    if (first !== undefined && 'outcome' in first) {
+      forwarded.destroy();
+      return streamOf(this.#plain(500));
+    }
+    const message = first === undefined ? await response : first.message;
+    message.on('error', () => undefined);
+    void failed.then((outcome) => {
+      if (outcome !== undefined) message.destroy(new HarnessError('The invocation failed mid-response.'));
+    });
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(message.headers)) {
+      if (value === undefined || hopByHop.has(name)) continue;
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
     return {
-      status,
-      headers: respHeaders,
-      body,
-      json(): unknown {
-        return JSON.parse(body) as unknown;
+      status: message.statusCode ?? 500,
+      headers,
+      body: message,
+      cancel: () => {
+        forwarded.destroy();
+        message.destroy();
       },
     };
+  }
+
+  #logFailedRequest(fn: HostFunction, invocationId: string): void {
+    // The host logs the failure and answers 500 with an empty body.
+    this.logs.push({
+      invocationId,
+      functionName: fn.name,
+      level: 'error',
+      category: 'system',
+      message: `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId})`,
+    });
   }
 
   #authorized(fn: HostFunction, url: URL, headers: Record<string, string>): boolean {
@@ -668,10 +867,10 @@ export class FunctionsHost {
     throw new HarnessError(`Unsupported authLevel "${level}" on ${fn.name}`);
   }
 
-  #plain(status: number): HostHttpResponse {
+  #plain(status: number, headers: Record<string, string> = {}): HostHttpResponse {
     return {
       status,
-      headers: {},
+      headers,
       body: '',
       json(): unknown {
         throw new HarnessError(`HTTP ${status} response has no JSON body`);

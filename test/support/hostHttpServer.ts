@@ -83,15 +83,32 @@ async function forward(host: FunctionsHost | undefined, request: IncomingMessage
   // The harness sets content-length itself from the body it is given.
   delete headers['content-length'];
   const body = Buffer.concat(chunks);
+  let answer;
   try {
-    const answer = await host.http(request.method ?? 'GET', request.url ?? '/', {
+    answer = await host.httpStream(request.method ?? 'GET', request.url ?? '/', {
       headers,
       ...(body.length > 0 ? { body } : {}),
     });
-    response.writeHead(answer.status, answer.headers);
-    response.end(answer.body);
   } catch (error) {
     response.writeHead(500, { 'content-type': 'text/plain' });
     response.end(messageOf(error));
+    return;
+  }
+  // Chunks go to the client as they come (an event stream never ends while its run goes on); a client that
+  // leaves drops the forwarded request, as the host does.
+  const stream = answer;
+  response.on('close', () => {
+    if (!response.writableFinished) stream.cancel();
+  });
+  response.writeHead(stream.status, stream.headers);
+  response.flushHeaders();
+  try {
+    for await (const chunk of stream.body) {
+      response.write(chunk);
+    }
+    response.end();
+  } catch {
+    // The worker's response broke off: so does the client's.
+    response.destroy();
   }
 }

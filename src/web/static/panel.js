@@ -303,7 +303,12 @@ function applyEvent(event, data) {
       $('.text', ui.synthesis).append(data.text);
       return false;
     case 'done':
-      finish(data.runtimeStatus, data.summary, data.failed?.length ? data.failed : undefined);
+      // A failed run's summary names every agent and why; the codes alone when it has none.
+      finish(
+        data.runtimeStatus,
+        data.summary,
+        data.summary ?? data.failed?.map((failure) => `${failure.agent}: ${failure.code}`).join('; '),
+      );
       return true;
     default:
       return false;

@@ -68,11 +68,19 @@ describe('Last-Event-ID', () => {
     expect(parseLastEventId(id)).toEqual({ ok: true, cursor });
   });
 
-  it.each(['abc', '12', '1.!!', '2.' + Buffer.from('{"n":3,"a":{}}').toString('base64url'), '1.e30'])(
-    'rejects %s with words that say what to do',
-    (value) => {
-      const result = parseLastEventId(value);
-      expect(result).toEqual({ ok: false, problem: expect.stringMatching(/reconnect without it/) });
-    },
-  );
+  const wire = (json: string) => Buffer.from(json).toString('base64url');
+  it.each([
+    'abc',
+    '12',
+    '1.!!',
+    '2.' + wire('{"n":3,"a":{}}'),
+    '1.e30',
+    // JSON that parses but is not a cursor: refused, never a crash (a 500 instead of the 400).
+    '1.' + wire('null'),
+    '1.' + wire('{"n":1,"a":null}'),
+    '1.' + wire('{"n":1,"a":{"x":null}}'),
+  ])('rejects %s with words that say what to do', (value) => {
+    const result = parseLastEventId(value);
+    expect(result).toEqual({ ok: false, problem: expect.stringMatching(/reconnect without it/) });
+  });
 });
