@@ -47,6 +47,11 @@ const notPlayable: { scenario: string; why: string }[] = [
       'panel--continues-the-physicist-s-panel-thread-with-a-follow-up-turn-that-sees-the-earlier-exchange.json',
     why: 'the follow-up names the thread id the engine run minted, and a replay mints another',
   },
+  {
+    scenario:
+      'owners--records-the-owner-in-a-session-s-thread-keeps-it-from-another-user-and-lists-it-in-the-owner-s-index.json',
+    why: "each call is signed in with App Service Authentication's principal headers, which recordings do not keep",
+  },
 ];
 
 const recordings = loadEngineRecordings().filter(

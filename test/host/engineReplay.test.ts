@@ -26,10 +26,19 @@ const recordings = loadEngineRecordings().filter(
 /** An entity's reply without the timing it reports about itself. */
 function entityReply(reply: WorkerReply): unknown {
   if (reply.status !== 'success') return reply;
-  const value = reply.returnValue?.value as { results?: Record<string, unknown>[] } | undefined;
+  const value = reply.returnValue?.value as
+    { results?: Record<string, unknown>[]; signals?: Record<string, unknown>[] } | undefined;
   const untimed = (result: Record<string, unknown>): Record<string, unknown> =>
-    Object.fromEntries(Object.entries(result).filter(([key]) => key !== 'duration' && key !== 'startTime'));
-  return { ...value, results: (value?.results ?? []).map(untimed) };
+    Object.fromEntries(
+      Object.entries(result).filter(([key]) => !['duration', 'startTime', 'requestTime'].includes(key)),
+    );
+  // durable-functions stamps a signal an entity sends with the clock at the time it runs (requestTime), so a replay
+  // matches the recording in everything but that instant.
+  return {
+    ...value,
+    results: (value?.results ?? []).map(untimed),
+    ...(value?.signals === undefined ? {} : { signals: value.signals.map(untimed) }),
+  };
 }
 
 const numbered = (exchanges: InvocationExchange[]): [string, InvocationExchange][] =>
