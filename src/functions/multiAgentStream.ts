@@ -1,5 +1,6 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
+import { getOwners } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { withJsonErrors } from '../http/errorResponse';
 import { streamPanelRun } from '../http/panelStream';
@@ -23,6 +24,6 @@ app.http(functionNames.panelStream, {
   extraInputs: [df.input.durableClient()],
   handler: (request, context) =>
     withJsonErrors(context, () =>
-      streamPanelRun(request, df.getClient(context), context, { channel: streamChannel }),
+      streamPanelRun(request, df.getClient(context), context, { channel: streamChannel, owners: getOwners }),
     ),
 });

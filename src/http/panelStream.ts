@@ -8,12 +8,15 @@ import { panelRunSnapshot } from '../streams/panelSnapshot';
 import { runEventStream, type RunEventStreamOptions } from '../streams/runEventStream';
 import { sseHeaders } from '../streams/sse';
 import { parseLastEventId } from '../streams/streamCursor';
+import { callerOwner } from './callerOwner';
 import { backendUnavailable, errorResponse, refusalResponse } from './errorResponse';
 import { messageOf } from '../errorMessage';
 
 export interface PanelStreamDependencies {
   /** The stream channel, or undefined when no storage is configured (progress and answers only). */
   channel: () => StreamChannel | undefined;
+  /** Whether runs belong to their signed-in caller (docs/api.md, Owners): then only the owner may stream one. */
+  owners: () => boolean;
   /** Poll, heartbeat and length of one response; the defaults are runEventStream's. */
   timing?: Pick<RunEventStreamOptions, 'pollMs' | 'heartbeatMs' | 'maxMs'>;
 }
@@ -30,13 +33,17 @@ export async function streamPanelRun(
 ): Promise<HttpResponseInit> {
   const client = durableBackend(durableClient);
   const instanceId = request.params.instanceId ?? '';
+  const caller = callerOwner(request, dependencies.owners, context);
+  if (!caller.ok) {
+    return refusalResponse(caller.error);
+  }
   const resumed = parseLastEventId(request.headers.get('last-event-id') ?? request.query.get('lastEventId'));
   if (!resumed.ok) {
     return errorResponse(400, 'invalid_last_event_id', resumed.problem);
   }
   let first;
   try {
-    first = await readPanelRun(client, instanceId);
+    first = await readPanelRun(client, instanceId, caller.owner);
     if (!first.ok) {
       return refusalResponse(first.error);
     }
@@ -48,7 +55,7 @@ export async function streamPanelRun(
   let warned = false;
   const snapshot = async (): Promise<RunSnapshot> => {
     try {
-      const read = await readPanelRun(client, instanceId);
+      const read = await readPanelRun(client, instanceId, caller.owner);
       if (read.ok) {
         last = panelRunSnapshot(read.run, await readAgentProgress(client, read.run));
       }

@@ -118,7 +118,7 @@ describe('owners on (App Service Authentication and OWNER_AUTH=easyauth)', () =>
     expect(threadState(threadId)).toBeUndefined();
   });
 
-  it("keeps a panel run to its owner: status, cancel and continuing it are 404 for another user; the run's threads are the owner's", async () => {
+  it("keeps a panel run to its owner: status, stream, cancel and continuing it are 404 for another user; the run's threads are the owner's", async () => {
     app.model.respondWith(() => ({ delayMs: 300 }));
     const started = await call('POST', '/api/multiagent/run', alice, { prompt: 'What is temperature?' });
     expect(started.status).toBe(202);
@@ -130,6 +130,9 @@ describe('owners on (App Service Authentication and OWNER_AUTH=easyauth)', () =>
       'instance_not_found',
     ]);
     expect(codeOf(await call('GET', status, {}))).toEqual([401, 'authentication_required']);
+    const stream = `/api/multiagent/${instanceId}/stream`;
+    expect(codeOf(await call('GET', stream, bob))).toEqual([404, 'instance_not_found']);
+    expect(codeOf(await call('GET', stream, {}))).toEqual([401, 'authentication_required']);
 
     const output = (await app.backend.waitForCompletion(instanceId)).output as PanelResult;
     await app.backend.waitForIdle();
