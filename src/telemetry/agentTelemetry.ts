@@ -17,7 +17,7 @@ import {
 import type { AppSettings, ModelTarget } from '../config/settings';
 import type { ChatMessage } from '../model/chatModel';
 import { attr, operationNames, spanNames } from './conventions';
-import { instruments, tracer } from './telemetry';
+import { instruments, markFailed, tracer } from './telemetry';
 import { invocationCarrier, linksTo, parentFrom, spanContextOf, type TracedInvocation } from './traceContext';
 
 /** The model service a call goes to, as the GenAI conventions name it. */
@@ -252,14 +252,12 @@ export function observeAttempt(
           [attr.outputTokens]: result.usage.outputTokens,
         });
       } else {
-        span.setAttributes({ [attr.errorType]: result.error.code, [attr.retryable]: result.error.retryable });
-        span.setStatus({ code: SpanStatusCode.ERROR, message: result.error.code });
+        markFailed(span, result.error.code, result.error.retryable);
       }
       span.end();
     },
     crashed() {
-      span.setAttributes({ [attr.errorType]: 'activity_failed', [attr.retryable]: true });
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'activity_failed' });
+      markFailed(span, 'activity_failed', true);
       span.end();
     },
   };

@@ -1,13 +1,15 @@
 import {
   metrics,
+  SpanStatusCode,
   trace,
   type Counter,
   type Histogram,
   type MeterProvider,
+  type Span,
   type Tracer,
 } from '@opentelemetry/api';
 import packageJson from '../../package.json';
-import { metricNames } from './conventions';
+import { attr, metricNames } from './conventions';
 import { startAzureMonitor, type ExporterOptions, type RunningExporter } from './exporter';
 import { messageOf } from '../errorMessage';
 
@@ -138,4 +140,10 @@ export function instruments(): Instruments {
     instrumentsOf = { provider, instruments: createInstruments(provider) };
   }
   return instrumentsOf.instruments;
+}
+
+/** Marks a span failed the one way every span here reports a failure: its error type, whether a retry may help. */
+export function markFailed(span: Span, errorType: string, retryable: boolean): void {
+  span.setAttributes({ [attr.errorType]: errorType, [attr.retryable]: retryable });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
 }

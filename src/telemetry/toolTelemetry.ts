@@ -1,9 +1,9 @@
-import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
+import { SpanKind, type Attributes } from '@opentelemetry/api';
 import * as z from 'zod';
 import { toolCallTelemetrySchema, type ToolCallTelemetry } from '../tools/executeTool';
 import type { ToolCallResult } from '../tools/tool';
 import { attr, operationNames, spanNames } from './conventions';
-import { tracer } from './telemetry';
+import { markFailed, tracer } from './telemetry';
 import { invocationCarrier, linksTo, parentFrom, spanContextOf, type TracedInvocation } from './traceContext';
 
 // Read leniently: the span describes even an input the activity itself will refuse.
@@ -70,14 +70,12 @@ export function observeToolCall(
           span.setAttribute(attr.toolCallResult, result.output);
         }
       } else {
-        span.setAttributes({ [attr.errorType]: result.error.code, [attr.retryable]: result.error.transient });
-        span.setStatus({ code: SpanStatusCode.ERROR, message: result.error.code });
+        markFailed(span, result.error.code, result.error.transient);
       }
       span.end();
     },
     crashed() {
-      span.setAttributes({ [attr.errorType]: 'activity_failed', [attr.retryable]: true });
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'activity_failed' });
+      markFailed(span, 'activity_failed', true);
       span.end();
     },
   };
