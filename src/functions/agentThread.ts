@@ -4,12 +4,8 @@ import { functionNames } from '../functionNames';
 import { applyOwnerThreadsOperation, type OwnerThreadsState } from '../threads/ownerThreads';
 import { applyThreadOperation, type ThreadState } from '../threads/thread';
 
-df.app.entity(functionNames.threadEntity, (context: EntityContext<ThreadState>) => {
-  const { state, result, ownerIndex } = applyThreadOperation(
-    context.df.getState(),
-    context.df.operationName ?? '',
-    context.df.getInput(),
-  );
+/** Ends an operation: its result, then its new state, or no state at all (the entity is deleted). */
+function commit<T>(context: EntityContext<T>, state: T | undefined, result: unknown): void {
   // return() marks the entity as existing, so it comes first: a destructOnExit() after it really deletes it.
   context.df.return(result);
   if (state === undefined) {
@@ -17,6 +13,15 @@ df.app.entity(functionNames.threadEntity, (context: EntityContext<ThreadState>) 
   } else {
     context.df.setState(state);
   }
+}
+
+df.app.entity(functionNames.threadEntity, (context: EntityContext<ThreadState>) => {
+  const { state, result, ownerIndex } = applyThreadOperation(
+    context.df.getState(),
+    context.df.operationName ?? '',
+    context.df.getInput(),
+  );
+  commit(context, state, result);
   if (ownerIndex !== undefined) {
     // The extension keys entities as "@<lowercased name>@<key>" everywhere but in an entity's own signals, which
     // it routes to the name as given: a mixed-case name there reaches an instance no client read finds.
@@ -43,10 +48,5 @@ df.app.entity(functionNames.ownerThreadsEntity, (context: EntityContext<OwnerThr
     context.df.operationName ?? '',
     context.df.getInput(),
   );
-  context.df.return(result);
-  if (state === undefined) {
-    context.df.destructOnExit();
-  } else {
-    context.df.setState(state);
-  }
+  commit(context, state, result);
 });
