@@ -90,6 +90,20 @@ function checkTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
  * `--quick` a small run that proves the section works. Its targets are reported, not enforced: the app-side
  * reductions they call for are separate work (docs/performance.md).
  */
+
+/** When and where a run was measured: the load average tells a busy machine's numbers from a quiet one's. */
+function runHeader(startedAt: string, loadAtStart: number) {
+  return {
+    startedAt,
+    node: process.version,
+    machine: {
+      cpus: availableParallelism(),
+      loadAverageAtStart: round(loadAtStart, 2),
+      loadAverageAtEnd: round(loadavg()[0] ?? 0, 2),
+    },
+  };
+}
+
 async function mainEngine(): Promise<void> {
   const settings = quick
     ? { warmRuns: 1, burst: 4, latencyMs: 800 }
@@ -126,13 +140,7 @@ async function mainEngine(): Promise<void> {
   }
   const results = {
     mode: quick ? 'quick' : 'full',
-    startedAt,
-    node: process.version,
-    machine: {
-      cpus: availableParallelism(),
-      loadAverageAtStart: round(loadAtStart, 2),
-      loadAverageAtEnd: round(loadavg()[0] ?? 0, 2),
-    },
+    ...runHeader(startedAt, loadAtStart),
     settings,
     engine,
     targets,
@@ -196,13 +204,7 @@ async function main(): Promise<void> {
 
   const measured = {
     mode: quick ? ('quick' as const) : ('full' as const),
-    startedAt,
-    node: process.version,
-    machine: {
-      cpus: availableParallelism(),
-      loadAverageAtStart: round(loadAtStart, 2),
-      loadAverageAtEnd: round(loadavg()[0] ?? 0, 2),
-    },
+    ...runHeader(startedAt, loadAtStart),
     coldLoad,
     deployPackage,
     fanOutModelLatencyMs: settings.latencyMs,
