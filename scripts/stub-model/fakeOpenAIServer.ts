@@ -2,6 +2,15 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { scriptedToolReply, toolCallsOf, toolProtocolRejection } from './fakeToolCalls';
+import {
+  defaultResponsesReply,
+  inputItems,
+  responseCallsOf,
+  responsesRejection,
+  streamed,
+  textOf,
+  type ResponsesState,
+} from './fakeResponses';
 
 /**
  * A loopback stand-in for Azure OpenAI (the v1 API `/openai/v1/chat/completions` and the dated deployments API
@@ -33,6 +42,8 @@ export interface RecordedRequest {
   receivedAt: number;
   /** The status the server answered with; 'hang-up' when it dropped the connection. Unset until it answers. */
   answered?: number | 'hang-up';
+  /** Which API the request called: the Responses API (`/responses`) or Chat Completions (unset). */
+  api?: 'responses';
   /** The tool calls it answered with, when it did. */
   toolCalls?: { name: string; arguments: string }[];
 }
@@ -251,6 +262,8 @@ export class FakeOpenAIServer {
   /** Replies still waiting out their delay; closing the server drops them so nothing outlives a test. */
   private readonly delays = new Set<NodeJS.Timeout>();
   private requestCounter = 0;
+  /** What the Responses API keeps between requests: the ids of the responses stored. */
+  readonly responsesState: ResponsesState = { stored: new Set(), counter: 0 };
 
   private constructor(
     private readonly server: Server,
@@ -316,6 +329,12 @@ export class FakeOpenAIServer {
     });
   }
 
+  private defaultReplyFor(request: RecordedRequest): Reply {
+    return request.api === 'responses'
+      ? defaultResponsesReply(request, this.responsesState, defaultAnswer(request))
+      : defaultReply(request);
+  }
+
   private authorised(
     flavour: RecordedRequest['flavour'],
     headers: Record<string, string | undefined>,
@@ -357,13 +376,14 @@ export class FakeOpenAIServer {
     };
 
     const azure = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(url.pathname);
+    const responsesFlavour = responsesPaths[url.pathname];
     const flavour: RecordedRequest['flavour'] | undefined = azure
       ? 'azure'
       : url.pathname === '/openai/v1/chat/completions'
         ? 'azure-v1'
         : url.pathname === '/v1/chat/completions'
           ? 'openai'
-          : undefined;
+          : responsesFlavour;
     if (request.method !== 'POST' || flavour === undefined) {
       send({ status: 404, body: { error: { code: '404', message: 'Resource not found' } } });
       return;
@@ -390,12 +410,13 @@ export class FakeOpenAIServer {
       systemPrompt: messages.find((message) => message.role === 'system')?.content ?? undefined,
       lastUserMessage: messages.filter((message) => message.role === 'user').at(-1)?.content ?? undefined,
       receivedAt: Date.now(),
+      ...(responsesFlavour === undefined ? {} : responsesView(body)),
     };
     this.requests.push(recorded);
     // From here on every answer is noted on the recorded request.
     const answer = (reply: Reply): void => {
       recorded.answered = reply.status ?? 200;
-      const calls = toolCallsOf(reply);
+      const calls = recorded.api === 'responses' ? responseCallsOf(reply) : toolCallsOf(reply);
       if (calls !== undefined) {
         recorded.toolCalls = calls;
       }
@@ -442,7 +463,10 @@ export class FakeOpenAIServer {
       send(rejection);
       return;
     }
-    const toolRejection = toolProtocolRejection(body);
+    const toolRejection =
+      recorded.api === 'responses'
+        ? responsesRejection(body, recorded.model ?? '', this.responsesState)
+        : toolProtocolRejection(body);
     if (toolRejection !== undefined) {
       answer(toolRejection);
       return;
@@ -450,10 +474,11 @@ export class FakeOpenAIServer {
 
     const chosen = this.queue.shift() ?? this.responder?.(recorded);
     // A reply that only sets a delay is the default answer, late.
-    const reply =
+    const picked =
       chosen === undefined || isDelayOnly(chosen)
-        ? { ...defaultReply(recorded), delayMs: chosen?.delayMs ?? 0 }
+        ? { ...this.defaultReplyFor(recorded), delayMs: chosen?.delayMs ?? 0 }
         : chosen;
+    const reply = recorded.api === 'responses' && body.stream === true ? streamed(picked) : picked;
     const delayMs = (reply.delayMs ?? 0) + (this.options.delayMs ?? 0);
     this.inFlight++;
     this.peakConcurrency = Math.max(this.peakConcurrency, this.inFlight);
@@ -479,4 +504,23 @@ export class FakeOpenAIServer {
       answer(reply);
     }
   }
+}
+
+/** The Responses API's paths: Azure's v1 API and an OpenAI-compatible server. */
+const responsesPaths: Record<string, RecordedRequest['flavour'] | undefined> = {
+  '/openai/v1/responses': 'azure-v1',
+  '/v1/responses': 'openai',
+};
+
+/** A Responses request's instructions and question, where a chat request has its system and user messages. */
+function responsesView(body: RecordedRequest['body']): Partial<RecordedRequest> {
+  const instructions = typeof body.instructions === 'string' ? body.instructions : undefined;
+  const question = inputItems(body)
+    .filter((item) => item.role === 'user')
+    .at(-1);
+  return {
+    api: 'responses',
+    systemPrompt: instructions,
+    lastUserMessage: textOf(question),
+  };
 }

@@ -1,4 +1,5 @@
 import { completion, FakeOpenAIServer, type RecordedRequest } from './fakeOpenAIServer';
+import { responseText } from './fakeResponses';
 
 /** The model name npm start gives the app for the stub; the stub answers to any name. */
 export const stubModelName = 'stub-model';
@@ -33,7 +34,11 @@ export async function startStubModel(options: StubModelOptions = {}): Promise<St
     host: options.host ?? '127.0.0.1',
     delayMs: options.delayMs ?? 0,
   });
-  server.respondWith((request) => completion(request, cannedAnswer(request)));
+  server.respondWith((request) =>
+    request.api === 'responses'
+      ? responseText(request, server.responsesState, cannedAnswer(request))
+      : completion(request, cannedAnswer(request)),
+  );
   return {
     openaiBaseUrl: server.openaiBaseUrl,
     get requestCount() {

@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { ConfigurationError } from '../config/settings';
-import { errorMessageMaxChars, fitText } from '../limits/payloadLimits';
-import type { ChatCompletionResult, ChatMessage, ChatModel, ChatTool, TokenUsage } from '../model/chatModel';
+import { carryMaxBytes, errorMessageMaxChars, fitText, jsonBytes } from '../limits/payloadLimits';
+import type { ChatCompletionResult, ChatMessage, ChatTool, TokenUsage } from '../model/chatModel';
+import type { CompletionModel } from '../model/modelApi';
 import { ModelError, type ModelErrorCode } from '../model/modelError';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
 import { threadMessageSchema } from '../threads/thread';
@@ -55,6 +56,8 @@ export const toolRoundSchema = z
   .object({
     calls: z.array(toolCallSchema).min(1),
     results: z.array(z.object({ id: z.string().min(1), output: z.string() }).strict()),
+    /** What the model API needs sent back with the calls (opaque; at most carryMaxBytes). */
+    carry: z.string().optional(),
   })
   .strict();
 export type ToolRound = z.infer<typeof toolRoundSchema>;
@@ -103,6 +106,8 @@ export interface AgentAnswerText {
 export interface AgentToolCalls {
   status: 'tool_calls';
   calls: AttemptToolCall[];
+  /** Opaque: the turn keeps it on the round and sends it back with the calls. Absent when over carryMaxBytes. */
+  carry?: string;
   model: string;
   requestedModel: string;
   usage: TokenUsage;
@@ -145,6 +150,7 @@ export function buildMessages(input: AgentAttemptInput): ChatMessage[] {
           type: 'function' as const,
           function: { name: call.name, arguments: call.arguments },
         })),
+        ...(round.carry === undefined ? {} : { carry: round.carry }),
       },
       ...round.results.map((result) => ({
         role: 'tool' as const,
@@ -193,7 +199,8 @@ export function failedAttempt(error: AgentError): AgentAttemptResult {
 /** One attempt of one agent at one prompt, with its thread's earlier messages. */
 export async function runAgentAttempt(
   rawInput: unknown,
-  chat: () => ChatModel,
+  /** The model for this call; `toolTurn` when it offers tools or sends back a turn's tool rounds. */
+  chat: (call: { toolTurn: boolean }) => CompletionModel,
   observe?: ModelCallObserver,
 ): Promise<AgentAttemptResult> {
   const parsed = agentAttemptInputSchema.safeParse(rawInput);
@@ -211,7 +218,7 @@ export async function runAgentAttempt(
   }
   let ended: ((outcome: ModelCallOutcome) => void) | undefined;
   try {
-    const model = chat();
+    const model = chat({ toolTurn: tools.length > 0 || (input.rounds ?? []).length > 0 });
     const messages = buildMessages(input);
     ended = observe?.({ model: input.agent.model ?? model.defaultModel, messages });
     const completion = await model.complete(messages, input.agent.model, tools);
@@ -221,6 +228,9 @@ export async function runAgentAttempt(
       return {
         status: 'tool_calls',
         calls: cappedCalls(completion),
+        ...(completion.carry === undefined || jsonBytes(completion.carry) > carryMaxBytes
+          ? {}
+          : { carry: completion.carry }),
         model: completion.model,
         requestedModel: completion.requestedModel,
         usage: completion.usage,

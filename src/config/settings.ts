@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { AgentRetryPolicy } from '../orchestration/retryPolicy';
 import { authEnabledFrom } from '../auth/principal';
+import { modelApiSettings, type ModelApiSetting } from '../model/modelApi';
 import catalog from './settings.json';
 
 /** Every environment setting the app code reads; the catalog is shared with infra/ so the two cannot drift. */
@@ -40,6 +41,8 @@ export interface SizeLimits {
 
 export interface AppSettings {
   model: ModelTarget;
+  /** Which model API calls use (MODEL_API); see modelApiFor. */
+  modelApi: ModelApiSetting;
   request: ModelRequestOptions;
   retry: AgentRetryPolicy;
   limits: SizeLimits;
@@ -126,6 +129,9 @@ const rawSchema = z.object({
       })
       .optional(),
   ),
+  MODEL_API: optionalText
+    .transform((value) => (value ?? defaultOf('MODEL_API') ?? 'auto').toLowerCase())
+    .pipe(z.enum(modelApiSettings, { error: `MODEL_API must be one of ${modelApiSettings.join(', ')}.` })),
   MODEL_TEMPERATURE: optionalText
     .transform((value) => (value === undefined ? undefined : Number(value)))
     .pipe(
@@ -215,6 +221,7 @@ export function readSettings(env: NodeJS.ProcessEnv): AppSettings {
   }
   return {
     model,
+    modelApi: raw.MODEL_API,
     request: {
       timeoutMs: raw.MODEL_TIMEOUT_MS,
       maxCompletionTokens: raw.MODEL_MAX_COMPLETION_TOKENS,

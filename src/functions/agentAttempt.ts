@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import { runAgentAttempt, type AttemptTelemetry } from '../agents/agentAttempt';
 import { getSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
-import { getChatModel } from '../model';
+import { getModel } from '../model';
 import { attemptTelemetryOptions, observeAttempt } from '../telemetry/agentTelemetry';
 
 /** Where an attempt belongs, for log lines: ids and counters, never text. */
@@ -23,7 +23,7 @@ df.app.activity(functionNames.agentAttemptActivity, {
     const observed = observeAttempt(input, context, attemptTelemetryOptions(getSettings));
     let result;
     try {
-      result = await runAgentAttempt(input, getChatModel, observed.observeModelCall);
+      result = await runAgentAttempt(input, getModel, observed.observeModelCall);
     } catch (error) {
       observed.crashed();
       throw error;

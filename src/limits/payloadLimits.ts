@@ -14,6 +14,13 @@ export const answerMaxBytes = 64 * 1024;
 /** A thread's stored messages. */
 export const threadMaxBytes = 128 * 1024;
 
+/**
+ * What one tool round carries for the model API beyond its calls and results (the Responses API's encrypted
+ * reasoning items). A larger carry is dropped, not cut: the next call then goes without that round's reasoning,
+ * which the service accepts (the model reasons again), where a cut item would be rejected.
+ */
+export const carryMaxBytes = 32 * 1024;
+
 /** An error message or refusal text carried in a result. */
 export const errorMessageMaxChars = 2000;
 

@@ -13,7 +13,13 @@ export interface ChatToolCall {
 /** A message of a chat request: text, an assistant's tool calls, or one call's result. */
 export type ChatMessage =
   | { role: 'system' | 'user' | 'assistant'; content: string }
-  | { role: 'assistant'; content: null; tool_calls: ChatToolCall[] }
+  | {
+      role: 'assistant';
+      content: null;
+      tool_calls: ChatToolCall[];
+      /** What the model API that made these calls needs sent back with them (ResponsesModel's reasoning items). */
+      carry?: string;
+    }
   | { role: 'tool'; tool_call_id: string; content: string };
 
 /** A function the request offers the model (strict mode), as src/tools/registry.ts declares it. */
@@ -22,6 +28,14 @@ export interface ChatTool {
   description: string;
   parameters: Record<string, unknown>;
   strict: true;
+}
+
+/** What a call may ask beyond messages, model and tools. */
+export interface CompleteOptions {
+  /** Structured output: the answer must be JSON valid against `schema` (strict mode). */
+  output?: { name: string; schema: Record<string, unknown> };
+  /** Streaming: called with each text delta, in order, as the model writes; absent = a non-streaming request. */
+  onDelta?: (text: string) => void;
 }
 
 /** One call the model asked for: its id, the tool's name and the arguments as the raw JSON text it sent. */
@@ -47,6 +61,11 @@ export interface ChatCompletionResult {
   usage: TokenUsage;
   /** The model asked for these calls instead of answering (only when the request offered tools); text is then ''. */
   toolCalls?: ModelToolCall[];
+  /**
+   * With toolCalls: what the next call must send back with them, opaque to everyone but the model class that
+   * wrote it (ResponsesModel: the reasoning items, in order). Absent when there is nothing to send back.
+   */
+  carry?: string;
 }
 
 /**
@@ -65,7 +84,13 @@ export class ChatModel {
   ) {}
 
   /** Sends the messages; `tools`, when given and not empty, are offered to the model, which may call them. */
-  async complete(messages: ChatMessage[], model?: string, tools?: ChatTool[]): Promise<ChatCompletionResult> {
+  async complete(
+    messages: ChatMessage[],
+    model?: string,
+    tools?: ChatTool[],
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- streaming and structured output land separately
+    _options: CompleteOptions = {},
+  ): Promise<ChatCompletionResult> {
     const requestedModel = model ?? this.defaultModel;
     // One controller per call, released in finally: a signal shared across calls (or AbortSignal.any over one)
     // accumulates dependants that Node walks on every abort check (nodejs/node#55351) and stalls the event loop.
@@ -106,7 +131,14 @@ export class ChatModel {
   ): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {
     return {
       model,
-      messages,
+      // A carry is another API's (Responses) state: Chat Completions takes no unknown message fields.
+      messages: messages.map((message) => {
+        if ('carry' in message) {
+          const { carry: _carry, ...rest } = message;
+          return rest;
+        }
+        return message;
+      }),
       // No `tools` key at all without tools: an agent without tools sends the request it always has.
       ...(tools === undefined || tools.length === 0
         ? {}

@@ -311,20 +311,11 @@ function* askWithTools(
   let attempts = 0;
   let calls = 0;
   const usages: TokenUsage[] = [];
-  // A model that rejects the request with tools (a 400: e.g. a reasoning model that takes function tools only on
-  // the Responses API) is asked once more without them, so the agent still answers.
-  let toolsRefused = false;
   for (let round = 0; ; round++) {
-    const offer = offered.length > 0 && round < limits.maxRounds && !toolsRefused;
+    const offer = offered.length > 0 && round < limits.maxRounds;
     const tooling: ToolContext = { ...(offer ? { tools: offered } : {}), rounds, round };
     const asked = yield* askWithRetries(scope, history, tooling, attempts);
     if (!asked.ok) {
-      if (offer && asked.error.code === 'bad_request') {
-        toolsRefused = true;
-        attempts = asked.error.attempts;
-        round--;
-        continue;
-      }
       return asked;
     }
     attempts += asked.attempts;
@@ -359,6 +350,7 @@ function* askWithTools(
             results[index] ?? callFailure(call.name, 'activity_failed', 'No result.', true),
           ),
         })),
+        ...(asked.answer.carry === undefined ? {} : { carry: asked.answer.carry }),
       },
     ]);
   }

@@ -38,8 +38,9 @@ export function toolResultText(result: ToolCallResult): string {
 }
 
 /**
- * The rounds within `maxBytes`: from the oldest call on, its arguments and result give way to a short note until
- * the whole fits. The ids and names stay, so every call still has its result and the protocol holds.
+ * The rounds within `maxBytes`: first the carries (reasoning items) go, oldest round first, since the model can
+ * do without them; then, from the oldest call on, its arguments and result give way to a short note until the
+ * whole fits. The ids and names stay, so every call still has its result and the protocol holds.
  */
 export function fitRounds(rounds: ToolRound[], maxBytes: number = toolRoundsMaxBytes): ToolRound[] {
   if (jsonBytes(rounds) <= maxBytes) {
@@ -48,8 +49,18 @@ export function fitRounds(rounds: ToolRound[], maxBytes: number = toolRoundsMaxB
   const fitted: ToolRound[] = rounds.map((round) => ({
     calls: round.calls.map((call) => ({ ...call })),
     results: round.results.map((result) => ({ ...result })),
+    ...(round.carry === undefined ? {} : { carry: round.carry }),
   }));
   let size = jsonBytes(fitted);
+  for (const round of fitted) {
+    if (size <= maxBytes) {
+      return fitted;
+    }
+    if (round.carry !== undefined) {
+      delete round.carry;
+      size = jsonBytes(fitted);
+    }
+  }
   for (const round of fitted) {
     for (const [index, call] of round.calls.entries()) {
       if (size <= maxBytes) {

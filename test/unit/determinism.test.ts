@@ -13,7 +13,7 @@ const nondeterministic: [RegExp, string][] = [
   [/\bfetch\s*\(/, 'fetch()'],
   [/\bcrypto\b|randomUUID/, 'crypto'],
   [/from '(node:)?(fs|http|https|net|child_process|os)'/, 'I/O modules'],
-  [/\bgetSettings\b|\bgetChatModel\b/, 'configuration or model access'],
+  [/\bgetSettings\b|\bgetChatModel\b|\bgetModel\b|\bgetResponsesModel\b/, 'configuration or model access'],
 ];
 
 describe('orchestrator code', () => {
