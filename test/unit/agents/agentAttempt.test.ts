@@ -6,7 +6,10 @@ import {
 import { toolArgumentsMaxChars } from '../../../src/tools/tool';
 import { toolCallsReply } from '../../../scripts/stub-model/fakeToolCalls';
 import { ConfigurationError } from '../../../src/config/settings';
+import { carryMaxBytes } from '../../../src/limits/payloadLimits';
 import { ChatModel } from '../../../src/model/chatModel';
+import { ResponsesModel } from '../../../src/model/responsesModel';
+import { responseCalls } from '../../../scripts/stub-model/fakeResponses';
 import { createOpenAIClient } from '../../../src/model/openaiClient';
 import { FakeOpenAIServer, completion, replies } from '../../../scripts/stub-model/fakeOpenAIServer';
 
@@ -201,5 +204,101 @@ describe('runAgentAttempt with tools', () => {
     const result = await runAgentAttempt({ ...withTools, tools: ['warp_drive'] }, () => chat);
     expect(result).toMatchObject({ status: 'failed', error: { code: 'invalid_input', retryable: false } });
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('runAgentAttempt on the Responses API', () => {
+  const withTools: AgentAttemptInput = {
+    ...input,
+    history: [],
+    prompt: 'What is the molar mass of caffeine?',
+    tools: ['molar_mass', 'element_facts'],
+  };
+  let responses: ResponsesModel;
+  beforeEach(() => {
+    responses = new ResponsesModel(
+      createOpenAIClient(
+        { kind: 'openai-compatible', baseUrl: server.openaiBaseUrl, model: 'm', apiKey: 'k' },
+        { timeoutMs: 10_000 },
+      ),
+      'm',
+      { timeoutMs: 5000, maxCompletionTokens: 500 },
+      1000,
+    );
+  });
+
+  it('asks for the model of a tool turn, and of a plain turn, saying which it is', async () => {
+    const asked: boolean[] = [];
+    const pick = ({ toolTurn }: { toolTurn: boolean }) => {
+      asked.push(toolTurn);
+      return toolTurn ? responses : chat;
+    };
+    await runAgentAttempt(input, pick);
+    await runAgentAttempt(withTools, pick);
+    // The last call of a tool turn offers no tools but sends the rounds back: still a tool turn.
+    await runAgentAttempt(
+      {
+        ...withTools,
+        tools: undefined,
+        rounds: [
+          {
+            calls: [{ id: 'c1', name: 'molar_mass', arguments: '{}' }],
+            results: [{ id: 'c1', output: '{}' }],
+          },
+        ],
+      },
+      pick,
+    );
+    expect(asked).toEqual([false, true, true]);
+    expect(server.requests.map((request) => request.path)).toEqual([
+      '/v1/chat/completions',
+      '/v1/responses',
+      '/v1/responses',
+    ]);
+  });
+
+  it('returns the carry with the calls, and sends it back with the round so the reasoning reaches the model', async () => {
+    const first = await runAgentAttempt(withTools, () => responses);
+    if (first.status !== 'tool_calls') throw new Error(`expected tool calls, got ${first.status}`);
+    expect(first.carry).toEqual(expect.stringContaining('"type":"reasoning"'));
+    const answered = await runAgentAttempt(
+      {
+        ...withTools,
+        rounds: [
+          {
+            calls: first.calls,
+            results: first.calls.map((call) => ({ id: call.id, output: '{"ok":true}' })),
+            ...(first.carry === undefined ? {} : { carry: first.carry }),
+          },
+        ],
+      },
+      () => responses,
+    );
+    expect(answered).toMatchObject({ status: 'answered' });
+    const sent = (server.requests[1]!.body.input as { type?: string }[]).map(
+      (item) => item.type ?? 'message',
+    );
+    expect(sent).toEqual([
+      'message',
+      'reasoning',
+      'function_call',
+      'function_call',
+      'function_call_output',
+      'function_call_output',
+    ]);
+  });
+
+  it('drops a carry over carryMaxBytes: the calls come back without it', async () => {
+    server.respondWith((request) => {
+      const reply = responseCalls(request, server.responsesState, [
+        { name: 'molar_mass', arguments: { formula: 'H2O' } },
+      ]);
+      const body = reply.body as { output: { type: string; encrypted_content?: string }[] };
+      body.output[0]!.encrypted_content = 'x'.repeat(carryMaxBytes);
+      return reply;
+    });
+    const result = await runAgentAttempt(withTools, () => responses);
+    expect(result).toMatchObject({ status: 'tool_calls', calls: [{ name: 'molar_mass' }] });
+    expect(result).not.toHaveProperty('carry');
   });
 });

@@ -37,6 +37,7 @@ describe('readSettings', () => {
     expect(settings.model).toMatchObject({ apiVersion: 'v1' });
     expect(settings).toEqual({
       model: settings.model,
+      modelApi: 'auto',
       // No sampling or reasoning option unless set: the default gpt-5 family rejects sampling parameters.
       request: {
         timeoutMs: Number(catalog.app.MODEL_TIMEOUT_MS.default),
@@ -119,6 +120,10 @@ describe('readSettings', () => {
       maxRounds: 3,
       maxCallsPerRound: 8,
     });
+    expect(problemsOf({ ...azure, MODEL_API: 'assistants' })).toEqual([
+      'MODEL_API must be one of auto, responses, chat.',
+    ]);
+    expect(readSettings({ ...azure, MODEL_API: ' Responses ' }).modelApi).toBe('responses');
     expect(problemsOf({ ...azure, MODEL_REASONING_EFFORT: 'extreme' })[0]).toMatch(
       /MODEL_REASONING_EFFORT must be one of none, minimal, low, medium, high, xhigh/,
     );

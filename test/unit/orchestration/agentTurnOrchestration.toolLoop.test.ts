@@ -321,21 +321,37 @@ describe('the tool loop of a turn', () => {
 });
 
 describe('a model that rejects the request with tools', () => {
-  it('is asked once more without tools, so the agent still answers', async () => {
+  it('fails the turn with the service 400, without asking again without tools', async () => {
     const played = await play(request(), {
       attempt: (input) =>
         input.tools === undefined
           ? answer('Without tools.')
           : {
               status: 'failed',
-              error: { code: 'bad_request', message: 'Use /v1/responses.', retryable: false },
+              error: { code: 'bad_request', message: 'This model does not support tools.', retryable: false },
             },
     });
-    expect(played.attempts.map((input) => [input.tools !== undefined, input.telemetry?.attempt])).toEqual([
-      [true, 1],
-      [false, 2],
+    expect(played.attempts).toHaveLength(1);
+    expect(played.append).toBeUndefined();
+  });
+});
+
+describe('the carry of a round (the Responses API reasoning items)', () => {
+  it('is kept on its round and sent back with it on every later model call, unread', async () => {
+    const played = await play(request(), {
+      attempt: (_input, index) =>
+        index === 0
+          ? { ...toolCalls('molar_mass'), carry: '[{"type":"reasoning","id":"rs_1"}]' }
+          : index === 1
+            ? toolCalls('element_facts')
+            : answer('Done.'),
+      tool: (input) => ran(input.tool),
+    });
+    expect(played.attempts.map((input) => input.rounds?.map((round) => round.carry))).toEqual([
+      undefined,
+      ['[{"type":"reasoning","id":"rs_1"}]'],
+      ['[{"type":"reasoning","id":"rs_1"}]', undefined],
     ]);
-    expect(played.append!.messages[1]).toMatchObject({ content: 'Without tools.' });
-    expect(played.append!.messages[1]!.tools).toBeUndefined();
+    expect(played.append!.messages[1]).toMatchObject({ content: 'Done.' });
   });
 });

@@ -14,6 +14,21 @@ const round = (id: string, name: string, size: number): ToolRound => ({
 });
 
 describe('fitRounds', () => {
+  it('drops the carries first, oldest round first, before any argument or result', () => {
+    const carried = (id: string, carrySize: number): ToolRound => ({
+      ...round(id, 'molar_mass', 100),
+      carry: JSON.stringify([{ type: 'reasoning', encrypted_content: 'r'.repeat(carrySize) }]),
+    });
+    const rounds = [carried('a', 30_000), carried('b', 30_000), carried('c', 10_000)];
+    const fitted = fitRounds(rounds);
+    expect(jsonBytes(fitted)).toBeLessThanOrEqual(toolRoundsMaxBytes);
+    expect(fitted.map((kept) => kept.carry !== undefined)).toEqual([false, true, true]);
+    expect(fitted.map((kept) => kept.results[0]!.output)).toEqual(
+      rounds.map((kept) => kept.results[0]!.output),
+    );
+    expect(rounds[0]!.carry).toBeDefined();
+  });
+
   it('leaves rounds within the budget as they are', () => {
     const rounds = [round('a', 'molar_mass', 10)];
     expect(fitRounds(rounds)).toBe(rounds);
