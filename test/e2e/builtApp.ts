@@ -28,6 +28,8 @@ export function appSettingsFor(
     AZURE_OPENAI_API_KEY: apiKey,
     MODEL_TIMEOUT_MS: '5000',
     AGENT_MAX_ATTEMPTS: '3',
+    // The suites read Chat Completions requests; the Responses path's suite sets MODEL_API itself.
+    MODEL_API: 'chat',
     ...extra,
   };
 }

@@ -53,6 +53,7 @@ describeEngine(
       AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
       AZURE_OPENAI_API_KEY: apiKey,
       OPENAI_BASE_URL: '',
+      MODEL_API: 'chat',
       AGENT_MAX_ATTEMPTS: '3',
       AGENT_RETRY_DELAY_MS: '500',
       AGENT_RETRY_MAX_DELAY_MS: '1000',

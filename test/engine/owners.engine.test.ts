@@ -28,6 +28,7 @@ describeEngine(
       AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
       AZURE_OPENAI_API_KEY: apiKey,
       OPENAI_BASE_URL: '',
+      MODEL_API: 'chat',
       MODEL_TIMEOUT_MS: '4000',
       WEBSITE_AUTH_ENABLED: 'True',
       OWNER_AUTH: 'easyauth',

@@ -26,6 +26,11 @@ import {
   type Reply,
 } from '../../scripts/stub-model/fakeOpenAIServer';
 import { toolCallsReply } from '../../scripts/stub-model/fakeToolCalls';
+import {
+  defaultResponsesReply,
+  responseCalls,
+  type ResponsesState,
+} from '../../scripts/stub-model/fakeResponses';
 
 export interface EmulatedRun {
   client: Record<string, unknown>;
@@ -50,7 +55,10 @@ function parseMaybeJson(text: string): unknown {
 }
 
 /** The recorded model answers, again: per agent (system prompt), in the order they were given. */
-function modelReplay(calls: ModelCall[]): (request: RecordedRequest) => Reply | undefined {
+function modelReplay(
+  calls: ModelCall[],
+  responsesState: ResponsesState,
+): (request: RecordedRequest) => Reply | undefined {
   const queues = new Map<string, ModelCall[]>();
   for (const call of calls) {
     const key = call.systemPrompt ?? '';
@@ -60,11 +68,18 @@ function modelReplay(calls: ModelCall[]): (request: RecordedRequest) => Reply | 
     const call = queues.get(request.systemPrompt ?? '')?.shift();
     const answered = call?.answered;
     // A little latency keeps a run in progress long enough to be seen running.
+    const responses = request.api === 'responses';
     if (answered === 200 && call?.toolCalls !== undefined) {
-      return { ...toolCallsReply(request, call.toolCalls), delayMs: 50 };
+      const reply = responses
+        ? responseCalls(request, responsesState, call.toolCalls)
+        : toolCallsReply(request, call.toolCalls);
+      return { ...reply, delayMs: 50 };
     }
     if (answered === 200) {
-      return { ...defaultReply(request), delayMs: 50 };
+      const reply = responses
+        ? defaultResponsesReply(request, responsesState, defaultAnswer(request))
+        : defaultReply(request);
+      return { ...reply, delayMs: 50 };
     }
     // Never answered on the engine: the call outlived its deadline there, so it does here too.
     if (answered === undefined) return { ...completion(request, defaultAnswer(request)), delayMs: 60_000 };
@@ -159,13 +174,15 @@ export async function playOnEmulation(recording: EngineRecording): Promise<Emula
   const exchanges: Exchange[] = [];
   const savedEnv = { ...process.env };
   const model = await FakeOpenAIServer.start({ apiKey, deployments: ['chat'] });
-  model.respondWith(modelReplay(recording.model));
+  model.respondWith(modelReplay(recording.model, model.responsesState));
   Object.assign(process.env, {
     AZURE_OPENAI_ENDPOINT: model.azureEndpoint,
     AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
     AZURE_OPENAI_API_KEY: apiKey,
     OPENAI_BASE_URL: '',
     MODEL_TIMEOUT_MS: '10000',
+    // The recorded model replies are Chat Completions ones (a recording on another API names it in its settings).
+    MODEL_API: 'chat',
     // The recorded run's own limits (deadline, attempts, timeouts), so both runs end the same way.
     ...recording.settings,
   });

@@ -15,7 +15,7 @@ afterAll(async () => {
   await removeTools();
 });
 
-it('serves OpenAI-compatible chat completions on the port it is given, and stops cleanly', async () => {
+it('serves OpenAI-compatible chat completions and responses on the port it is given, and stops cleanly', async () => {
   const child = spawn(process.execPath, [join(toolsDist, 'scripts/stub-model/main.js'), '--port', '0']);
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -49,10 +49,31 @@ it('serves OpenAI-compatible chat completions on the port it is given, and stops
   );
   expect(body.usage.total_tokens).toBeGreaterThan(0);
 
+  // The Responses API too (MODEL_API=responses against the stub), with the same canned answer.
+  const responses = await fetch(`${baseUrl!}/responses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer anything' },
+    body: JSON.stringify({
+      model: 'stub-model',
+      instructions: 'You are an expert in physics.',
+      input: 'What is temperature?',
+      store: false,
+    }),
+  });
+  expect(responses.status).toBe(200);
+  const responseBody = (await responses.json()) as {
+    object: string;
+    output: { type: string; content?: { text: string }[] }[];
+  };
+  expect(responseBody.object).toBe('response');
+  expect(responseBody.output.find((item) => item.type === 'message')!.content![0]!.text).toBe(
+    body.choices[0]!.message.content,
+  );
+
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
   expect(code).toBe(0);
-  expect(stdout).toContain('Stub model stopped after 1 requests.');
+  expect(stdout).toContain('Stub model stopped after 2 requests.');
 });
 
 it('rejects a port that is not one', async () => {
