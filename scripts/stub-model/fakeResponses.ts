@@ -99,7 +99,7 @@ export function responsesRejection(
   const previous = body.previous_response_id;
   if (previous !== undefined && (typeof previous !== 'string' || !state.stored.has(previous))) {
     return invalidRequest(
-      `Previous response with id '${String(previous)}' not found.`,
+      `Previous response with id '${JSON.stringify(previous)}' not found.`,
       'previous_response_id',
       'previous_response_not_found',
     );

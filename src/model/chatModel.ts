@@ -84,13 +84,7 @@ export class ChatModel {
   ) {}
 
   /** Sends the messages; `tools`, when given and not empty, are offered to the model, which may call them. */
-  async complete(
-    messages: ChatMessage[],
-    model?: string,
-    tools?: ChatTool[],
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- streaming and structured output land separately
-    _options: CompleteOptions = {},
-  ): Promise<ChatCompletionResult> {
+  async complete(messages: ChatMessage[], model?: string, tools?: ChatTool[]): Promise<ChatCompletionResult> {
     const requestedModel = model ?? this.defaultModel;
     // One controller per call, released in finally: a signal shared across calls (or AbortSignal.any over one)
     // accumulates dependants that Node walks on every abort check (nodejs/node#55351) and stalls the event loop.
@@ -132,13 +126,11 @@ export class ChatModel {
     return {
       model,
       // A carry is another API's (Responses) state: Chat Completions takes no unknown message fields.
-      messages: messages.map((message) => {
-        if ('carry' in message) {
-          const { carry: _carry, ...rest } = message;
-          return rest;
-        }
-        return message;
-      }),
+      messages: messages.map((message) =>
+        message.role === 'assistant' && message.content === null
+          ? { role: message.role, content: null, tool_calls: message.tool_calls }
+          : message,
+      ),
       // No `tools` key at all without tools: an agent without tools sends the request it always has.
       ...(tools === undefined || tools.length === 0
         ? {}

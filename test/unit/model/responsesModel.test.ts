@@ -153,7 +153,7 @@ describe('ResponsesModel with tools: reasoning items carried between rounds', ()
   async function firstRound() {
     const model = responsesModel();
     const result = await model.complete(question, undefined, [molarMass, elementFacts]);
-    const round: ChatMessage = {
+    const plainRound: ChatMessage = {
       role: 'assistant',
       content: null,
       tool_calls: (result.toolCalls ?? []).map((call) => ({
@@ -161,9 +161,12 @@ describe('ResponsesModel with tools: reasoning items carried between rounds', ()
         type: 'function',
         function: { name: call.name, arguments: call.arguments },
       })),
+    };
+    const round: ChatMessage = {
+      ...plainRound,
       ...(result.carry === undefined ? {} : { carry: result.carry }),
     };
-    return { model, result, round };
+    return { model, result, round, plainRound };
   }
 
   it('offers flat strict functions and returns every call with a carry of the reasoning that preceded them', async () => {
@@ -215,9 +218,8 @@ describe('ResponsesModel with tools: reasoning items carried between rounds', ()
   });
 
   it('goes without the reasoning when the carry was dropped, and leaves out reasoning whose following call is gone', async () => {
-    const { model, round } = await firstRound();
-    const { carry: _dropped, ...withoutCarry } = round as Extract<ChatMessage, { carry?: string }>;
-    const plain = await model.complete([...question, withoutCarry, ...outputs(['call_1_1', 'call_1_2'])]);
+    const { model, round, plainRound } = await firstRound();
+    const plain = await model.complete([...question, plainRound, ...outputs(['call_1_1', 'call_1_2'])]);
     expect(plain.text).toMatch(/Using my tools/);
     expect(items(server.requests[1]).map((item) => item.type ?? item.role)).toEqual([
       'user',
@@ -379,8 +381,9 @@ describe('ResponsesModel streaming', () => {
 });
 
 describe('ResponsesModel failures: the same kinds as ChatModel', () => {
-  const answerWith = (extra: Record<string, unknown>, text = 'x') =>
+  const answerWith = (extra: Record<string, unknown>, text = 'x') => {
     server.respondWith((request) => responseText(request, server.responsesState, text, extra));
+  };
 
   it('passes on the retry-after of a 429, and caps it as quota_exhausted', async () => {
     server.enqueue(replies.rateLimited(0.2));
