@@ -465,7 +465,9 @@ export class FakeOpenAIServer {
     }
     const toolRejection =
       recorded.api === 'responses'
-        ? responsesRejection(body, recorded.model ?? '', this.responsesState)
+        ? responsesRejection(body, recorded.model ?? '', this.responsesState, {
+            classic: this.options.classicModels?.includes(recorded.model ?? '') ?? false,
+          })
         : toolProtocolRejection(body);
     if (toolRejection !== undefined) {
       answer(toolRejection);

@@ -91,7 +91,13 @@ export function responsesRejection(
   body: RecordedRequest['body'],
   model: string,
   state: ResponsesState,
+  /** A model without reasoning (the server's classicModels). */
+  { classic }: { classic: boolean } = { classic: false },
 ): Reply | undefined {
+  const include = Array.isArray(body.include) ? (body.include as unknown[]) : [];
+  if (classic && include.includes('reasoning.encrypted_content')) {
+    return invalidRequest('Encrypted content is not supported with this model.', 'include');
+  }
   if ('messages' in body || 'max_completion_tokens' in body) {
     const parameter = 'messages' in body ? 'messages' : 'max_completion_tokens';
     return invalidRequest(`Unsupported parameter: '${parameter}'.`, parameter, 'unknown_parameter');

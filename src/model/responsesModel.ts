@@ -29,6 +29,12 @@ interface CallRef {
  * ModelError of the same kinds.
  */
 export class ResponsesModel {
+  /**
+   * Models that said they return no encrypted reasoning (models without reasoning answer a 400 on `include`): asked
+   * without it from then on, in this process. They have no reasoning to carry, so nothing is lost.
+   */
+  private readonly withoutEncryptedReasoning = new Set<string>();
+
   constructor(
     private readonly client: OpenAI,
     readonly defaultModel: string,
@@ -48,12 +54,24 @@ export class ResponsesModel {
     const timer = setTimeout(() => {
       deadline.abort();
     }, this.options.timeoutMs);
+    const send = async (include: boolean): Promise<unknown> => {
+      const body = this.requestBody(messages, requestedModel, tools, options, include);
+      return options.onDelta === undefined
+        ? await this.created(body, deadline.signal)
+        : await this.streamed(body, options.onDelta, deadline.signal);
+    };
     try {
-      const body = this.requestBody(messages, requestedModel, tools, options);
-      const response =
-        options.onDelta === undefined
-          ? await this.created(body, deadline.signal)
-          : await this.streamed(body, options.onDelta, deadline.signal);
+      const include = !this.withoutEncryptedReasoning.has(requestedModel);
+      let response: unknown;
+      try {
+        response = await send(include);
+      } catch (error) {
+        if (!include || !rejectsInclude(error)) {
+          throw error;
+        }
+        this.withoutEncryptedReasoning.add(requestedModel);
+        response = await send(false);
+      }
       return toResult(response, requestedModel);
     } catch (error) {
       if (deadline.signal.aborted) {
@@ -122,6 +140,7 @@ export class ResponsesModel {
     model: string,
     tools: ChatTool[] | undefined,
     options: CompleteOptions,
+    include: boolean,
   ): CreateParams {
     const { instructions, input } = toInput(messages);
     return {
@@ -129,7 +148,7 @@ export class ResponsesModel {
       ...(instructions === undefined ? {} : { instructions }),
       input,
       store: false,
-      include: ['reasoning.encrypted_content'],
+      ...(include ? { include: ['reasoning.encrypted_content' as const] } : {}),
       ...(tools === undefined || tools.length === 0
         ? {}
         : { tools: tools.map((tool) => ({ type: 'function' as const, ...tool })) }),
@@ -236,6 +255,12 @@ function roundItems(calls: { id: string; function: { name: string; arguments: st
     arguments: call.function.arguments,
   }));
   return [...emitted.filter((item): item is InputItem => item !== undefined), ...rest];
+}
+
+/** The service's 400 for `include: ["reasoning.encrypted_content"]` to a model without reasoning. */
+function rejectsInclude(error: unknown): boolean {
+  const { APIError } = loadOpenAI();
+  return error instanceof APIError && error.status === 400 && error.param === 'include';
 }
 
 function malformed(detail: string): ModelError {

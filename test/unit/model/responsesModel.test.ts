@@ -127,6 +127,22 @@ describe('ResponsesModel against the Azure OpenAI v1 API', () => {
     expect(loose.message).toMatch(/Invalid schema for response_format 'reading'/);
   });
 
+  it('asks a model without reasoning again without include once it rejects it, and without it from then on', async () => {
+    const model = responsesModel();
+    const first = await model.complete(messages, 'classic');
+    expect(first.text).toContain('What is temperature?');
+    expect(server.requests.map((request) => [request.answered, request.body.include])).toEqual([
+      [400, ['reasoning.encrypted_content']],
+      [200, undefined],
+    ]);
+    await model.complete(messages, 'classic');
+    expect(server.requests).toHaveLength(3);
+    expect(server.requests[2]!.body).not.toHaveProperty('include');
+    // Other models keep it.
+    await model.complete(messages);
+    expect(server.requests[3]!.body.include).toEqual(['reasoning.encrypted_content']);
+  });
+
   it('serves an OpenAI-compatible server at /v1/responses with the model name', async () => {
     const target: ModelTarget = {
       kind: 'openai-compatible',
