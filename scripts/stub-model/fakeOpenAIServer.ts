@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { scriptedToolReply, toolCallsOf, toolProtocolRejection } from './fakeToolCalls';
+import { responseFormatRejection, structuredOutputText } from './fakeStructuredOutput';
 
 /**
  * A loopback stand-in for Azure OpenAI (the v1 API `/openai/v1/chat/completions` and the dated deployments API
@@ -122,6 +123,11 @@ export function defaultAnswer(request: RecordedRequest): string {
 
 /** The default reply: tool calls when tools are offered and the question needs them, else the default answer. */
 export function defaultReply(request: RecordedRequest): Reply {
+  // A structured answer is the schema's JSON at once: the scripted tool calls are for text answers.
+  const structured = structuredOutputText(request);
+  if (structured !== undefined) {
+    return completion(request, structured);
+  }
   const text = defaultAnswer(request);
   return (
     scriptedToolReply(request, (quoted) => completion(request, quoted), text) ?? completion(request, text)
@@ -442,7 +448,7 @@ export class FakeOpenAIServer {
       send(rejection);
       return;
     }
-    const toolRejection = toolProtocolRejection(body);
+    const toolRejection = toolProtocolRejection(body) ?? responseFormatRejection(body);
     if (toolRejection !== undefined) {
       answer(toolRejection);
       return;

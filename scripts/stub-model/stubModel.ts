@@ -1,4 +1,5 @@
 import { completion, FakeOpenAIServer, type RecordedRequest } from './fakeOpenAIServer';
+import { structuredOutputText } from './fakeStructuredOutput';
 
 /** The model name npm start gives the app for the stub; the stub answers to any name. */
 export const stubModelName = 'stub-model';
@@ -33,7 +34,9 @@ export async function startStubModel(options: StubModelOptions = {}): Promise<St
     host: options.host ?? '127.0.0.1',
     delayMs: options.delayMs ?? 0,
   });
-  server.respondWith((request) => completion(request, cannedAnswer(request)));
+  server.respondWith((request) =>
+    completion(request, structuredOutputText(request) ?? cannedAnswer(request)),
+  );
   return {
     openaiBaseUrl: server.openaiBaseUrl,
     get requestCount() {

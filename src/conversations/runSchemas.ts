@@ -27,6 +27,7 @@ const agentAnswerSchema = z.object({
   requestedModel: z.string(),
   finishReason: z.string(),
   usage: usageSchema,
+  data: z.unknown().optional(),
   threadMessageCount: z.number().optional(),
   threadError: z.string().optional(),
   toolCalls: z.number().optional(),

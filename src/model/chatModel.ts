@@ -24,6 +24,14 @@ export interface ChatTool {
   strict: true;
 }
 
+/** What a call may ask beyond messages, model and tools. */
+export interface CompleteOptions {
+  /** Structured output: the answer must be JSON valid against `schema` (strict mode). */
+  output?: { name: string; schema: Record<string, unknown> };
+  /** Streaming: called with each text delta, in order, as the model writes; absent = a non-streaming request. */
+  onDelta?: (text: string) => void;
+}
+
 /** One call the model asked for: its id, the tool's name and the arguments as the raw JSON text it sent. */
 export interface ModelToolCall {
   id: string;
@@ -65,7 +73,12 @@ export class ChatModel {
   ) {}
 
   /** Sends the messages; `tools`, when given and not empty, are offered to the model, which may call them. */
-  async complete(messages: ChatMessage[], model?: string, tools?: ChatTool[]): Promise<ChatCompletionResult> {
+  async complete(
+    messages: ChatMessage[],
+    model?: string,
+    tools?: ChatTool[],
+    options: CompleteOptions = {},
+  ): Promise<ChatCompletionResult> {
     const requestedModel = model ?? this.defaultModel;
     // One controller per call, released in finally: a signal shared across calls (or AbortSignal.any over one)
     // accumulates dependants that Node walks on every abort check (nodejs/node#55351) and stalls the event loop.
@@ -75,7 +88,7 @@ export class ChatModel {
     }, this.options.timeoutMs);
     try {
       const completion = await this.client.chat.completions.create(
-        this.requestBody(messages, requestedModel, tools),
+        this.requestBody(messages, requestedModel, tools, options.output),
         {
           signal: deadline.signal,
         },
@@ -103,6 +116,7 @@ export class ChatModel {
     messages: ChatMessage[],
     model: string,
     tools: ChatTool[] | undefined,
+    output: CompleteOptions['output'],
   ): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {
     return {
       model,
@@ -111,6 +125,15 @@ export class ChatModel {
       ...(tools === undefined || tools.length === 0
         ? {}
         : { tools: tools.map((tool) => ({ type: 'function' as const, function: tool })) }),
+      // Likewise no `response_format` for a text answer.
+      ...(output === undefined
+        ? {}
+        : {
+            response_format: {
+              type: 'json_schema' as const,
+              json_schema: { name: output.name, schema: output.schema, strict: true },
+            },
+          }),
       max_completion_tokens: this.options.maxCompletionTokens,
       ...(this.options.reasoningEffort === undefined
         ? {}

@@ -8,6 +8,7 @@ import {
   type AgentAttemptResult,
   type AgentError,
   type AgentErrorCode,
+  type AgentInvalidOutput,
   type AgentToolCalls,
   type AttemptToolCall,
   type ToolRound,
@@ -203,6 +204,8 @@ interface ToolContext {
   tools?: string[];
   rounds: ToolRound[];
   round: number;
+  /** An answer that did not match the output schema, sent back once with what was wrong. */
+  reask?: AgentAttemptInput['reask'];
 }
 
 const noTools: ToolContext = { rounds: [], round: 0 };
@@ -235,6 +238,7 @@ function* callModel(
       },
       ...(tooling.tools === undefined ? {} : { tools: tooling.tools }),
       ...(tooling.rounds.length === 0 ? {} : { rounds: tooling.rounds }),
+      ...(tooling.reask === undefined ? {} : { reask: tooling.reask }),
     } satisfies AgentAttemptInput)) as AgentAttemptResult;
   } catch (error) {
     // A crash or a bug in the activity, not a model failure: worth another attempt, reported if it persists.
@@ -252,7 +256,9 @@ function* askWithRetries(
   history: ThreadMessage[],
   tooling: ToolContext = noTools,
   attemptsBefore = 0,
-): TurnStep<Result<{ answer: AnsweredAttempt | AgentToolCalls; attempts: number }, AgentFailure>> {
+): TurnStep<
+  Result<{ answer: AnsweredAttempt | AgentToolCalls | AgentInvalidOutput; attempts: number }, AgentFailure>
+> {
   const { context, request, turn } = scope;
   let emptyAnswers = 0;
   let lastErrorCode: AgentErrorCode | undefined;
@@ -300,7 +306,11 @@ function* askWithTools(
   history: ThreadMessage[],
 ): TurnStep<
   Result<
-    { answer: AnsweredAttempt; attempts: number; tools: { names: string[]; calls: number } },
+    {
+      answer: AnsweredAttempt | AgentInvalidOutput;
+      attempts: number;
+      tools: { names: string[]; calls: number };
+    },
     AgentFailure
   >
 > {
@@ -329,7 +339,7 @@ function* askWithTools(
     }
     attempts += asked.attempts;
     usages.push(asked.answer.usage);
-    if (asked.answer.status === 'answered') {
+    if (asked.answer.status !== 'tool_calls') {
       const answer = { ...asked.answer, usage: sumUsage(usages) };
       return ok({ answer, attempts, tools: { names: toolsUsed(rounds, offered), calls } });
     }
@@ -362,6 +372,59 @@ function* askWithTools(
       },
     ]);
   }
+}
+
+/**
+ * Step 3c, for an agent with an output schema: an answer that is not JSON valid against it is sent back once,
+ * with what is wrong, as one more model call (a durable step with the turn's retries); a second invalid answer
+ * is the turn's `invalid_output` failure. Any other answer passes through.
+ */
+function* askAgainOnInvalidOutput(
+  scope: TurnScope,
+  history: ThreadMessage[],
+  asked: {
+    answer: AnsweredAttempt | AgentInvalidOutput;
+    attempts: number;
+    tools: { names: string[]; calls: number };
+  },
+): TurnStep<
+  Result<
+    { answer: AnsweredAttempt; attempts: number; tools: { names: string[]; calls: number } },
+    AgentFailure
+  >
+> {
+  const first = asked.answer;
+  if (first.status === 'answered') {
+    return ok({ ...asked, answer: first });
+  }
+  const again = yield* askWithRetries(
+    scope,
+    history,
+    { rounds: [], round: 0, reask: { answer: first.answer, problem: first.problem } },
+    asked.attempts,
+  );
+  if (!again.ok) {
+    return again;
+  }
+  const attempts = asked.attempts + again.attempts;
+  const second = again.answer;
+  if (second.status === 'answered') {
+    return ok({
+      answer: { ...second, usage: sumUsage([first.usage, second.usage]) },
+      attempts,
+      tools: asked.tools,
+    });
+  }
+  const why = second.status === 'invalid_output' ? second.problem : 'The model asked for tool calls instead.';
+  return failed(
+    failure(
+      scope.turn,
+      'failed',
+      'invalid_output',
+      `The answer did not match the output schema, twice. ${why}`,
+      attempts,
+    ),
+  );
 }
 
 function callFailure(tool: string, code: ToolErrorCode, message: string, transient = false): ToolCallResult {
@@ -497,6 +560,7 @@ function* recordOnThread(
     requestedModel: answer.requestedModel,
     finishReason: answer.finishReason,
     usage: answer.usage,
+    ...(answer.data === undefined ? {} : { data: answer.data }),
     ...(tools.calls === 0 ? {} : { toolCalls: tools.calls, tools: tools.names }),
   };
   try {
@@ -544,7 +608,8 @@ export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<
   if (!held.ok) {
     outcome = held.error;
   } else {
-    const asked = yield* askWithTools(scope, held.history);
+    const answered = yield* askWithTools(scope, held.history);
+    const asked = answered.ok ? yield* askAgainOnInvalidOutput(scope, held.history, answered) : answered;
     outcome = asked.ok
       ? yield* recordOnThread(scope, asked.answer, asked.attempts, asked.tools)
       : asked.error;
