@@ -86,7 +86,9 @@ export function sampleFor(schema: JsonSchema, name = 'value'): unknown {
     return schema.enum[0];
   }
   if (Array.isArray(schema.anyOf)) {
-    const first = schema.anyOf.find((member) => isObject(member) && member.type !== 'null');
+    const first: unknown = (schema.anyOf as unknown[]).find(
+      (member) => isObject(member) && member.type !== 'null',
+    );
     return isObject(first) ? sampleFor(first, name) : null;
   }
   const type = Array.isArray(schema.type)

@@ -40,7 +40,9 @@ function typeProblems(node: unknown, at: string, problems: string[]): void {
     return;
   }
   if (Array.isArray(node)) {
-    node.forEach((member, index) => typeProblems(member, `${at}[${index}]`, problems));
+    node.forEach((member: unknown, index) => {
+      typeProblems(member, `${at}[${index}]`, problems);
+    });
     return;
   }
   const { type } = node as { type?: unknown };
@@ -50,7 +52,7 @@ function typeProblems(node: unknown, at: string, problems: string[]): void {
       problems.push(`${at}: "type" ${JSON.stringify(one)} is not a JSON Schema type`);
     }
   }
-  for (const [key, child] of Object.entries(node)) {
+  for (const [key, child] of Object.entries(node as Record<string, unknown>)) {
     if (key === 'properties' && typeof child === 'object' && child !== null) {
       // Under "properties" the keys are field names (a field may be called "type"), each with its own schema.
       for (const [field, schema] of Object.entries(child)) {

@@ -338,10 +338,16 @@ function describeAgent(agent: AgentDefinition, catalog: AgentCatalog, defaultMod
     instructions: summary,
     model: agent.model ?? defaultModel ?? null,
     inDefaultPanel: catalog.defaultPanel.includes(agent),
+    // The agent that merges a panel's answers when a run asks for a synthesis.
+    ...(catalog.moderator === agent ? { moderator: true } : {}),
+    ...(agent.output === undefined ? {} : { output: agent.output }),
   };
 }
 
-/** GET /api/agents: every agent with its instructions (summarized), model and whether a panel asks it by default. */
+/**
+ * GET /api/agents: every agent with its instructions (summarized), model, whether a panel asks it by default,
+ * which one moderates, and the output schema of those that answer in JSON.
+ */
 export function listAgents(dependencies: AgentRouteDependencies): HttpResponseInit {
   let defaultModel: string | undefined;
   try {
