@@ -55,7 +55,9 @@ describe('the agent catalog', () => {
       name: 'answer',
       schema,
     });
-    const { additionalProperties: _open, ...openSchema } = schema;
+    const openSchema = Object.fromEntries(
+      Object.entries(schema).filter(([key]) => key !== 'additionalProperties'),
+    );
     expect(() => createCatalog(withOutput({ name: 'reading', schema: openSchema }))).toThrow(
       /^agents\.json is invalid: .*\(root\): an object needs "additionalProperties": false.*\n.*at agents\[4\]\.output\.schema$/,
     );
