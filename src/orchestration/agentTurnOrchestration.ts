@@ -96,6 +96,12 @@ function failure(
 
 type AnsweredAttempt = Extract<AgentAttemptResult, { status: 'answered' }>;
 
+/** What a turn keeps of its tool use: the tools it called, each once, and how many calls the model asked for. */
+interface ToolUse {
+  names: string[];
+  calls: number;
+}
+
 /** A step of the turn: a generator the turn composes with `yield*`, so each step's tasks are the turn's own. */
 type TurnStep<T> = Generator<Task, T, unknown>;
 
@@ -309,7 +315,7 @@ function* askWithTools(
     {
       answer: AnsweredAttempt | AgentInvalidOutput;
       attempts: number;
-      tools: { names: string[]; calls: number };
+      tools: ToolUse;
     },
     AgentFailure
   >
@@ -385,14 +391,9 @@ function* askAgainOnInvalidOutput(
   asked: {
     answer: AnsweredAttempt | AgentInvalidOutput;
     attempts: number;
-    tools: { names: string[]; calls: number };
+    tools: ToolUse;
   },
-): TurnStep<
-  Result<
-    { answer: AnsweredAttempt; attempts: number; tools: { names: string[]; calls: number } },
-    AgentFailure
-  >
-> {
+): TurnStep<Result<{ answer: AnsweredAttempt; attempts: number; tools: ToolUse }, AgentFailure>> {
   const first = asked.answer;
   if (first.status === 'answered') {
     return ok({ ...asked, answer: first });
@@ -545,7 +546,7 @@ function* recordOnThread(
   scope: TurnScope,
   answer: AnsweredAttempt,
   attempts: number,
-  tools: { names: string[]; calls: number } = { names: [], calls: 0 },
+  tools: ToolUse = { names: [], calls: 0 },
 ): TurnStep<AgentAnswer> {
   const { context, request, turn, thread, turnId } = scope;
   const at = context.df.currentUtcDateTime.toISOString();
