@@ -16,7 +16,7 @@ const outDir = path.join(root, 'dist');
 
 /**
  * Loaded with a plain require() on first use (src/model/openaiModule.ts, src/model/openaiClient.ts,
- * src/telemetry/exporter.ts, src/tools/physics/convertUnits.ts, src/streams/blobChannel.ts), so a cold start does
+ * src/telemetry/exporter.ts, src/tools/physics/convertUnits.ts, src/streams/blobChannel.ts, src/agents/structuredAnswer.ts), so a cold start does
  * not pay for them; each becomes one file the main bundle requires by relative path at that moment.
  */
 const lazyVendors = [
@@ -25,6 +25,7 @@ const lazyVendors = [
   { name: '@azure/monitor-opentelemetry', file: 'vendor/monitor.js' },
   { name: 'js-quantities', file: 'vendor/quantities.js' },
   { name: '@azure/storage-blob', file: 'vendor/storage-blob.js' },
+  { name: 'ajv', file: 'vendor/ajv.js' },
 ];
 
 const common = /** @type {const} */ ({
@@ -59,7 +60,7 @@ const lazyVendorPlugin = {
     build.onResolve(
       {
         filter:
-          /^(openai|@azure\/identity|@azure\/monitor-opentelemetry|js-quantities|@azure\/storage-blob)(\/.*)?$/,
+          /^(openai|@azure\/identity|@azure\/monitor-opentelemetry|js-quantities|@azure\/storage-blob|ajv)(\/.*)?$/,
       },
       (args) => {
         const vendor = vendorOf(args.path);

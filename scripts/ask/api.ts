@@ -79,6 +79,7 @@ export class PanelApi {
     prompt: string;
     agents?: string[];
     conversationId?: string;
+    synthesize?: boolean;
   }): Promise<PanelStarted> {
     const response = await this.#request('POST', '/api/multiagent/run', body);
     return this.#expect(response, 202, panelStartedSchema, 'POST /api/multiagent/run');

@@ -40,6 +40,21 @@ export const failureSchema = z.looseObject({
   attempts: z.number().optional(),
 });
 
+/** The moderator's merged answer, or its failure (`error`) beside the panel's answers. */
+export const synthesisSchema = z.union([
+  answerSchema,
+  z.looseObject({
+    agent: z.string(),
+    threadId: z.string().optional(),
+    error: z.looseObject({
+      status: z.string(),
+      code: z.string(),
+      message: z.string().optional(),
+      attempts: z.number().optional(),
+    }),
+  }),
+]);
+
 export const panelStatusSchema = z.looseObject({
   instanceId: z.string(),
   runtimeStatus: z.string(),
@@ -59,6 +74,7 @@ export const panelStatusSchema = z.looseObject({
       answers: z.array(answerSchema),
       failures: z.array(failureSchema).default([]),
       usage: usageSchema.optional(),
+      synthesis: synthesisSchema.optional(),
     })
     .nullable()
     .optional(),
@@ -93,5 +109,6 @@ export type AgentProgress = z.infer<typeof agentProgressSchema>;
 export type AgentAnswer = z.infer<typeof answerSchema>;
 export type AgentFailure = z.infer<typeof failureSchema>;
 export type PanelStatus = z.infer<typeof panelStatusSchema>;
+export type Synthesis = z.infer<typeof synthesisSchema>;
 export type PanelStarted = z.infer<typeof panelStartedSchema>;
 export type AgentReply = z.infer<typeof agentReplySchema> & { threadId: string };

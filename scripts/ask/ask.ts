@@ -80,6 +80,7 @@ async function askPanel(options: AskOptions, api: PanelApi, deps: AskDependencie
     prompt: options.prompt,
     ...(options.agents === undefined ? {} : { agents: options.agents }),
     ...(options.conversationId === undefined ? {} : { conversationId: options.conversationId }),
+    ...(options.synthesize ? { synthesize: true } : {}),
   });
   const progress = createProgress(deps.stderr, { now });
   const elapsed = new Map<string, number>();

@@ -13,6 +13,8 @@ export interface AskOptions {
   agents: string[] | undefined;
   /** Panel mode: continue the threads of this earlier run. */
   conversationId: string | undefined;
+  /** Panel mode: have the moderator merge the answers. */
+  synthesize: boolean;
   /** Agent mode: ask this one agent. */
   agent: string | undefined;
   /** Agent mode: continue this thread. */
@@ -33,6 +35,7 @@ Options:
                             your shell history).
   --agents <a,b>            Ask only these agents of the panel.
   --conversation <run id>   Ask the panel again in the threads of an earlier run.
+  --synthesize              Have the moderator merge the answers into one, printed after them.
   --agent <name>            Ask one agent (e.g. physicist) instead of the panel...
   --thread <thread id>      ...continuing its thread from an earlier answer.
   --json                    Print the final JSON body on stdout instead of the transcript.
@@ -59,6 +62,7 @@ export function parseAskArguments(argv: readonly string[], env: NodeJS.ProcessEn
         key: { type: 'string' },
         agents: { type: 'string', multiple: true },
         conversation: { type: 'string' },
+        synthesize: { type: 'boolean', default: false },
         agent: { type: 'string' },
         thread: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -101,9 +105,13 @@ export function parseAskArguments(argv: readonly string[], env: NodeJS.ProcessEn
         "--thread continues one agent's thread: give the agent too, e.g. --agent physicist --thread <id>",
     };
   }
-  if (values.agent !== undefined && (agents !== undefined || values.conversation !== undefined)) {
+  if (
+    values.agent !== undefined &&
+    (agents !== undefined || values.conversation !== undefined || values.synthesize)
+  ) {
     return {
-      error: '--agent asks one agent; --agents and --conversation are for the panel. Use one or the other.',
+      error:
+        '--agent asks one agent; --agents, --conversation and --synthesize are for the panel. Use one or the other.',
     };
   }
   const key = values.key ?? env[functionKeyVariable];
@@ -115,6 +123,7 @@ export function parseAskArguments(argv: readonly string[], env: NodeJS.ProcessEn
       functionKey: key === undefined || key === '' ? undefined : key,
       agents,
       conversationId: values.conversation,
+      synthesize: values.synthesize,
       agent: values.agent,
       threadId: values.thread,
       json: values.json,

@@ -1,4 +1,4 @@
-import type { AgentAnswer, AgentFailure, AgentReply, PanelStatus, Usage } from './apiTypes';
+import type { AgentAnswer, AgentFailure, AgentReply, PanelStatus, Synthesis, Usage } from './apiTypes';
 
 /** How to run this client again, e.g. "npm run ask --" or "panel-ask --url https://...". */
 export type CommandPrefix = string;
@@ -50,6 +50,18 @@ function failureBlock(failure: AgentFailure): string {
   return failure.message === undefined ? line : `${line}\n${indentBlock(failure.message)}`;
 }
 
+/** The moderator's merged answer under a heading of its own, or why there is none. */
+export function synthesisBlock(synthesis: Synthesis): string {
+  const agent = `Synthesis by ${synthesis.agent}`;
+  if (typeof synthesis.answer === 'string') {
+    return answerBlock({ ...(synthesis as AgentAnswer), agent });
+  }
+  const { error } = synthesis as {
+    error: { status: string; code: string; message?: string; attempts?: number };
+  };
+  return failureBlock({ ...error, agent });
+}
+
 export interface PanelTranscriptInput {
   prompt: string;
   status: PanelStatus;
@@ -82,6 +94,9 @@ export function panelTranscript({
   }
   for (const failure of failures) {
     lines.push(failureBlock(failure), '');
+  }
+  if (output?.synthesis !== undefined) {
+    lines.push(synthesisBlock(output.synthesis), '');
   }
   if (answers.length > 0) {
     const nameWidth = Math.max(...answers.map((answer) => answer.agent.length + 1));

@@ -11,6 +11,7 @@ import {
   textOf,
   type ResponsesState,
 } from './fakeResponses';
+import { responseFormatRejection, structuredOutputText } from './fakeStructuredOutput';
 
 /**
  * A loopback stand-in for Azure OpenAI (the v1 API `/openai/v1/chat/completions` and the dated deployments API
@@ -133,6 +134,11 @@ export function defaultAnswer(request: RecordedRequest): string {
 
 /** The default reply: tool calls when tools are offered and the question needs them, else the default answer. */
 export function defaultReply(request: RecordedRequest): Reply {
+  // A structured answer is the schema's JSON at once: the scripted tool calls are for text answers.
+  const structured = structuredOutputText(request);
+  if (structured !== undefined) {
+    return completion(request, structured);
+  }
   const text = defaultAnswer(request);
   return (
     scriptedToolReply(request, (quoted) => completion(request, quoted), text) ?? completion(request, text)
@@ -468,7 +474,7 @@ export class FakeOpenAIServer {
         ? responsesRejection(body, recorded.model ?? '', this.responsesState, {
             classic: this.options.classicModels?.includes(recorded.model ?? '') ?? false,
           })
-        : toolProtocolRejection(body);
+        : (toolProtocolRejection(body) ?? responseFormatRejection(body));
     if (toolRejection !== undefined) {
       answer(toolRejection);
       return;

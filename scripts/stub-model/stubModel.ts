@@ -1,5 +1,6 @@
 import { completion, FakeOpenAIServer, type RecordedRequest } from './fakeOpenAIServer';
 import { responseText } from './fakeResponses';
+import { structuredOutputText } from './fakeStructuredOutput';
 
 /** The model name npm start gives the app for the stub; the stub answers to any name. */
 export const stubModelName = 'stub-model';
@@ -37,7 +38,7 @@ export async function startStubModel(options: StubModelOptions = {}): Promise<St
   server.respondWith((request) =>
     request.api === 'responses'
       ? responseText(request, server.responsesState, cannedAnswer(request))
-      : completion(request, cannedAnswer(request)),
+      : completion(request, structuredOutputText(request) ?? cannedAnswer(request)),
   );
   return {
     openaiBaseUrl: server.openaiBaseUrl,

@@ -9,6 +9,7 @@ import { threadMessageSchema } from '../threads/thread';
 import { toolArgumentsMaxChars } from '../tools/tool';
 import { toolRegistry } from '../tools/toolCatalog';
 import { agentDefinitionSchema } from './agentDefinition';
+import { structuredAnswer } from './structuredAnswer';
 
 /**
  * Where an attempt belongs, for its span, metrics and log lines: set by the turn orchestration from its own
@@ -35,6 +36,8 @@ export type AttemptTelemetry = z.infer<typeof attemptTelemetrySchema>;
 export const toolArgumentsMaxBytes = 4096;
 /** A call id longer than this is cut: the services use ids of a few dozen characters. */
 export const toolCallIdMaxChars = 128;
+/** Of an answer that did not match its schema, this much goes back to the model when it is asked again. */
+export const reaskAnswerMaxChars = 8000;
 /** Calls past this many in one reply are dropped by the attempt (the loop's own per-round limit is lower). */
 export const attemptToolCallsMax = 16;
 
@@ -75,6 +78,14 @@ export const agentAttemptInputSchema = z
     tools: z.array(z.string().min(1)).min(1).optional(),
     /** This turn's tool rounds so far, sent after the prompt in order. */
     rounds: z.array(toolRoundSchema).optional(),
+    /** The answer that did not match the agent's output schema, and why: the model is asked once more. */
+    reask: z
+      .object({
+        answer: z.string().max(reaskAnswerMaxChars),
+        problem: z.string().min(1).max(errorMessageMaxChars),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type AgentAttemptInput = z.infer<typeof agentAttemptInputSchema>;
@@ -100,6 +111,19 @@ export interface AgentAnswerText {
   requestedModel: string;
   finishReason: string;
   usage: TokenUsage;
+  /** The answer parsed, when the agent has an output schema: JSON valid against it. */
+  data?: unknown;
+}
+
+/** The answer did not match the agent's output schema (not JSON, or not valid): the turn may ask once more. */
+export interface AgentInvalidOutput {
+  status: 'invalid_output';
+  /** The start of the answer, for the model to correct. */
+  answer: string;
+  problem: string;
+  model: string;
+  requestedModel: string;
+  usage: TokenUsage;
 }
 
 /** The model asked for tool calls instead of answering. API-neutral: no service's message shape leaks in. */
@@ -115,7 +139,10 @@ export interface AgentToolCalls {
 
 /** What one attempt returns. It never throws for a model failure: retrying is the orchestration's decision. */
 export type AgentAttemptResult =
-  ({ status: 'answered' } & AgentAnswerText) | AgentToolCalls | { status: 'failed'; error: AgentError };
+  | ({ status: 'answered' } & AgentAnswerText)
+  | AgentToolCalls
+  | AgentInvalidOutput
+  | { status: 'failed'; error: AgentError };
 
 /** How a model call ended: the completion, or the error type (a ModelError code) that stopped it. */
 export type ModelCallOutcome = { completion: ChatCompletionResult } | { errorType: string };
@@ -158,6 +185,15 @@ export function buildMessages(input: AgentAttemptInput): ChatMessage[] {
         content: result.output,
       })),
     ]),
+    ...(input.reask === undefined
+      ? []
+      : [
+          { role: 'assistant' as const, content: input.reask.answer },
+          {
+            role: 'user' as const,
+            content: `${input.reask.problem} Answer the question again with JSON that matches the schema, and nothing else.`,
+          },
+        ]),
   ];
 }
 
@@ -221,7 +257,13 @@ export async function runAgentAttempt(
     const model = chat({ toolTurn: tools.length > 0 || (input.rounds ?? []).length > 0 });
     const messages = buildMessages(input);
     ended = observe?.({ model: input.agent.model ?? model.defaultModel, messages });
-    const completion = await model.complete(messages, input.agent.model, tools);
+    const output = input.agent.output;
+    const completion = await model.complete(
+      messages,
+      input.agent.model,
+      tools,
+      output === undefined ? {} : { output },
+    );
     ended?.({ completion });
     ended = undefined;
     if (completion.toolCalls !== undefined && completion.toolCalls.length > 0) {
@@ -233,6 +275,38 @@ export async function runAgentAttempt(
           : { carry: completion.carry }),
         model: completion.model,
         requestedModel: completion.requestedModel,
+        usage: completion.usage,
+      };
+    }
+    if (output !== undefined) {
+      let checked;
+      try {
+        checked = structuredAnswer(completion.text, output, input.answerMaxBytes);
+      } catch (error) {
+        return failedAttempt({
+          code: 'invalid_input',
+          message: `The output schema does not compile: ${(error as Error).message}`,
+          retryable: false,
+        });
+      }
+      if (!checked.ok) {
+        return {
+          status: 'invalid_output',
+          answer: fitText(completion.text, reaskAnswerMaxChars).text,
+          problem: fitText(checked.problem, errorMessageMaxChars).text,
+          model: completion.model,
+          requestedModel: completion.requestedModel,
+          usage: completion.usage,
+        };
+      }
+      return {
+        status: 'answered',
+        answer: completion.text,
+        truncated: false,
+        data: checked.data,
+        model: completion.model,
+        requestedModel: completion.requestedModel,
+        finishReason: completion.finishReason,
         usage: completion.usage,
       };
     }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { toolNamePattern } from '../tools/registry';
+import { outputSpecSchema } from './outputSchema';
 
 export const agentDefinitionSchema = z
   .object({
@@ -17,6 +18,11 @@ export const agentDefinitionSchema = z
       .max(16, { error: 'An agent has at most 16 tools.' })
       .refine((names) => new Set(names).size === names.length, { error: 'An agent lists each tool once.' })
       .optional(),
+    /**
+     * The answer must be JSON valid against this schema (strict structured output); the result then carries it
+     * parsed as `data`. Absent: a text answer, as always.
+     */
+    output: outputSpecSchema.optional(),
   })
   .strict();
 

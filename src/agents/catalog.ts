@@ -9,10 +9,18 @@ const catalogSchema = z
     $comment: z.string().optional(),
     agents: panelSchema,
     panel: z.array(z.string()).min(1),
+    /** The agent that merges a panel's answers when a run asks for a synthesis; not a panel member by default. */
+    moderator: z.string().optional(),
   })
   .strict()
   .superRefine((catalog, issues) => {
     const known = new Set(catalog.agents.map((agent) => agentKey(agent.name)));
+    if (catalog.moderator !== undefined && !known.has(agentKey(catalog.moderator))) {
+      issues.addIssue({
+        code: 'custom',
+        message: `The moderator is "${catalog.moderator}", which is not an agent.`,
+      });
+    }
     for (const name of catalog.panel) {
       if (!known.has(agentKey(name))) {
         issues.addIssue({
@@ -37,17 +45,25 @@ const catalogSchema = z
 export interface AgentCatalog {
   agents: readonly AgentDefinition[];
   defaultPanel: readonly AgentDefinition[];
+  /** The agent that writes a run's synthesis; absent: runs cannot ask for one. */
+  moderator?: AgentDefinition;
 }
 
 /** Builds a catalog, resolving the default panel's names; throws with every problem when it is inconsistent. */
 export function createCatalog(raw: unknown): AgentCatalog {
-  const parsed = catalogSchema.parse(raw);
+  const checked = catalogSchema.safeParse(raw);
+  if (!checked.success) {
+    // Names the agent and field at fault (e.g. agents[1].output.schema) and what is wrong with it.
+    throw new Error(`agents.json is invalid: ${z.prettifyError(checked.error)}`);
+  }
+  const parsed = checked.data;
   const agents = Object.freeze([...parsed.agents]);
+  const byName = (name: string) => agents.filter((agent) => agentKey(agent.name) === agentKey(name));
+  const moderator = parsed.moderator === undefined ? undefined : byName(parsed.moderator)[0];
   return Object.freeze({
     agents,
-    defaultPanel: Object.freeze(
-      parsed.panel.flatMap((name) => agents.filter((agent) => agentKey(agent.name) === agentKey(name))),
-    ),
+    defaultPanel: Object.freeze(parsed.panel.flatMap(byName)),
+    ...(moderator === undefined ? {} : { moderator }),
   });
 }
 

@@ -3,6 +3,7 @@ import { OrchestrationRuntimeStatus } from 'durable-functions';
 import { functionNames } from '../functionNames';
 import type { AgentOutcome, AgentProgress } from '../orchestration/agentOutcome';
 import { agentTurnInstanceId, type PanelResult, type PanelStatus } from '../orchestration/panelOrchestration';
+import { synthesisInstanceId } from '../orchestration/synthesis';
 import { ok, type Result } from '../result';
 import { statusIfAny, statusOfCallerId } from './durableErrors';
 import { ownedBy } from './owners';
@@ -40,7 +41,8 @@ export function panelRunView(status: DurableOrchestrationStatus): PanelRunView |
     return undefined;
   }
   const stored = parsedOrUndefined(panelStatusSchema, status.customStatus);
-  const cancelled = ended(status.runtimeStatus) && stored?.phase === 'asking';
+  const cancelled =
+    ended(status.runtimeStatus) && (stored?.phase === 'asking' || stored?.phase === 'synthesizing');
   const failed = status.runtimeStatus === OrchestrationRuntimeStatus.Failed;
   return {
     instanceId: status.instanceId,
@@ -166,4 +168,41 @@ export async function readAgentProgress(
       return cancelled ? cancelledProgress(progress) : progress;
     }),
   );
+}
+
+/**
+ * The moderator's state in a run that asked for a synthesis (undefined in one that did not): from the result's
+ * synthesis once there is one, else from its turn (live while it merges), else waiting for the panel.
+ */
+export async function readModeratorProgress(
+  client: Pick<DurableClient, 'getStatus'>,
+  run: PanelRunView,
+): Promise<AgentProgress | undefined> {
+  const moderator = run.panel?.moderator;
+  if (moderator === undefined) {
+    return undefined;
+  }
+  const synthesis = run.result?.synthesis;
+  if (synthesis !== undefined) {
+    return 'error' in synthesis
+      ? {
+          agent: synthesis.agent,
+          state: synthesis.error.status,
+          attempt: synthesis.error.attempts,
+          maxAttempts: synthesis.error.attempts,
+          lastErrorCode: synthesis.error.code,
+        }
+      : progressFromOutcome(synthesis);
+  }
+  const waiting: AgentProgress = { agent: moderator, state: 'waiting', attempt: 0, maxAttempts: 0 };
+  if (run.result !== undefined || (!run.running && run.panel?.phase !== 'cancelled')) {
+    // The run ended without a synthesis: no agent answered, so the moderator never ran.
+    return waiting;
+  }
+  const turn = await statusIfAny(client, synthesisInstanceId(run.instanceId), false);
+  const progress = turn === undefined ? undefined : parsedOrUndefined(agentProgressSchema, turn.customStatus);
+  if (progress === undefined) {
+    return waiting;
+  }
+  return run.panel?.phase === 'cancelled' ? cancelledProgress(progress) : progress;
 }

@@ -19,6 +19,11 @@ export interface PanelRequest {
   conversationId?: string;
   /** The caller's owner key when owners are on: the run records it, and continues only that owner's runs. */
   owner?: string;
+  /**
+   * Have the moderator merge the answers. Absent: as the continued run did (a follow-up synthesizes when the run
+   * it continues did), else no.
+   */
+  synthesize?: boolean;
 }
 
 export interface StartedPanel {
@@ -26,6 +31,8 @@ export interface StartedPanel {
   agents: string[];
   /** Agents whose thread this run continues, by agent name. */
   continuedThreads: Record<string, string>;
+  /** The moderator, when the run synthesizes. */
+  moderator?: string;
 }
 
 /** The input of a panel run: the panel and every limit, fixed when the run starts, and the run's trace. */
@@ -36,6 +43,7 @@ export function panelInputFor(
   threads?: Record<string, string>,
   trace?: TraceCarrier,
   owner?: string,
+  moderator?: PanelInput['moderator'],
 ): PanelInput {
   return {
     prompt,
@@ -45,6 +53,7 @@ export function panelInputFor(
     deadlineMs: settings.panelDeadlineMs,
     ...(trace === undefined ? {} : { trace }),
     ...(owner === undefined ? {} : { owner }),
+    ...(moderator === undefined ? {} : { moderator }),
   };
 }
 
@@ -53,7 +62,12 @@ async function conversationOf(
   client: Pick<DurableClient, 'getStatus'>,
   conversationId: string,
   owner: string | undefined,
-): Promise<Result<{ threads: Record<string, string>; agents: string[] }, Refusal>> {
+): Promise<
+  Result<
+    { threads: Record<string, string>; agents: string[]; moderatorThread?: string; synthesized: boolean },
+    Refusal
+  >
+> {
   const read = await readPanelRun(client, conversationId, owner);
   if (!read.ok) {
     return refuse(404, 'conversation_not_found', `No panel run has the id "${conversationId}".`);
@@ -66,11 +80,15 @@ async function conversationOf(
       `Run "${conversationId}" is ${run.runtimeStatus}, with no answers to continue. Continue a completed run.`,
     );
   }
+  const { synthesis } = run.result;
   return ok({
     threads: Object.fromEntries(
       run.result.answers.map((answer) => [agentKey(answer.agent), answer.threadId]),
     ),
     agents: run.panel?.agents ?? [],
+    // Only a moderator that answered has a thread to continue: a failed first synthesis recorded none.
+    ...(synthesis !== undefined && 'answer' in synthesis ? { moderatorThread: synthesis.threadId } : {}),
+    synthesized: synthesis !== undefined,
   });
 }
 
@@ -112,14 +130,26 @@ async function schedulePanelRun(
 ): Promise<Result<StartedPanel, Refusal>> {
   let threads: Record<string, string> | undefined;
   let names = request.agents;
+  let synthesize = request.synthesize ?? false;
+  let moderatorThread: string | undefined;
   if (request.conversationId !== undefined) {
     const conversation = await conversationOf(client, request.conversationId, request.owner);
     if (!conversation.ok) {
       return conversation;
     }
     threads = conversation.threads;
-    // A follow-up asks the same panel unless the caller picks another.
+    // A follow-up asks the same panel unless the caller picks another, and synthesizes as the run before did.
     names ??= conversation.agents.length > 0 ? conversation.agents : undefined;
+    synthesize = request.synthesize ?? conversation.synthesized;
+    moderatorThread = conversation.moderatorThread;
+  }
+  const moderator = catalog.moderator;
+  if (synthesize && moderator === undefined) {
+    return refuse(
+      400,
+      'no_moderator',
+      'This app has no moderator to synthesize the answers: agents.json names none. Leave out "synthesize".',
+    );
   }
   const panel = resolvePanel(catalog, names);
   if (!panel.ok) {
@@ -135,11 +165,24 @@ async function schedulePanelRun(
       return threadId === undefined ? [] : [[agentKey(agent.name), threadId] as const];
     }),
   );
-  const input = panelInputFor(request.prompt, panel.agents, settings, continued, trace, request.owner);
+  const moderatorInput =
+    synthesize && moderator !== undefined
+      ? { agent: moderator, ...(moderatorThread === undefined ? {} : { threadId: moderatorThread }) }
+      : undefined;
+  const input = panelInputFor(
+    request.prompt,
+    panel.agents,
+    settings,
+    continued,
+    trace,
+    request.owner,
+    moderatorInput,
+  );
   const instanceId = await client.startNew(functionNames.panelOrchestration, { input });
   return ok({
     instanceId,
     agents: panel.agents.map((agent) => agent.name),
+    ...(moderatorInput === undefined ? {} : { moderator: moderatorInput.agent.name }),
     continuedThreads: Object.fromEntries(
       panel.agents.flatMap((agent) => {
         const threadId = continued[agentKey(agent.name)];

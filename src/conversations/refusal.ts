@@ -12,6 +12,8 @@ export const errorCodes = [
   'not_running',
   'agent_not_found',
   'unknown_agents',
+  'invalid_output_schema',
+  'no_moderator',
   'invalid_thread_id',
   'conflicting_thread_ids',
   'invalid_wait',

@@ -7,6 +7,7 @@ import type {
   AgentProgress,
 } from '../orchestration/agentOutcome';
 import type { PanelResult, PanelStatus } from '../orchestration/panelOrchestration';
+import type { Synthesis } from '../orchestration/synthesis';
 
 /*
  * What the durable client hands back as a run's output and custom status is whatever JSON the backend stored:
@@ -27,6 +28,7 @@ const agentAnswerSchema = z.object({
   requestedModel: z.string(),
   finishReason: z.string(),
   usage: usageSchema,
+  data: z.unknown().optional(),
   threadMessageCount: z.number().optional(),
   threadError: z.string().optional(),
   toolCalls: z.number().optional(),
@@ -56,18 +58,29 @@ export const agentProgressSchema = z.object({
   lastErrorCode: failureCode.optional(),
 }) satisfies z.ZodType<AgentProgress>;
 
+const synthesisSchema = z.union([
+  agentAnswerSchema,
+  z.object({
+    agent: z.string(),
+    threadId: z.string(),
+    error: agentFailureSchema.pick({ status: true, code: true, message: true, attempts: true }),
+  }),
+]) satisfies z.ZodType<Synthesis>;
+
 export const panelResultSchema = z.object({
   prompt: z.string(),
   summary: z.string(),
   answers: z.array(agentAnswerSchema),
   failures: z.array(agentFailureSchema),
   usage: usageSchema,
+  synthesis: synthesisSchema.optional(),
 }) satisfies z.ZodType<PanelResult>;
 
 export const panelStatusSchema = z.object({
-  phase: z.enum(['asking', 'completed', 'partial', 'failed', 'cancelled']),
+  phase: z.enum(['asking', 'synthesizing', 'completed', 'partial', 'failed', 'cancelled']),
   message: z.string(),
   agents: z.array(z.string()),
+  moderator: z.string().optional(),
   failures: z
     .array(
       z.object({

@@ -40,6 +40,11 @@ df.app.activity(functionNames.agentAttemptActivity, {
       context.info(
         `${observed.agent} asked for ${result.calls.length} tool call(s) (${attempt}) with ${result.model} (${result.usage.totalTokens} tokens); ${where}.`,
       );
+    } else if (result.status === 'invalid_output') {
+      // The problem names no part of the answer (a JSON position at most), so it may be logged.
+      context.warn(
+        `${observed.agent} answered (${attempt}) with output that does not match its schema; ${where}.`,
+      );
     } else {
       context.warn(
         `${observed.agent} ${attempt} failed: ${result.error.code}${result.error.retryable ? ' (retryable)' : ''}; ${where}.`,

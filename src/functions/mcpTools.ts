@@ -69,6 +69,13 @@ const tools: ToolRegistration[] = [
         isRequired: false,
         isArray: true,
       },
+      {
+        propertyName: 'synthesize',
+        propertyType: 'boolean',
+        description:
+          'Have a moderator merge the answers into one (where the agents agree and disagree, each claim attributed).',
+        isRequired: false,
+      },
     ],
     tool: (args, client, invocation) => askPanel(args, client, dependencies, invocation),
   },

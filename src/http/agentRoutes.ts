@@ -27,6 +27,7 @@ import { backendUnavailable, errorResponse, refusalResponse } from './errorRespo
 import { agentTurnUrl } from './panelRoutes';
 import { callerOwner } from './callerOwner';
 import { configuredQuestion } from './promptRequest';
+import { checkedOutput } from './outputRequest';
 import {
   resolveSessionNames,
   sessionBodyFields,
@@ -73,6 +74,7 @@ export function turnResponse(
           ...names.body,
           instanceId: view.instanceId,
           answer: view.answer,
+          ...(view.data === undefined ? {} : { data: view.data }),
           truncated: view.truncated,
           model: view.model,
           requestedModel: view.requestedModel,
@@ -108,8 +110,9 @@ export function turnResponse(
 }
 
 // Every id and wait name is read as sent; resolveSessionNames checks them and says which one is wrong.
+// `output` too: checkedOutput says what is wrong with it.
 const messageOptions = Object.fromEntries(
-  sessionBodyFields.map((name) => [name, z.unknown().optional()]),
+  [...sessionBodyFields, 'output'].map((name) => [name, z.unknown().optional()]),
 ) as Record<string, z.ZodOptional<z.ZodUnknown>>;
 
 /**
@@ -173,15 +176,22 @@ export async function askAgent(
   if (!named.ok) {
     return refusalResponse(named.error);
   }
-  const { agent } = named;
   const parsed = await configuredQuestion(request, dependencies.settings, context, {
     field: 'message',
     options: messageOptions,
-    example: '{"message": "your question", "threadId"?: "<thread id>"} (or "sessionId" for a session)',
+    example:
+      '{"message": "your question", "threadId"?: "<thread id>", "output"?: {"name"?: "...", "schema": {...}}} (or "sessionId" for a session)',
   });
   if (!parsed.ok) {
     return refusalResponse(parsed.error);
   }
+  const output = checkedOutput(parsed.options.output);
+  if (!output.ok) {
+    return refusalResponse(output.error);
+  }
+  // The request's output schema replaces the agent's own for this turn; the turn carries it in its input.
+  const agent: AgentDefinition =
+    output.output === undefined ? named.agent : { ...named.agent, output: output.output };
   const { settings } = parsed;
   const caller = callerOwner(request, dependencies.owners, context);
   if (!caller.ok) {
@@ -328,10 +338,16 @@ function describeAgent(agent: AgentDefinition, catalog: AgentCatalog, defaultMod
     instructions: summary,
     model: agent.model ?? defaultModel ?? null,
     inDefaultPanel: catalog.defaultPanel.includes(agent),
+    // The agent that merges a panel's answers when a run asks for a synthesis.
+    ...(catalog.moderator === agent ? { moderator: true } : {}),
+    ...(agent.output === undefined ? {} : { output: agent.output }),
   };
 }
 
-/** GET /api/agents: every agent with its instructions (summarized), model and whether a panel asks it by default. */
+/**
+ * GET /api/agents: every agent with its instructions (summarized), model, whether a panel asks it by default,
+ * which one moderates, and the output schema of those that answer in JSON.
+ */
 export function listAgents(dependencies: AgentRouteDependencies): HttpResponseInit {
   let defaultModel: string | undefined;
   try {

@@ -4,6 +4,7 @@ import type { DurableClient } from 'durable-functions';
 import { durableStatusOf } from '../conversations/durableErrors';
 import { readPanelRun } from '../conversations/panelRunView';
 import { agentTurnInstanceId } from '../orchestration/panelOrchestration';
+import { synthesisInstanceId } from '../orchestration/synthesis';
 import { callerOwner } from './callerOwner';
 import { backendUnavailable, errorResponse, refusalResponse } from './errorResponse';
 import { panelStatusUrl } from './panelRoutes';
@@ -12,20 +13,25 @@ import { panelStatusUrl } from './panelRoutes';
 const nothingToTerminate = new Set([400, 404, 409, 410]);
 
 /**
- * Terminates a run and its agents' turns (terminating an orchestration leaves its sub-orchestrations running,
- * and they would go on calling the model).
+ * Terminates a run, its agents' turns and its moderator's (terminating an orchestration leaves its
+ * sub-orchestrations running, and they would go on calling the model).
  */
 async function terminateRun(
   client: Pick<DurableClient, 'terminate'>,
   instanceId: string,
   agents: string[],
+  moderated: boolean,
 ): Promise<void> {
   const reason = 'Cancelled by the caller.';
   await client.terminate(instanceId, reason);
+  const turns = [
+    ...agents.map((agent) => agentTurnInstanceId(instanceId, agent)),
+    ...(moderated ? [synthesisInstanceId(instanceId)] : []),
+  ];
   await Promise.all(
-    agents.map(async (agent) => {
+    turns.map(async (turn) => {
       try {
-        await client.terminate(agentTurnInstanceId(instanceId, agent), reason);
+        await client.terminate(turn, reason);
       } catch (error) {
         if (!nothingToTerminate.has(durableStatusOf(error) ?? 0)) {
           throw error;
@@ -35,7 +41,7 @@ async function terminateRun(
   );
 }
 
-/** POST /api/multiagent/{instanceId}/cancel: terminates a running panel and its agents' turns. */
+/** POST /api/multiagent/{instanceId}/cancel: terminates a running panel, its agents' turns and its moderator's. */
 export async function cancelPanel(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'getStatus' | 'terminate'>,
@@ -66,7 +72,7 @@ export async function cancelPanel(
     );
   }
   try {
-    await terminateRun(client, run.instanceId, run.panel?.agents ?? []);
+    await terminateRun(client, run.instanceId, run.panel?.agents ?? [], run.panel?.moderator !== undefined);
   } catch (error) {
     return backendUnavailable(context, 'cancel the run', error);
   }

@@ -1,7 +1,12 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient } from 'durable-functions';
-import { readAgentProgress, readPanelRun, type PanelRunView } from '../conversations/panelRunView';
+import {
+  readAgentProgress,
+  readModeratorProgress,
+  readPanelRun,
+  type PanelRunView,
+} from '../conversations/panelRunView';
 import type { AgentProgress } from '../orchestration/agentOutcome';
 import { callerOwner } from './callerOwner';
 import { backendUnavailable, refusalResponse } from './errorResponse';
@@ -12,6 +17,7 @@ export function panelStatusResponse(
   run: PanelRunView,
   agents: AgentProgress[],
   streamUri?: string,
+  moderator?: AgentProgress,
 ): HttpResponseInit {
   return {
     status: 200,
@@ -23,6 +29,7 @@ export function panelStatusResponse(
       lastUpdatedTime: run.lastUpdatedTime,
       customStatus: run.panel ?? null,
       agents,
+      ...(moderator === undefined ? {} : { moderator }),
       output: run.result ?? null,
       ...(streamUri === undefined ? {} : { streamUri }),
       ...(run.error === undefined ? {} : { error: run.error }),
@@ -45,15 +52,19 @@ export async function getPanelStatus(
   }
   let read;
   let agents: AgentProgress[] = [];
+  let moderator: AgentProgress | undefined;
   try {
     read = await readPanelRun(client, request.params.instanceId ?? '', caller.owner);
     if (read.ok) {
-      agents = await readAgentProgress(client, read.run);
+      [agents, moderator] = await Promise.all([
+        readAgentProgress(client, read.run),
+        readModeratorProgress(client, read.run),
+      ]);
     }
   } catch (error) {
     return backendUnavailable(context, 'read the run', error);
   }
   return read.ok
-    ? panelStatusResponse(read.run, agents, panelStreamUrl(request, read.run.instanceId))
+    ? panelStatusResponse(read.run, agents, panelStreamUrl(request, read.run.instanceId), moderator)
     : refusalResponse(read.error);
 }

@@ -25,6 +25,7 @@ const panelOptions = {
     .max(16, { error: 'A run asks at most 16 agents.' })
     .optional(),
   conversationId: z.string().min(1).max(256).optional(),
+  synthesize: z.boolean({ error: '"synthesize" must be true or false.' }).optional(),
 };
 
 function agentCount(count: number): string {
@@ -52,7 +53,8 @@ export async function startPanel(
   const parsed = await configuredQuestion(request, dependencies.settings, context, {
     field: 'prompt',
     options: panelOptions,
-    example: '{"prompt": "your question", "agents"?: ["Physicist"], "conversationId"?: "<earlier run id>"}',
+    example:
+      '{"prompt": "your question", "agents"?: ["Physicist"], "conversationId"?: "<earlier run id>", "synthesize"?: true}',
   });
   if (!parsed.ok) {
     return refusalResponse(parsed.error);
@@ -74,6 +76,7 @@ export async function startPanel(
           ? {}
           : { conversationId: parsed.options.conversationId }),
         ...(caller.owner === undefined ? {} : { owner: caller.owner }),
+        ...(parsed.options.synthesize === undefined ? {} : { synthesize: parsed.options.synthesize }),
       },
       settings,
       dependencies.catalog,
@@ -98,6 +101,7 @@ export async function startPanel(
     jsonBody: {
       instanceId,
       agents: started.agents,
+      ...(started.moderator === undefined ? {} : { moderator: started.moderator }),
       ...(Object.keys(started.continuedThreads).length > 0
         ? { continuedThreads: started.continuedThreads }
         : {}),

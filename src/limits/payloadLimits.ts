@@ -8,7 +8,10 @@ export const payloadLimitBytes = 256 * 1024;
 /** All answers of one run together, so the run's output stays under payloadLimitBytes at any panel size. */
 export const answersBudgetBytes = 128 * 1024;
 
-/** One answer, whatever the panel size. */
+/**
+ * One answer, whatever the panel size. A structured answer's text and its parsed `data` count together
+ * (src/agents/structuredAnswer.ts): both are stored and returned.
+ */
 export const answerMaxBytes = 64 * 1024;
 
 /** A thread's stored messages. */

@@ -10,6 +10,7 @@ import { readRun } from '../conversations/readRun';
 import { checkedQuestion } from '../conversations/question';
 import { waitForRun } from '../conversations/waitForRun';
 import { failed, ok, type Result } from '../result';
+import type { Synthesis } from '../orchestration/synthesis';
 import type { TraceCarrier } from '../telemetry/traceCarrier';
 
 export interface ToolDependencies {
@@ -113,6 +114,7 @@ function panelReplyOf(run: PanelRunView): ToolReply {
         truncated,
       })),
       failures: run.result.failures.map(({ agent, code, message }) => ({ agent, code, message })),
+      ...(run.result.synthesis === undefined ? {} : { synthesis: synthesisReplyOf(run.result.synthesis) }),
     };
   }
   if (run.running) {
@@ -128,6 +130,13 @@ function panelReplyOf(run: PanelRunView): ToolReply {
       message: run.error ?? run.panel?.message ?? `The run ended ${run.runtimeStatus}.`,
     },
   };
+}
+
+function synthesisReplyOf(synthesis: Synthesis): ToolReply {
+  const { agent, threadId } = synthesis;
+  return 'error' in synthesis
+    ? { agent, threadId, error: { code: synthesis.error.code, message: synthesis.error.message } }
+    : { agent, threadId, answer: synthesis.answer, truncated: synthesis.truncated };
 }
 
 function turnReplyOf(view: TurnView): ToolReply {
@@ -161,6 +170,10 @@ function turnReplyOf(view: TurnView): ToolReply {
 const askPanelSchema = z.object({
   prompt: z.string({ error: 'prompt is required.' }),
   agents: z.union([z.array(z.string()), z.string()]).optional(),
+  // Clients that send every argument as a string send "true"/"false".
+  synthesize: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
+    .optional(),
 });
 
 /**
@@ -188,7 +201,12 @@ export async function askPanel(
       : args.agents;
   const started = await startPanelRun(
     client,
-    { prompt, ...(agents && agents.length > 0 ? { agents } : {}), ...toolOwner(settings) },
+    {
+      prompt,
+      ...(agents && agents.length > 0 ? { agents } : {}),
+      ...(args.synthesize === undefined ? {} : { synthesize: args.synthesize }),
+      ...toolOwner(settings),
+    },
     settings,
     dependencies.catalog,
     invocation.trace,

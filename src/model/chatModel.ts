@@ -84,7 +84,12 @@ export class ChatModel {
   ) {}
 
   /** Sends the messages; `tools`, when given and not empty, are offered to the model, which may call them. */
-  async complete(messages: ChatMessage[], model?: string, tools?: ChatTool[]): Promise<ChatCompletionResult> {
+  async complete(
+    messages: ChatMessage[],
+    model?: string,
+    tools?: ChatTool[],
+    options: CompleteOptions = {},
+  ): Promise<ChatCompletionResult> {
     const requestedModel = model ?? this.defaultModel;
     // One controller per call, released in finally: a signal shared across calls (or AbortSignal.any over one)
     // accumulates dependants that Node walks on every abort check (nodejs/node#55351) and stalls the event loop.
@@ -94,7 +99,7 @@ export class ChatModel {
     }, this.options.timeoutMs);
     try {
       const completion = await this.client.chat.completions.create(
-        this.requestBody(messages, requestedModel, tools),
+        this.requestBody(messages, requestedModel, tools, options.output),
         {
           signal: deadline.signal,
         },
@@ -122,6 +127,7 @@ export class ChatModel {
     messages: ChatMessage[],
     model: string,
     tools: ChatTool[] | undefined,
+    output: CompleteOptions['output'],
   ): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {
     return {
       model,
@@ -135,6 +141,15 @@ export class ChatModel {
       ...(tools === undefined || tools.length === 0
         ? {}
         : { tools: tools.map((tool) => ({ type: 'function' as const, function: tool })) }),
+      // Likewise no `response_format` for a text answer.
+      ...(output === undefined
+        ? {}
+        : {
+            response_format: {
+              type: 'json_schema' as const,
+              json_schema: { name: output.name, schema: output.schema, strict: true },
+            },
+          }),
       max_completion_tokens: this.options.maxCompletionTokens,
       ...(this.options.reasoningEffort === undefined
         ? {}

@@ -18,8 +18,16 @@ export interface AgentAnswer extends AgentAnswerText {
   tools?: string[];
 }
 
-/** Failures of a turn beyond its attempts: its thread belongs to another agent or is in use, or the runtime failed it. */
-export const turnErrorCodes = ['thread_conflict', 'thread_busy', 'orchestration_failed'] as const;
+/**
+ * Failures of a turn beyond its attempts: its thread belongs to another agent or is in use, the runtime failed
+ * it, or its answer did not match the agent's output schema even when asked again.
+ */
+export const turnErrorCodes = [
+  'thread_conflict',
+  'thread_busy',
+  'orchestration_failed',
+  'invalid_output',
+] as const;
 export type AgentFailureCode = AgentErrorCode | (typeof turnErrorCodes)[number];
 
 /** Why an agent has no answer. `timed_out`: the run's deadline came first. */

@@ -8,6 +8,7 @@ import {
   type AgentAttemptResult,
   type AgentError,
   type AgentErrorCode,
+  type AgentInvalidOutput,
   type AgentToolCalls,
   type AttemptToolCall,
   type ToolRound,
@@ -94,6 +95,12 @@ function failure(
 }
 
 type AnsweredAttempt = Extract<AgentAttemptResult, { status: 'answered' }>;
+
+/** What a turn keeps of its tool use: the tools it called, each once, and how many calls the model asked for. */
+interface ToolUse {
+  names: string[];
+  calls: number;
+}
 
 /** A step of the turn: a generator the turn composes with `yield*`, so each step's tasks are the turn's own. */
 type TurnStep<T> = Generator<Task, T, unknown>;
@@ -203,6 +210,8 @@ interface ToolContext {
   tools?: string[];
   rounds: ToolRound[];
   round: number;
+  /** An answer that did not match the output schema, sent back once with what was wrong. */
+  reask?: AgentAttemptInput['reask'];
 }
 
 const noTools: ToolContext = { rounds: [], round: 0 };
@@ -235,6 +244,7 @@ function* callModel(
       },
       ...(tooling.tools === undefined ? {} : { tools: tooling.tools }),
       ...(tooling.rounds.length === 0 ? {} : { rounds: tooling.rounds }),
+      ...(tooling.reask === undefined ? {} : { reask: tooling.reask }),
     } satisfies AgentAttemptInput)) as AgentAttemptResult;
   } catch (error) {
     // A crash or a bug in the activity, not a model failure: worth another attempt, reported if it persists.
@@ -252,7 +262,9 @@ function* askWithRetries(
   history: ThreadMessage[],
   tooling: ToolContext = noTools,
   attemptsBefore = 0,
-): TurnStep<Result<{ answer: AnsweredAttempt | AgentToolCalls; attempts: number }, AgentFailure>> {
+): TurnStep<
+  Result<{ answer: AnsweredAttempt | AgentToolCalls | AgentInvalidOutput; attempts: number }, AgentFailure>
+> {
   const { context, request, turn } = scope;
   let emptyAnswers = 0;
   let lastErrorCode: AgentErrorCode | undefined;
@@ -300,7 +312,11 @@ function* askWithTools(
   history: ThreadMessage[],
 ): TurnStep<
   Result<
-    { answer: AnsweredAttempt; attempts: number; tools: { names: string[]; calls: number } },
+    {
+      answer: AnsweredAttempt | AgentInvalidOutput;
+      attempts: number;
+      tools: ToolUse;
+    },
     AgentFailure
   >
 > {
@@ -320,7 +336,7 @@ function* askWithTools(
     }
     attempts += asked.attempts;
     usages.push(asked.answer.usage);
-    if (asked.answer.status === 'answered') {
+    if (asked.answer.status !== 'tool_calls') {
       const answer = { ...asked.answer, usage: sumUsage(usages) };
       return ok({ answer, attempts, tools: { names: toolsUsed(rounds, offered), calls } });
     }
@@ -354,6 +370,54 @@ function* askWithTools(
       },
     ]);
   }
+}
+
+/**
+ * Step 3c, for an agent with an output schema: an answer that is not JSON valid against it is sent back once,
+ * with what is wrong, as one more model call (a durable step with the turn's retries); a second invalid answer
+ * is the turn's `invalid_output` failure. Any other answer passes through.
+ */
+function* askAgainOnInvalidOutput(
+  scope: TurnScope,
+  history: ThreadMessage[],
+  asked: {
+    answer: AnsweredAttempt | AgentInvalidOutput;
+    attempts: number;
+    tools: ToolUse;
+  },
+): TurnStep<Result<{ answer: AnsweredAttempt; attempts: number; tools: ToolUse }, AgentFailure>> {
+  const first = asked.answer;
+  if (first.status === 'answered') {
+    return ok({ ...asked, answer: first });
+  }
+  const again = yield* askWithRetries(
+    scope,
+    history,
+    { rounds: [], round: 0, reask: { answer: first.answer, problem: first.problem } },
+    asked.attempts,
+  );
+  if (!again.ok) {
+    return again;
+  }
+  const attempts = asked.attempts + again.attempts;
+  const second = again.answer;
+  if (second.status === 'answered') {
+    return ok({
+      answer: { ...second, usage: sumUsage([first.usage, second.usage]) },
+      attempts,
+      tools: asked.tools,
+    });
+  }
+  const why = second.status === 'invalid_output' ? second.problem : 'The model asked for tool calls instead.';
+  return failed(
+    failure(
+      scope.turn,
+      'failed',
+      'invalid_output',
+      `The answer did not match the output schema, twice. ${why}`,
+      attempts,
+    ),
+  );
 }
 
 function callFailure(tool: string, code: ToolErrorCode, message: string, transient = false): ToolCallResult {
@@ -474,7 +538,7 @@ function* recordOnThread(
   scope: TurnScope,
   answer: AnsweredAttempt,
   attempts: number,
-  tools: { names: string[]; calls: number } = { names: [], calls: 0 },
+  tools: ToolUse = { names: [], calls: 0 },
 ): TurnStep<AgentAnswer> {
   const { context, request, turn, thread, turnId } = scope;
   const at = context.df.currentUtcDateTime.toISOString();
@@ -489,6 +553,7 @@ function* recordOnThread(
     requestedModel: answer.requestedModel,
     finishReason: answer.finishReason,
     usage: answer.usage,
+    ...(answer.data === undefined ? {} : { data: answer.data }),
     ...(tools.calls === 0 ? {} : { toolCalls: tools.calls, tools: tools.names }),
   };
   try {
@@ -536,7 +601,8 @@ export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<
   if (!held.ok) {
     outcome = held.error;
   } else {
-    const asked = yield* askWithTools(scope, held.history);
+    const answered = yield* askWithTools(scope, held.history);
+    const asked = answered.ok ? yield* askAgainOnInvalidOutput(scope, held.history, answered) : answered;
     outcome = asked.ok
       ? yield* recordOnThread(scope, asked.answer, asked.attempts, asked.tools)
       : asked.error;

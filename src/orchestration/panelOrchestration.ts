@@ -18,6 +18,7 @@ import {
 } from './agentOutcome';
 import type { AgentTurnRequest } from './agentTurnOrchestration';
 import { agentRetryPolicySchema } from './retryPolicy';
+import { moderatorInputSchema, synthesize, type Synthesis } from './synthesis';
 
 /**
  * Everything the orchestration needs travels in its input (and so in its history): the panel and the limits
@@ -40,6 +41,8 @@ export const panelInputSchema = z
     trace: optionalTraceCarrier,
     /** The caller's owner key (owners on): the run and every thread it creates belong to that caller. */
     owner: z.string().min(1).max(64).optional(),
+    /** The run asked for a synthesis: the moderator merges the answers after the fan-in. */
+    moderator: moderatorInputSchema.optional(),
   })
   .strict();
 export type PanelInput = z.infer<typeof panelInputSchema>;
@@ -51,17 +54,22 @@ export interface PanelResult {
   answers: AgentAnswer[];
   /** Every agent without an answer, and why. */
   failures: AgentFailure[];
+  /** The token use of every answer, and of the synthesis when there is one. */
   usage: TokenUsage;
+  /** The moderator's merged answer or its failure, when the run asked for a synthesis and an agent answered. */
+  synthesis?: Synthesis;
 }
 
 /** `cancelled` is never set by the orchestration (a terminated one runs no more code): readers report it. */
-export type PanelPhase = 'asking' | 'completed' | 'partial' | 'failed' | 'cancelled';
+export type PanelPhase = 'asking' | 'synthesizing' | 'completed' | 'partial' | 'failed' | 'cancelled';
 
 /** The panel run's own custom status; each agent's live state is its turn's custom status. */
 export interface PanelStatus {
   phase: PanelPhase;
   message: string;
   agents: string[];
+  /** The moderator, when the run asked for a synthesis. */
+  moderator?: string;
   /** Per failed agent, once the run has ended without every answer. */
   failures?: Pick<AgentFailure, 'agent' | 'status' | 'code' | 'attempts'>[];
 }
@@ -130,10 +138,13 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
   const deadline = new Date(startedAt.getTime() + input.deadlineMs);
   const answerMaxBytes = answerBytesFor(input.agents.length);
 
+  const moderator = input.moderator?.agent.name;
+  const withModerator = moderator === undefined ? {} : { moderator };
   context.df.setCustomStatus({
     phase: 'asking',
     message: `Asking ${listNames(names)} in parallel.`,
     agents: names,
+    ...withModerator,
   } satisfies PanelStatus);
 
   const turns = input.agents.map((agent) => {
@@ -206,7 +217,22 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
   const answers = outcomes.filter((outcome): outcome is AgentAnswer => outcome.status === 'answered');
   const failures = outcomes.filter((outcome): outcome is AgentFailure => outcome.status !== 'answered');
   const summary = `${answers.length} of ${outcomes.length} agents answered.`;
-  const usage = sumUsage(answers.map((answer) => answer.usage));
+
+  // A separate step after the fan-in: it needs every answer, and nothing of the fan-in depends on it.
+  let synthesis: Synthesis | undefined;
+  if (input.moderator !== undefined && answers.length > 0) {
+    context.df.setCustomStatus({
+      phase: 'synthesizing',
+      message: `${summary} ${input.moderator.agent.name} is merging the answers.`,
+      agents: names,
+      ...withModerator,
+    } satisfies PanelStatus);
+    synthesis = yield* synthesize(context, input, input.moderator, { answers, failures }, deadline);
+  }
+  const usage = sumUsage([
+    ...answers.map((answer) => answer.usage),
+    ...(synthesis !== undefined && 'usage' in synthesis ? [synthesis.usage] : []),
+  ]);
 
   // The run's span and metrics come from an activity: it runs once, where this code is replayed. A run started
   // without telemetry carries no trace and skips the round trip. A failure to record is not the run's failure.
@@ -234,6 +260,7 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
       phase: 'failed',
       message,
       agents: names,
+      ...withModerator,
       failures: failureSummary,
     } satisfies PanelStatus);
     throw new PanelFailedError(message);
@@ -242,6 +269,7 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
     phase: failures.length === 0 ? 'completed' : 'partial',
     message: summary,
     agents: names,
+    ...withModerator,
     ...(failures.length === 0 ? {} : { failures: failureSummary }),
   } satisfies PanelStatus);
   return {
@@ -250,5 +278,6 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
     answers,
     failures,
     usage,
+    ...(synthesis === undefined ? {} : { synthesis }),
   };
 }

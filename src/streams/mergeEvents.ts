@@ -18,6 +18,8 @@ export interface AgentSnapshot {
 /** The run's durable status at one moment (from the status route's data). */
 export interface RunSnapshot {
   agents: AgentSnapshot[];
+  /** The moderator's durable synthesis, once the run has one: what its streamed text completes to. */
+  synthesis?: string;
   /** Set once the run has ended (Completed, Failed, Terminated). */
   done?: DoneData;
 }
@@ -162,6 +164,16 @@ export function mergeEvents(
     const text = textAfter(delta, next.synthesis);
     next = { ...next, synthesis: delta.end };
     emit({ event: 'synthesis', data: { text } });
+  }
+  // The durable synthesis is what counts: whatever of it the streamed text has not shown yet (all of it when
+  // the model did not stream) follows, from the byte the client has.
+  if (snapshot.synthesis !== undefined) {
+    const bytes = Buffer.from(snapshot.synthesis, 'utf8');
+    if (bytes.length > next.synthesis) {
+      const text = bytes.subarray(next.synthesis).toString('utf8');
+      next = { ...next, synthesis: bytes.length };
+      emit({ event: 'synthesis', data: { text } });
+    }
   }
 
   if (snapshot.done !== undefined && !next.done) {

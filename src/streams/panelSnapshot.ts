@@ -34,7 +34,11 @@ function doneOf(run: PanelRunView): DoneData | undefined {
  * A panel run's durable status (what the status route reads) as the stream's snapshot: each agent's progress,
  * its durable answer once the run has one, and `done` once the run has ended.
  */
-export function panelRunSnapshot(run: PanelRunView, agents: readonly AgentProgress[]): RunSnapshot {
+export function panelRunSnapshot(
+  run: PanelRunView,
+  agents: readonly AgentProgress[],
+  moderator?: AgentProgress,
+): RunSnapshot {
   const answers = new Map((run.result?.answers ?? []).map((answer) => [answer.agent, answer]));
   const snapshots = agents.map((progress): AgentSnapshot => {
     const answer = answers.get(progress.agent);
@@ -57,6 +61,21 @@ export function panelRunSnapshot(run: PanelRunView, agents: readonly AgentProgre
           }),
     };
   });
+  // The moderator's progress comes after the agents'; its text is the synthesis, never an agent's answer.
+  if (moderator !== undefined) {
+    snapshots.push({
+      agent: moderator.agent,
+      ...streamState(moderator),
+      attempt: moderator.attempt,
+      ...(moderator.maxAttempts > 0 ? { maxAttempts: moderator.maxAttempts } : {}),
+      ...(moderator.nextAttemptAt === undefined ? {} : { nextAttemptAt: moderator.nextAttemptAt }),
+    });
+  }
+  const synthesis = run.result?.synthesis;
   const done = doneOf(run);
-  return { agents: snapshots, ...(done === undefined ? {} : { done }) };
+  return {
+    agents: snapshots,
+    ...(synthesis !== undefined && 'answer' in synthesis ? { synthesis: synthesis.answer } : {}),
+    ...(done === undefined ? {} : { done }),
+  };
 }

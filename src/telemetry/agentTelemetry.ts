@@ -251,6 +251,13 @@ export function observeAttempt(
           [attr.inputTokens]: result.usage.inputTokens,
           [attr.outputTokens]: result.usage.outputTokens,
         });
+      } else if (result.status === 'invalid_output') {
+        span.setAttributes({
+          [attr.responseModel]: result.model,
+          [attr.inputTokens]: result.usage.inputTokens,
+          [attr.outputTokens]: result.usage.outputTokens,
+        });
+        markFailed(span, 'invalid_output', true);
       } else {
         markFailed(span, result.error.code, result.error.retryable);
       }

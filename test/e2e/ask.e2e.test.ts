@@ -47,6 +47,19 @@ const forAgent = (systemPrompt: string) => (request: { systemPrompt: string | un
   request.systemPrompt === systemPrompt;
 
 describe('npm run ask against the app', () => {
+  it('asks for a synthesis with --synthesize and prints it after the answers', async () => {
+    const { code, stdout } = await runAsk(['--synthesize', question]);
+    expect(code).toBe(exitCodes.ok);
+    const synthesisAt = stdout.search(
+      /^Synthesis by Moderator \(\d+ tokens: \d+ in, \d+ out\)\n {2}\[You moderate/m,
+    );
+    expect(synthesisAt).toBeGreaterThan(stdout.indexOf('Chemist ('));
+    expect(synthesisAt).toBeLessThan(stdout.indexOf('Threads:'));
+    expect(model.requests.filter((request) => request.systemPrompt?.startsWith('You moderate'))).toHaveLength(
+      1,
+    );
+  });
+
   it('starts a panel and prints the transcript: prompt, instance id, each answer with tokens and time, threads', async () => {
     const { code, stdout, stderr } = await runAsk([question], {
       env: { MULTIAGENT_FUNCTION_KEY: functionKey, npm_lifecycle_event: 'ask' },

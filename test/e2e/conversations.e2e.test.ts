@@ -218,6 +218,14 @@ describe('follow-up turns on an agent thread', () => {
           model: 'chat',
           inDefaultPanel: false,
         },
+        {
+          name: 'Moderator',
+          key: 'moderator',
+          instructions: expect.stringMatching(/^You moderate a panel of experts .*\.\.\.$/),
+          model: 'chat',
+          inDefaultPanel: false,
+          moderator: true,
+        },
       ],
     });
   });
@@ -241,7 +249,7 @@ describe('choosing the panel and continuing a conversation', () => {
     expect(unknown.json()).toEqual({
       error: {
         code: 'unknown_agents',
-        message: 'Unknown agent(s) "Poet". The agents are: Physicist, Chemist, Biologist.',
+        message: 'Unknown agent(s) "Poet". The agents are: Physicist, Chemist, Biologist, Moderator.',
       },
     });
   });

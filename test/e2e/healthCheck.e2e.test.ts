@@ -14,7 +14,7 @@ describe('GET /api/health', () => {
     expect(response.status).toBe(200);
     expect(response.json()).toMatchObject({
       status: 'ok',
-      agents: ['Physicist', 'Chemist', 'Biologist'],
+      agents: ['Physicist', 'Chemist', 'Biologist', 'Moderator'],
       defaultPanel: ['Physicist', 'Chemist'],
       model: {
         kind: 'azure-openai',

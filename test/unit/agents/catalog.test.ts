@@ -1,4 +1,3 @@
-import type * as z from 'zod';
 import catalogFile from '../../../src/agents/agents.json';
 import { agentKey, panelSchema } from '../../../src/agents/agentDefinition';
 import { buildMessages } from '../../../src/agents/agentAttempt';
@@ -22,8 +21,47 @@ describe('the agent catalog', () => {
   });
 
   it('knows a third agent, the Biologist, outside the default panel: adding one is data', () => {
-    expect(agentCatalog.agents.map((agent) => agent.name)).toEqual(['Physicist', 'Chemist', 'Biologist']);
+    expect(agentCatalog.agents.map((agent) => agent.name)).toEqual([
+      'Physicist',
+      'Chemist',
+      'Biologist',
+      'Moderator',
+    ]);
     expect(agentCatalog.defaultPanel.map((agent) => agent.name)).not.toContain('Biologist');
+  });
+
+  it('names the Moderator as the agent that merges answers, outside the default panel', () => {
+    expect(agentCatalog.moderator?.name).toBe('Moderator');
+    expect(agentCatalog.moderator?.instructions).toMatch(/agree.*disagree.*attribute each claim/s);
+    expect(agentCatalog.defaultPanel.map((agent) => agent.name)).not.toContain('Moderator');
+    expect(createCatalog({ ...catalogFile, moderator: undefined }).moderator).toBeUndefined();
+    expect(() => createCatalog({ ...catalogFile, moderator: 'Judge' })).toThrow(
+      'The moderator is "Judge", which is not an agent.',
+    );
+  });
+
+  it('takes an agent whose answer follows a strict JSON Schema, and fails the load on a schema strict mode rejects', () => {
+    const schema = {
+      type: 'object',
+      properties: { value: { type: 'number' }, unit: { type: 'string' } },
+      required: ['value', 'unit'],
+      additionalProperties: false,
+    };
+    const withOutput = (output: unknown) => ({
+      ...catalogFile,
+      agents: [...catalogFile.agents, { name: 'Meter', instructions: 'Measure.', output }],
+    });
+    expect(findAgent(createCatalog(withOutput({ schema })), 'Meter')?.output).toEqual({
+      name: 'answer',
+      schema,
+    });
+    const openSchema = Object.fromEntries(
+      Object.entries(schema).filter(([key]) => key !== 'additionalProperties'),
+    );
+    expect(() => createCatalog(withOutput({ name: 'reading', schema: openSchema }))).toThrow(
+      /^agents\.json is invalid: .*\(root\): an object needs "additionalProperties": false.*\n.*at agents\[4\]\.output\.schema$/,
+    );
+    expect(() => createCatalog(withOutput({ name: 'a reading', schema }))).toThrow(/output name/);
   });
 
   it('finds an agent by name whatever its case', () => {
@@ -58,6 +96,7 @@ describe('the agent catalog', () => {
       'Physicist',
       'Chemist',
       'Biologist',
+      'Moderator',
       'Geologist',
     ]);
   });
@@ -87,17 +126,9 @@ describe('the agent catalog', () => {
 
   it('fails at start-up on a tool that does not exist, naming the agent, the tool and the tools there are', () => {
     const agents = [{ name: 'Physicist', instructions: 'x', tools: ['physical_constant', 'warp_drive'] }];
-    const problems = (() => {
-      try {
-        createCatalog({ agents, panel: ['Physicist'] });
-        return [];
-      } catch (error) {
-        return (error as z.ZodError).issues.map((issue) => issue.message);
-      }
-    })();
-    expect(problems).toEqual([
+    expect(() => createCatalog({ agents, panel: ['Physicist'] })).toThrow(
       'Agent "Physicist" lists the tool "warp_drive", which does not exist. Tools: physical_constant, convert_units, molar_mass, element_facts.',
-    ]);
+    );
   });
 
   it('rejects a tool listed twice, a malformed tool name and more than 16 tools', () => {

@@ -12,11 +12,20 @@ describe('npm run ask arguments', () => {
         functionKey: undefined,
         agents: undefined,
         conversationId: undefined,
+        synthesize: false,
         agent: undefined,
         threadId: undefined,
         json: false,
         timeoutMs: 300_000,
       },
+    });
+  });
+
+  it('asks for a synthesis with --synthesize, a panel option that --agent refuses', () => {
+    expect(parse(['--synthesize', 'q'])).toMatchObject({ options: { synthesize: true } });
+    expect(parse(['--agent', 'physicist', '--synthesize', 'q'])).toEqual({
+      error:
+        '--agent asks one agent; --agents, --conversation and --synthesize are for the panel. Use one or the other.',
     });
   });
 

@@ -1,4 +1,4 @@
-import { agentTranscript, panelTranscript } from '../../../scripts/ask/transcript';
+import { agentTranscript, panelTranscript, synthesisBlock } from '../../../scripts/ask/transcript';
 
 const usage = (input: number, output: number) => ({
   inputTokens: input,
@@ -66,6 +66,56 @@ describe('the panel transcript', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it("prints the moderator's synthesis after the answers and failures, under its own heading", () => {
+    const text = panelTranscript({
+      prompt: 'Q?',
+      status: {
+        instanceId: 'run-2',
+        runtimeStatus: 'Completed',
+        agents: [],
+        output: {
+          prompt: 'Q?',
+          summary: '1 of 1 agents answered.',
+          answers: [
+            { status: 'answered', agent: 'Physicist', threadId: 't-p', answer: 'A.', usage: usage(1, 2) },
+          ],
+          failures: [],
+          synthesis: {
+            status: 'answered',
+            agent: 'Moderator',
+            threadId: 't-m',
+            answer: 'Physicist says A.',
+            usage: usage(5, 4),
+          },
+        },
+      },
+      agentElapsedMs: new Map(),
+      totalMs: 1000,
+      command: 'npm run ask --',
+    });
+    expect(text).toContain(
+      [
+        'Physicist (3 tokens: 1 in, 2 out)',
+        '  A.',
+        '',
+        'Synthesis by Moderator (9 tokens: 5 in, 4 out)',
+        '  Physicist says A.',
+        '',
+        'Threads:',
+      ].join('\n'),
+    );
+  });
+
+  it("prints the moderator's failure in place of a synthesis", () => {
+    expect(
+      synthesisBlock({
+        agent: 'Moderator',
+        threadId: 't-m',
+        error: { status: 'failed', code: 'content_filter', message: 'Filtered.', attempts: 1 },
+      }),
+    ).toBe('Synthesis by Moderator: no answer, failed after 1 attempt (content_filter)\n  Filtered.');
   });
 
   it('lists the failures of a failed run from its custom status, without follow-ups', () => {

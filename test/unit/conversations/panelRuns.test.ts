@@ -77,6 +77,64 @@ describe('startPanelRun', () => {
     expect(input).toMatchObject({ threads: { physicist: 'physicist-1', chemist: 'chemist-1' } });
   });
 
+  it('carries the moderator in the input of a run that asks for a synthesis, and refuses one without a moderator', async () => {
+    const client = new FakeDurableClient();
+    const started = await startPanelRun(client, { prompt: 'Hi', synthesize: true }, settings, agentCatalog);
+    expect(started).toMatchObject({ ok: true, moderator: 'Moderator' });
+    const input = started.ok ? client.instances.get(started.instanceId)?.input : undefined;
+    expect(input).toMatchObject({ moderator: { agent: agentCatalog.moderator } });
+    expect(input).not.toHaveProperty('moderator.threadId');
+
+    const plain = await startPanelRun(client, { prompt: 'Hi' }, settings, agentCatalog);
+    expect(plain.ok && client.instances.get(plain.instanceId)?.input).not.toHaveProperty('moderator');
+
+    const withoutModerator = { agents: agentCatalog.agents, defaultPanel: agentCatalog.defaultPanel };
+    const count = client.instances.size;
+    await expect(
+      startPanelRun(client, { prompt: 'Hi', synthesize: true }, settings, withoutModerator),
+    ).resolves.toMatchObject({ ok: false, error: { status: 400, code: 'no_moderator' } });
+    expect(client.instances.size).toBe(count);
+  });
+
+  it("continues the moderator's thread when the run it continues synthesized, unless told not to", async () => {
+    const client = new FakeDurableClient();
+    finishedRun(client);
+    const run = client.instances.get('run1')!;
+    (run.output as Record<string, unknown>).synthesis = answered('Moderator', 'moderator-1');
+    const followUp = await startPanelRun(
+      client,
+      { prompt: 'And?', conversationId: 'run1' },
+      settings,
+      agentCatalog,
+    );
+    const input = followUp.ok ? client.instances.get(followUp.instanceId)?.input : undefined;
+    expect(input).toMatchObject({ moderator: { agent: { name: 'Moderator' }, threadId: 'moderator-1' } });
+
+    const without = await startPanelRun(
+      client,
+      { prompt: 'And?', conversationId: 'run1', synthesize: false },
+      settings,
+      agentCatalog,
+    );
+    expect(without.ok && client.instances.get(without.instanceId)?.input).not.toHaveProperty('moderator');
+
+    // A moderator that failed left no thread: the follow-up's moderator starts a new one.
+    (run.output as Record<string, unknown>).synthesis = {
+      agent: 'Moderator',
+      threadId: 'moderator-2',
+      error: { status: 'failed', code: 'server_error', message: 'x', attempts: 3 },
+    };
+    const fresh = await startPanelRun(
+      client,
+      { prompt: 'And?', conversationId: 'run1' },
+      settings,
+      agentCatalog,
+    );
+    const freshInput = fresh.ok ? client.instances.get(fresh.instanceId)?.input : undefined;
+    expect(freshInput).toMatchObject({ moderator: { agent: { name: 'Moderator' } } });
+    expect(freshInput).not.toHaveProperty('moderator.threadId');
+  });
+
   it('refuses to continue a run that has not finished, or one that is not a panel run', async () => {
     const client = new FakeDurableClient();
     finishedRun(client, OrchestrationRuntimeStatus.Running);

@@ -45,6 +45,23 @@ describe('POST /api/multiagent/{instanceId}/cancel', () => {
     expect(client.terminated.sort()).toEqual(['run1', 'run1:physicist']);
   });
 
+  it("terminates the moderator's turn too, when the run asked for a synthesis", async () => {
+    const client = runningRun();
+    client.instances.get('run1')!.customStatus = {
+      phase: 'synthesizing',
+      message: 'Merging.',
+      agents: ['Physicist', 'Chemist'],
+      moderator: 'Moderator',
+    };
+    client.instances.set('run1:_synthesis', {
+      name: functionNames.agentTurnOrchestration,
+      runtimeStatus: OrchestrationRuntimeStatus.Running,
+    });
+    const response = await cancelPanel(cancelRequest('run1'), client, recordingContext().context, ownersOff);
+    expect(response).toMatchObject({ status: 202 });
+    expect(client.terminated.sort()).toEqual(['run1', 'run1:_synthesis', 'run1:physicist']);
+  });
+
   it('answers 409 not_running for a run that has ended', async () => {
     const client = runningRun();
     client.instances.get('run1')!.runtimeStatus = OrchestrationRuntimeStatus.Completed;

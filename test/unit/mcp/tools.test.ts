@@ -71,6 +71,45 @@ describe('the MCP tools', () => {
     });
   });
 
+  it('ask_panel asks for a synthesis when told to, as a boolean or as the text a client sends', async () => {
+    const client = new FakeDurableClient();
+    await askPanel({ prompt: 'Hi', synthesize: true }, client, dependencies, invocation());
+    await askPanel({ prompt: 'Hi', synthesize: 'true' }, client, dependencies, invocation());
+    await askPanel({ prompt: 'Hi', synthesize: 'false' }, client, dependencies, invocation());
+    const inputs = [...client.instances.values()].map(
+      (instance) => instance.input as { moderator?: unknown },
+    );
+    expect(inputs.map((input) => input.moderator !== undefined)).toEqual([true, true, false]);
+    await expect(
+      askPanel({ prompt: 'Hi', synthesize: 'yes' }, client, dependencies, invocation()),
+    ).resolves.toMatchObject({ error: { code: 'invalid_arguments' } });
+  });
+
+  it("get_result returns the moderator's synthesis beside the answers", async () => {
+    const client = new FakeDurableClient();
+    client.instances.set('run2', {
+      name: functionNames.panelOrchestration,
+      runtimeStatus: OrchestrationRuntimeStatus.Completed,
+      customStatus: { phase: 'completed', message: '1 of 1 agents answered.', agents: ['Physicist'] },
+      output: {
+        prompt: 'Hi',
+        summary: '1 of 1 agents answered.',
+        answers: [answer('Physicist')],
+        failures: [],
+        usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 },
+        synthesis: { ...answer('Moderator'), threadId: 'moderator-1' },
+      },
+    });
+    await expect(getResult({ instanceId: 'run2' }, client, () => false)).resolves.toMatchObject({
+      synthesis: {
+        agent: 'Moderator',
+        threadId: 'moderator-1',
+        answer: 'Moderator says hi.',
+        truncated: false,
+      },
+    });
+  });
+
   it("get_result returns a completed run's answers, checked, and a turn's answer", async () => {
     const client = new FakeDurableClient();
     client.instances.set('run1', {

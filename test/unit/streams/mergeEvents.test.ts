@@ -227,3 +227,30 @@ describe('mergeEvents', () => {
     expect(view(events.map((e) => e.event)).agents.Chemist?.answer).toBe('Atoms bond.');
   });
 });
+
+describe('the synthesis in the stream', () => {
+  const moderatorDone: RunSnapshot = {
+    agents: [{ agent: 'Moderator', state: 'answered', attempt: 1 }],
+    synthesis: 'Both agree: heat is énergie.',
+    done: { runtimeStatus: 'Completed', answered: ['Physicist'], failed: [] },
+  };
+
+  it("completes the streamed text with the rest of the moderator's durable synthesis, before done", () => {
+    const streamed = mergeEvents(initialCursor(), { agents: [] }, [delta('synthesis', 1, 'Both ', 5)]);
+    const ended = mergeEvents(streamed.cursor, moderatorDone, [delta('synthesis', 1, 'Both ', 5)]);
+    const events = [...streamed.events, ...ended.events].map(({ event }) => event);
+    expect(view(events).synthesis).toBe('Both agree: heat is énergie.');
+    expect(ended.events.map(({ event }) => event.event)).toEqual(['progress', 'synthesis', 'done']);
+    expect(ended.events[1]!.event).toEqual({ event: 'synthesis', data: { text: 'agree: heat is énergie.' } });
+    // A reconnect after the last event gets nothing again.
+    expect(mergeEvents(ended.cursor, moderatorDone, [delta('synthesis', 1, 'Both ', 5)]).events).toEqual([]);
+  });
+
+  it('sends the whole synthesis once when the model did not stream it', () => {
+    const once = mergeEvents(initialCursor(), moderatorDone, []);
+    expect(view(once.events.map(({ event }) => event))).toMatchObject({
+      synthesis: 'Both agree: heat is énergie.',
+      agents: { Moderator: { state: 'answered' } },
+    });
+  });
+});
