@@ -21,4 +21,8 @@ export const functionNames = {
   threadEntity: 'agentThread',
   ownerThreadsEntity: 'ownerThreads',
   threadList: 'threadList',
+  expiryBucketEntity: 'threadExpiryBucket',
+  expiryCursorEntity: 'threadExpiryCursor',
+  expirySweepOrchestration: 'threadExpirySweep',
+  expirySweepTimer: 'threadExpiryTimer',
 } as const;

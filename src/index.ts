@@ -12,6 +12,7 @@ import './functions/recordPanelRun';
 import './functions/agentThread';
 import './functions/agents';
 import './functions/threads';
+import './functions/threadExpiry';
 import './functions/mcpTools';
 import './functions/health';
 import './functions/panelPage';

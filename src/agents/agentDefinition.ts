@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { agentThreadIdleSchema } from '../threads/expiry';
 import { toolNamePattern } from '../tools/registry';
 
 export const agentDefinitionSchema = z
@@ -17,6 +18,8 @@ export const agentDefinitionSchema = z
       .max(16, { error: 'An agent has at most 16 tools.' })
       .refine((names) => new Set(names).size === names.length, { error: 'An agent lists each tool once.' })
       .optional(),
+    /** Idle seconds after which this agent's threads expire; null: never; absent: THREAD_IDLE_SECONDS. */
+    threadIdleSeconds: agentThreadIdleSchema,
   })
   .strict();
 

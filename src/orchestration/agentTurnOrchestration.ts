@@ -19,8 +19,10 @@ import type { ExecuteToolInput } from '../tools/executeTool';
 import { toolArgumentsMaxChars, type ToolCallResult, type ToolErrorCode } from '../tools/tool';
 import { failed, ok, type Result } from '../result';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
+import { expiryPolicyOf } from '../threads/expiry';
 import {
   threadLimitsSchema,
+  type ThreadExpiryInput,
   type AppendTurnInput,
   type BeginTurnInput,
   type EndTurnInput,
@@ -44,6 +46,25 @@ import {
   toolResultText,
   toolsUsed,
 } from './toolRounds';
+
+/** The app's expiry settings as a run carries them; each agent's own idle time comes with its definition. */
+export const threadExpirySettingsSchema = z
+  .object({
+    idleSeconds: z.number().int().min(1),
+    bucketSeconds: z.number().int().min(1),
+    shards: z.number().int().min(1).max(64),
+  })
+  .strict();
+
+/** What the turn tells the thread about its expiry: the agent's idle time (null: never) and the index shape. */
+function threadExpiryOf(request: AgentTurnRequest): { expiry?: ThreadExpiryInput } {
+  if (request.expiry === undefined) {
+    return {};
+  }
+  const { idleSeconds, bucketSeconds, shards } = request.expiry;
+  const policy = expiryPolicyOf(request.agent.threadIdleSeconds, idleSeconds);
+  return { expiry: { idleMs: policy.expires ? policy.idleMs : null, bucketSeconds, shards } };
+}
 
 /** Input of one agent's turn. Everything it needs travels here, so replays never read settings. */
 export const agentTurnRequestSchema = z
@@ -72,6 +93,8 @@ export const agentTurnRequestSchema = z
     sessionId: z.string().min(1).max(128).optional(),
     /** Bounds of the tool loop (TOOL_MAX_ROUNDS, TOOL_MAX_CALLS_PER_ROUND); absent: their defaults. */
     toolLoop: toolLoopLimitsSchema.optional(),
+    /** How threads expire (THREAD_IDLE_SECONDS and the expiry index); absent in turns from before expiry. */
+    expiry: threadExpirySettingsSchema.optional(),
   })
   .strict();
 export type AgentTurnRequest = z.infer<typeof agentTurnRequestSchema>;
@@ -173,6 +196,7 @@ function* holdThread(
       now: now.toISOString(),
       until: until.toISOString(),
       ...(request.owner === undefined ? {} : { owner: request.owner }),
+      ...threadExpiryOf(request),
     } satisfies BeginTurnInput)) as ThreadOperationResult;
   } catch (error) {
     return failed(
@@ -515,6 +539,7 @@ function* recordOnThread(
       ],
       limits: request.thread,
       ...(request.owner === undefined ? {} : { owner: request.owner }),
+      ...threadExpiryOf(request),
     } satisfies AppendTurnInput)) as ThreadOperationResult;
     if (recorded.ok) {
       outcome.threadMessageCount = recorded.messageCount;

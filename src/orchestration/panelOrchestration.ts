@@ -16,7 +16,7 @@ import {
   type AgentFailure,
   type AgentOutcome,
 } from './agentOutcome';
-import type { AgentTurnRequest } from './agentTurnOrchestration';
+import { threadExpirySettingsSchema, type AgentTurnRequest } from './agentTurnOrchestration';
 import { agentRetryPolicySchema } from './retryPolicy';
 
 /**
@@ -40,6 +40,8 @@ export const panelInputSchema = z
     trace: optionalTraceCarrier,
     /** The caller's owner key (owners on): the run and every thread it creates belong to that caller. */
     owner: z.string().min(1).max(64).optional(),
+    /** How the run's threads expire; absent in runs started before threads expired. */
+    expiry: threadExpirySettingsSchema.optional(),
   })
   .strict();
 export type PanelInput = z.infer<typeof panelInputSchema>;
@@ -153,6 +155,7 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
       ...(input.trace === undefined ? {} : { trace: input.trace }),
       ...(input.owner === undefined ? {} : { owner: input.owner }),
       ...(input.toolLoop === undefined ? {} : { toolLoop: input.toolLoop }),
+      ...(input.expiry === undefined ? {} : { expiry: input.expiry }),
     };
     return {
       request,

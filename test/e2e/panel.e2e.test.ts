@@ -138,6 +138,10 @@ describe('the multi-agent panel, end to end', () => {
         'panelPage:httpTrigger',
         'recordPanelRun:activityTrigger',
         'runAgentTurn:activityTrigger',
+        'threadExpiryBucket:entityTrigger',
+        'threadExpiryCursor:entityTrigger',
+        'threadExpirySweep:orchestrationTrigger',
+        'threadExpiryTimer:timerTrigger',
         'threadList:httpTrigger',
       ],
     );

@@ -62,6 +62,13 @@ describe('readSettings', () => {
       responseWaitMs: Number(catalog.app.RESPONSE_WAIT_MS.default),
       exposeManagementUrls: false,
       owners: false,
+      threadExpiry: {
+        idleSeconds: 30 * 24 * 60 * 60,
+        bucketSeconds: 3600,
+        shards: 16,
+        sweepMax: 500,
+        sweepSchedule: '0 */5 * * * *',
+      },
       telemetry: { captureMessageContent: false },
     });
   });

@@ -49,6 +49,7 @@ describe('the limits a turn runs under', () => {
       answerMaxChars: 1234,
       thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
       toolLoop: settings.toolLoop,
+      expiry: { idleSeconds: 2_592_000, bucketSeconds: 3600, shards: 16 },
     });
     expect(limits.retry.maxAttempts).toBe(5);
     expect(panelInputFor('Hi', [...agentCatalog.defaultPanel], settings)).toMatchObject(limits);
