@@ -1,0 +1,202 @@
+/**
+ * Thread expiry on the real Durable Functions engine (Azure Storage backend on Azurite), with the idle time in
+ * seconds: the thread entity files itself in the expiry index by a signal, an expired thread answers 404 at
+ * once, the sweep orchestration drains the index and the thread entity deletes itself and its owner-index entry,
+ * and an expired thread's lease holds nothing. The rig's .NET host loads only the Durable extension, so no
+ * timer fires on its own: the tests invoke the timer function in the worker, as the Functions host would on its
+ * schedule, and everything it starts runs on the engine.
+ */
+import * as path from 'node:path';
+import packageJson from '../../package.json';
+import { DurableApi } from './rig/durableApi';
+import { fetchText } from './rig/engineRig';
+import { describeEngine } from './rig/fixture';
+
+const apiKey = 'engine-azure-openai-key-0123456789';
+const idleSeconds = 3;
+const alice = { 'x-ms-client-principal-id': 'alice-object-id', 'x-ms-client-principal-idp': 'aad' };
+
+interface ThreadState {
+  messages: { content: string }[];
+  owner?: string;
+  expiryBucket?: string;
+  activeTurn?: { turnId: string; until: string };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeEngine(
+  'thread expiry on the real Durable engine',
+  {
+    name: 'threads',
+    entry: path.join(__dirname, '../..', packageJson.main),
+    model: { apiKey, deployments: ['chat'] },
+    settings: (model) => ({
+      AZURE_OPENAI_ENDPOINT: model!.azureEndpoint,
+      AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
+      AZURE_OPENAI_API_KEY: apiKey,
+      OPENAI_BASE_URL: '',
+      MODEL_TIMEOUT_MS: '3000',
+      PANEL_DEADLINE_MS: '3000',
+      WEBSITE_AUTH_ENABLED: 'True',
+      OWNER_AUTH: 'easyauth',
+      THREAD_IDLE_SECONDS: String(idleSeconds),
+      THREAD_EXPIRY_BUCKET_SECONDS: '1',
+      THREAD_EXPIRY_SHARDS: '2',
+    }),
+  },
+  (fixture) => {
+    const durable = (): DurableApi => new DurableApi(fixture.rig);
+    const ask = (body: object, query = '') =>
+      fixture.rig.http('POST', `/api/agents/physicist/run${query}`, {
+        body: JSON.stringify(body),
+        contentType: 'application/json',
+        headers: alice,
+      });
+    const thread = async (threadId: string) =>
+      (await durable().entity('agentThread', threadId)) as ThreadState | undefined;
+
+    /** Polls until the check passes: signals (filing, deletion, index removal) land after the reply. */
+    async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const value = await read();
+        if (done(value) || Date.now() > deadline) return value;
+        await sleep(200);
+      }
+    }
+
+    /** Fires the sweep's timer function and waits for the sweep orchestration it started to end. */
+    async function sweep(): Promise<{ buckets: number; threads: number; cursor?: string }> {
+      expect(await fixture.rig.invoke('threadExpiryTimer', { isPastDue: false })).toBe('success');
+      const status = await durable().waitForEnd('thread-expiry-sweep');
+      expect(status.runtimeStatus).toBe('Completed');
+      return status.output as { buckets: number; threads: number; cursor?: string };
+    }
+
+    it('files a thread, answers 404 once it is idle, and the sweep deletes it with its index entries', async () => {
+      const first = await ask({ message: 'Remember: the codename is Kestrel.' });
+      expect(first.status).toBe(200);
+      const { threadId } = first.json() as { threadId: string };
+      const filed = await eventually(
+        () => thread(threadId),
+        (state) => state?.expiryBucket !== undefined,
+      );
+      const bucket = filed!.expiryBucket!;
+      expect(bucket).toMatch(/Z_[01]$/);
+      expect(
+        await eventually(
+          () => durable().entity('threadExpiryBucket', bucket),
+          (state) => state !== undefined,
+        ),
+      ).toEqual({ threads: { [threadId]: 'Physicist' } });
+      const owner = filed!.owner!;
+      expect(
+        await eventually(
+          () => durable().entity('ownerThreads', owner),
+          (state) => state !== undefined,
+        ),
+      ).toMatchObject({ entries: [{ threadId }] });
+
+      await sleep(idleSeconds * 1000 + 500);
+      expect(await thread(threadId)).toBeDefined();
+      const read = await fixture.rig.http('GET', `/api/agents/physicist/threads/${threadId}`, {
+        headers: alice,
+      });
+      expect(read.status).toBe(404);
+      const followUp = await ask({ message: 'What is the codename?', threadId });
+      const refused = followUp.json() as { error: { code: string; message: string } };
+      expect([followUp.status, refused.error.code]).toEqual([404, 'thread_not_found']);
+      expect(refused.error.message).toContain('Start a new conversation');
+
+      const swept = await sweep();
+      expect(swept.threads).toBeGreaterThanOrEqual(1);
+      expect(
+        await eventually(
+          () => thread(threadId),
+          (state) => state === undefined,
+        ),
+      ).toBeUndefined();
+      expect(await durable().entity('threadExpiryBucket', bucket)).toBeUndefined();
+      expect(
+        await eventually(
+          () => durable().entity('ownerThreads', owner),
+          (state) => state === undefined,
+        ),
+      ).toBeUndefined();
+      expect(await durable().entity('threadExpiryCursor', 'cursor')).toEqual({ slot: swept.cursor });
+    });
+
+    it('keeps a thread used since it was filed: the sweep files it again, and deletes it once idle', async () => {
+      const first = await ask({ message: 'Hello' });
+      const { threadId } = first.json() as { threadId: string };
+      const bucket = (await eventually(
+        () => thread(threadId),
+        (s) => s?.expiryBucket !== undefined,
+      ))!.expiryBucket!;
+      await sleep(2000);
+      expect((await ask({ message: 'Still here', threadId })).status).toBe(200);
+      await sleep(1500);
+      await sweep();
+      const kept = await eventually(
+        () => thread(threadId),
+        (state) => state?.expiryBucket !== bucket,
+      );
+      expect(kept?.messages).toHaveLength(4);
+      expect(kept?.expiryBucket).not.toBe(bucket);
+
+      await sleep(idleSeconds * 1000 + 500);
+      await sweep();
+      expect(
+        await eventually(
+          () => thread(threadId),
+          (state) => state === undefined,
+        ),
+      ).toBeUndefined();
+    });
+
+    it("holds nothing with an expired thread's lease: a crashed turn's hold ends, then the session starts anew", async () => {
+      const first = await ask({ message: 'Remember: the codename is Osprey.', sessionId: 'lease-1' });
+      expect(first.status).toBe(200);
+      const { threadId } = first.json() as { threadId: string };
+      // A turn that dies while it holds the thread: its model call hangs and the turn is terminated.
+      fixture.rig.model!.enqueue({ delayMs: 20_000 });
+      const started = await ask(
+        { message: 'A question that never gets its answer', sessionId: 'lease-1' },
+        '?wait=false',
+      );
+      expect(started.status).toBe(202);
+      const { instanceId } = started.json() as { instanceId: string };
+      const held = await eventually(
+        () => thread(threadId),
+        (state) => state?.activeTurn !== undefined,
+      );
+      expect(held?.activeTurn?.turnId).toBe(instanceId);
+      const terminate = (
+        fixture.rig.client as { managementUrls: { terminatePostUri: string } }
+      ).managementUrls.terminatePostUri
+        .replace('INSTANCEID', encodeURIComponent(instanceId))
+        .replace('{text}', 'crash');
+      expect((await fetchText(terminate, { method: 'POST' })).status).toBe(202);
+      await durable().waitForEnd(instanceId);
+
+      // While the lease runs, the dead turn still holds the thread.
+      const busy = await ask({ message: 'Anyone there?', sessionId: 'lease-1' });
+      expect([busy.status, (busy.json() as { error: { code: string } }).error.code]).toEqual([
+        409,
+        'thread_busy',
+      ]);
+      // Past the lease and the idle time the thread has expired: nothing holds it, and nothing of it is read.
+      await sleep(Date.parse(held!.activeTurn!.until) - Date.now() + idleSeconds * 1000 + 500);
+      const anew = await ask({ message: 'What is the codename?', sessionId: 'lease-1' });
+      expect(anew.status).toBe(200);
+      expect((anew.json() as { threadId: string }).threadId).toBe(threadId);
+      const fresh = await thread(threadId);
+      expect(fresh?.messages.map((message) => message.content)).toEqual([
+        'What is the codename?',
+        expect.not.stringContaining('Osprey') as unknown,
+      ]);
+      expect(fresh?.activeTurn).toBeUndefined();
+    });
+  },
+);
