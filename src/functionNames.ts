@@ -25,4 +25,5 @@ export const functionNames = {
   expiryCursorEntity: 'threadExpiryCursor',
   expirySweepOrchestration: 'threadExpirySweep',
   expirySweepTimer: 'threadExpiryTimer',
+  compactThreadActivity: 'compactThread',
 } as const;

@@ -7,6 +7,7 @@ import './functions/multiAgentStream';
 import './functions/multiAgentPanel';
 import './functions/agentTurn';
 import './functions/agentAttempt';
+import './functions/compactThread';
 import './functions/executeTool';
 import './functions/recordPanelRun';
 import './functions/agentThread';

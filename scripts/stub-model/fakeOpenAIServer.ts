@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { summaryOrRecallText } from './fakeSummaries';
 import { scriptedToolReply, toolCallsOf, toolProtocolRejection } from './fakeToolCalls';
 
 /**
@@ -122,7 +123,7 @@ export function defaultAnswer(request: RecordedRequest): string {
 
 /** The default reply: tool calls when tools are offered and the question needs them, else the default answer. */
 export function defaultReply(request: RecordedRequest): Reply {
-  const text = defaultAnswer(request);
+  const text = summaryOrRecallText(request) ?? defaultAnswer(request);
   return (
     scriptedToolReply(request, (quoted) => completion(request, quoted), text) ?? completion(request, text)
   );

@@ -55,6 +55,8 @@ export interface AppSettings {
    */
   owners: boolean;
   threadExpiry: ThreadExpirySettings;
+  /** When and how a thread near its limits is compacted (its oldest turns summarized). */
+  compaction: { atPercent: number; keepRecentTurns: number; summaryMaxChars: number };
   telemetry: {
     /** Record prompts and answers on model-call spans (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT). */
     captureMessageContent: boolean;
@@ -154,6 +156,9 @@ const rawSchema = z.object({
   ANSWER_MAX_CHARS: integerSetting('ANSWER_MAX_CHARS', 100, 40_000),
   THREAD_MAX_MESSAGES: integerSetting('THREAD_MAX_MESSAGES', 2, 1000),
   THREAD_MAX_CHARS: integerSetting('THREAD_MAX_CHARS', 1000, 100_000),
+  THREAD_COMPACT_AT_PERCENT: integerSetting('THREAD_COMPACT_AT_PERCENT', 10, 100),
+  THREAD_KEEP_RECENT_TURNS: integerSetting('THREAD_KEEP_RECENT_TURNS', 1, 50),
+  THREAD_SUMMARY_MAX_CHARS: integerSetting('THREAD_SUMMARY_MAX_CHARS', 200, 8000),
   THREAD_IDLE_SECONDS: integerSetting('THREAD_IDLE_SECONDS', 1, 315_360_000),
   THREAD_EXPIRY_BUCKET_SECONDS: integerSetting('THREAD_EXPIRY_BUCKET_SECONDS', 1, 86_400),
   THREAD_EXPIRY_SHARDS: integerSetting('THREAD_EXPIRY_SHARDS', 1, 64),
@@ -261,6 +266,11 @@ export function readSettings(env: NodeJS.ProcessEnv): AppSettings {
     exposeManagementUrls: raw.EXPOSE_MANAGEMENT_URLS,
     owners: raw.OWNER_AUTH === 'easyauth',
     threadExpiry: threadExpiryOf(raw),
+    compaction: {
+      atPercent: raw.THREAD_COMPACT_AT_PERCENT,
+      keepRecentTurns: raw.THREAD_KEEP_RECENT_TURNS,
+      summaryMaxChars: raw.THREAD_SUMMARY_MAX_CHARS,
+    },
     telemetry: { captureMessageContent: raw.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT },
   };
 }

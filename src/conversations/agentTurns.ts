@@ -127,6 +127,7 @@ export function turnLimitsOf(settings: AppSettings): Pick<
 > & {
   toolLoop: ToolLoopLimits;
   expiry: NonNullable<AgentTurnRequest['expiry']>;
+  compaction: NonNullable<AgentTurnRequest['compaction']>;
 } {
   const { idleSeconds, bucketSeconds, shards } = settings.threadExpiry;
   return {
@@ -135,6 +136,7 @@ export function turnLimitsOf(settings: AppSettings): Pick<
     thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
     toolLoop: settings.toolLoop,
     expiry: { idleSeconds, bucketSeconds, shards },
+    compaction: { ...settings.compaction, timeoutMs: settings.request.timeoutMs },
   };
 }
 
@@ -166,6 +168,7 @@ export function agentTurnRequest(
     ...(caller.sessionId === undefined ? {} : { sessionId: caller.sessionId }),
     toolLoop: limits.toolLoop,
     expiry: limits.expiry,
+    compaction: limits.compaction,
   };
 }
 

@@ -83,6 +83,7 @@ export function turnResponse(
           attempts: view.attempts,
           ...(view.threadMessageCount === undefined ? {} : { threadMessageCount: view.threadMessageCount }),
           ...(view.threadError === undefined ? {} : { threadError: view.threadError }),
+          ...(view.thread === undefined ? {} : { thread: view.thread }),
         },
       };
     }

@@ -19,6 +19,7 @@ import type { ExecuteToolInput } from '../tools/executeTool';
 import { toolArgumentsMaxChars, type ToolCallResult, type ToolErrorCode } from '../tools/tool';
 import { failed, ok, type Result } from '../result';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
+import { compactionSettingsSchema } from '../threads/compaction';
 import { expiryPolicyOf } from '../threads/expiry';
 import {
   threadLimitsSchema,
@@ -38,6 +39,7 @@ import {
   type AgentProgress,
   sumUsage,
 } from './agentOutcome';
+import { compactHistory, threadNoteOf, type CompactedHistory } from './compaction';
 import { agentRetryPolicySchema, retryDecision } from './retryPolicy';
 import {
   defaultToolLoopLimits,
@@ -95,6 +97,8 @@ export const agentTurnRequestSchema = z
     toolLoop: toolLoopLimitsSchema.optional(),
     /** How threads expire (THREAD_IDLE_SECONDS and the expiry index); absent in turns from before expiry. */
     expiry: threadExpirySettingsSchema.optional(),
+    /** When and how a thread near its limits is summarized; absent: trimmed as before compaction. */
+    compaction: compactionSettingsSchema.optional(),
   })
   .strict();
 export type AgentTurnRequest = z.infer<typeof agentTurnRequestSchema>;
@@ -507,6 +511,7 @@ function* recordOnThread(
   answer: AnsweredAttempt,
   attempts: number,
   tools: { names: string[]; calls: number } = { names: [], calls: 0 },
+  compacted: CompactedHistory = { history: [] },
 ): TurnStep<AgentAnswer> {
   const { context, request, turn, thread, turnId } = scope;
   const at = context.df.currentUtcDateTime.toISOString();
@@ -520,11 +525,12 @@ function* recordOnThread(
     model: answer.model,
     requestedModel: answer.requestedModel,
     finishReason: answer.finishReason,
-    usage: answer.usage,
+    usage: compacted.usage === undefined ? answer.usage : sumUsage([compacted.usage, answer.usage]),
     ...(tools.calls === 0 ? {} : { toolCalls: tools.calls, tools: tools.names }),
   };
+  let recorded: ThreadOperationResult | undefined;
   try {
-    const recorded = (yield context.df.callEntity(thread, 'appendTurn', {
+    recorded = (yield context.df.callEntity(thread, 'appendTurn', {
       agent: turn.agent,
       turnId,
       messages: [
@@ -540,6 +546,7 @@ function* recordOnThread(
       limits: request.thread,
       ...(request.owner === undefined ? {} : { owner: request.owner }),
       ...threadExpiryOf(request),
+      ...(compacted.append === undefined ? {} : { compaction: compacted.append }),
     } satisfies AppendTurnInput)) as ThreadOperationResult;
     if (recorded.ok) {
       outcome.threadMessageCount = recorded.messageCount;
@@ -548,6 +555,10 @@ function* recordOnThread(
     }
   } catch (error) {
     outcome.threadError = `Recording the thread failed: ${durableFailureReason(error)}`;
+  }
+  const note = threadNoteOf(compacted, recorded);
+  if (note !== undefined) {
+    outcome.thread = note;
   }
   return outcome;
 }
@@ -569,9 +580,10 @@ export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<
   if (!held.ok) {
     outcome = held.error;
   } else {
-    const asked = yield* askWithTools(scope, held.history);
+    const compacted = yield* compactHistory(context, scope.request, held.history, scope.deadline);
+    const asked = yield* askWithTools(scope, compacted.history);
     outcome = asked.ok
-      ? yield* recordOnThread(scope, asked.answer, asked.attempts, asked.tools)
+      ? yield* recordOnThread(scope, asked.answer, asked.attempts, asked.tools, compacted)
       : asked.error;
   }
   // A successful append ended the hold; any other end of a held thread must end it here.

@@ -17,6 +17,7 @@ import {
   type AgentOutcome,
 } from './agentOutcome';
 import { threadExpirySettingsSchema, type AgentTurnRequest } from './agentTurnOrchestration';
+import { compactionSettingsSchema } from '../threads/compaction';
 import { agentRetryPolicySchema } from './retryPolicy';
 
 /**
@@ -42,6 +43,8 @@ export const panelInputSchema = z
     owner: z.string().min(1).max(64).optional(),
     /** How the run's threads expire; absent in runs started before threads expired. */
     expiry: threadExpirySettingsSchema.optional(),
+    /** How the run's threads are compacted near their limits; absent in runs from before compaction. */
+    compaction: compactionSettingsSchema.optional(),
   })
   .strict();
 export type PanelInput = z.infer<typeof panelInputSchema>;
@@ -156,6 +159,7 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
       ...(input.owner === undefined ? {} : { owner: input.owner }),
       ...(input.toolLoop === undefined ? {} : { toolLoop: input.toolLoop }),
       ...(input.expiry === undefined ? {} : { expiry: input.expiry }),
+      ...(input.compaction === undefined ? {} : { compaction: input.compaction }),
     };
     return {
       request,

@@ -1,10 +1,12 @@
 import * as z from 'zod';
 import { jsonBytes, threadMaxBytes } from '../limits/payloadLimits';
 import { failed, ok, type Result } from '../result';
+import { appendCompactionSchema, compactedMessages } from './compaction';
 import { expiryBucketOf, lastActivityMs, threadExpiry, type ExpiryPolicy } from './expiry';
 
 export const threadMessageSchema = z.object({
-  role: z.enum(['user', 'assistant']),
+  /** system: the summary of earlier turns that compaction left in their place (always the first message). */
+  role: z.enum(['user', 'assistant', 'system']),
   content: z.string(),
   /** When the message was recorded (orchestration time, ISO 8601). */
   at: z.string().optional(),
@@ -69,6 +71,8 @@ const appendTurnSchema = z
     owner: ownerSchema.optional(),
     /** How the thread expires: its first recorded turn files it in the expiry index. */
     expiry: threadExpiryInputSchema.optional(),
+    /** A summary that replaces the thread's oldest messages (compaction), applied before the new turn. */
+    compaction: appendCompactionSchema.optional(),
   })
   .strict();
 export type AppendTurnInput = z.infer<typeof appendTurnSchema>;
@@ -105,7 +109,7 @@ export type ThreadErrorCode =
 
 /** The entity's reply, recorded in history: the app's one Result shape, so its JSON must stay as it is. */
 export type ThreadOperationResult = Result<
-  { messageCount: number; trimmedMessages?: number; thread?: ThreadState },
+  { messageCount: number; trimmedMessages?: number; summarizedMessages?: number; thread?: ThreadState },
   { code: ThreadErrorCode; message: string }
 >;
 
@@ -242,12 +246,15 @@ export function applyThreadOperation(
       if (!parsed.success) {
         return { state, result: failure('invalid_input', parsed.error.issues[0]?.message ?? 'invalid') };
       }
-      const { agent, messages, limits, owner, expiry } = parsed.data;
+      const { agent, messages, limits, owner, expiry, compaction } = parsed.data;
       const refused = refusedTurn(state, agent, owner);
       if (refused !== undefined) {
         return { state, result: refused };
       }
-      const all = [...(state?.messages ?? []), ...messages];
+      const earlier = state?.messages ?? [];
+      const compacted =
+        compaction === undefined ? undefined : compactedMessages(earlier, compaction, messages[0]?.at);
+      const all = [...(compacted ?? earlier), ...messages];
       const kept = trimThread(all, limits);
       const filed = filedForExpiry(
         { agent, messages: kept, ...ownerOf(state, owner), ...bucketOf(state) },
@@ -260,7 +267,13 @@ export function applyThreadOperation(
       return {
         state: next,
         ...(filed.expiryIndex === undefined ? {} : { expiryIndex: filed.expiryIndex }),
-        result: ok({ messageCount: kept.length, ...(trimmed > 0 ? { trimmedMessages: trimmed } : {}) }),
+        result: ok({
+          messageCount: kept.length,
+          ...(trimmed > 0 ? { trimmedMessages: trimmed } : {}),
+          ...(compacted === undefined || compaction === undefined
+            ? {}
+            : { summarizedMessages: compaction.replaces }),
+        }),
         ...(next.owner === undefined
           ? {}
           : {

@@ -69,6 +69,7 @@ describe('readSettings', () => {
         sweepMax: 500,
         sweepSchedule: '0 */5 * * * *',
       },
+      compaction: { atPercent: 80, keepRecentTurns: 4, summaryMaxChars: 4000 },
       telemetry: { captureMessageContent: false },
     });
   });
