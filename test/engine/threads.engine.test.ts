@@ -4,7 +4,8 @@
  * once, the sweep orchestration drains the index and the thread entity deletes itself and its owner-index entry,
  * and an expired thread's lease holds nothing. The rig's .NET host loads only the Durable extension, so no
  * timer fires on its own: the tests invoke the timer function in the worker, as the Functions host would on its
- * schedule, and everything it starts runs on the engine.
+ * schedule, and everything it starts runs on the engine. Compaction too: a long conversation in a small thread
+ * keeps its first fact through the summary the compactThread activity writes, stored by the real entity.
  */
 import * as path from 'node:path';
 import packageJson from '../../package.json';
@@ -17,7 +18,7 @@ const idleSeconds = 3;
 const alice = { 'x-ms-client-principal-id': 'alice-object-id', 'x-ms-client-principal-idp': 'aad' };
 
 interface ThreadState {
-  messages: { content: string }[];
+  messages: { role: string; content: string }[];
   owner?: string;
   expiryBucket?: string;
   activeTurn?: { turnId: string; until: string };
@@ -37,12 +38,14 @@ describeEngine(
       AZURE_OPENAI_API_KEY: apiKey,
       OPENAI_BASE_URL: '',
       MODEL_TIMEOUT_MS: '3000',
-      PANEL_DEADLINE_MS: '3000',
+      PANEL_DEADLINE_MS: '6000',
       WEBSITE_AUTH_ENABLED: 'True',
       OWNER_AUTH: 'easyauth',
       THREAD_IDLE_SECONDS: String(idleSeconds),
       THREAD_EXPIRY_BUCKET_SECONDS: '1',
       THREAD_EXPIRY_SHARDS: '2',
+      THREAD_MAX_MESSAGES: '8',
+      THREAD_KEEP_RECENT_TURNS: '2',
     }),
   },
   (fixture) => {
@@ -197,6 +200,36 @@ describeEngine(
         expect.not.stringContaining('Osprey') as unknown,
       ]);
       expect(fresh?.activeTurn).toBeUndefined();
+    });
+
+    it('compacts a 14-turn conversation in an 8-message thread: the summary keeps the first fact on the real entity', async () => {
+      const first = await ask({ message: 'Remember this fact: the codename is Kestrel.' });
+      const { threadId } = first.json() as { threadId: string };
+      const notes: unknown[] = [];
+      for (let turn = 2; turn < 14; turn++) {
+        const reply = await ask({ message: `Filler question number ${turn}?`, threadId });
+        expect(reply.status).toBe(200);
+        notes.push((reply.json() as { thread?: unknown }).thread);
+      }
+      const last = await ask({ message: 'What was the first fact?', threadId });
+      const answer = last.json() as { answer: string; instanceId: string; thread?: { compaction: string } };
+      expect(answer.answer).toBe('The first fact was: the codename is Kestrel.');
+      expect(notes.filter((note) => note !== undefined)).toContainEqual(
+        expect.objectContaining({ compaction: 'summarized' }),
+      );
+      const state = await thread(threadId);
+      expect(state?.messages[0]).toMatchObject({
+        role: 'system',
+        content: expect.stringContaining('Kestrel') as unknown,
+      });
+      expect(state!.messages.length).toBeLessThanOrEqual(8);
+      // Each compaction is one compactThread activity in the turn's own history, before its model call.
+      const history = await durable().history(answer.instanceId);
+      const activities = history
+        .filter((event) => event.EventType === 'TaskCompleted')
+        .map((event) => event.FunctionName);
+      expect(activities[0]).toBe(answer.thread === undefined ? 'runAgentTurn' : 'compactThread');
+      expect(activities.at(-1)).toBe('runAgentTurn');
     });
   },
 );
