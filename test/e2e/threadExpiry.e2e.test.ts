@@ -8,7 +8,8 @@ afterEach(async () => {
   await app.close();
 });
 
-const idleSeconds = 3;
+// Long enough that a turn, a sweep and a read fit inside one idle time on a loaded machine.
+const idleSeconds = 8;
 const expiryEnv = {
   THREAD_IDLE_SECONDS: String(idleSeconds),
   THREAD_EXPIRY_BUCKET_SECONDS: '1',
@@ -62,6 +63,10 @@ async function sweep(): Promise<void> {
   await app.backend.waitForIdle();
 }
 
+/** Waits until a bucket's slot has started, so the sweep finds it due. */
+const untilDue = (bucket: string) =>
+  sleep(Math.max(0, Date.parse(bucket.slice(0, bucket.lastIndexOf('_'))) - Date.now() + 300));
+
 const listed = async () => ((await call('GET', '/api/threads')).body.threads ?? []).map((t) => t.threadId);
 
 describe('threads that expire', () => {
@@ -88,7 +93,7 @@ describe('threads that expire', () => {
     expect(threadState(threadId)).toBeDefined();
     const read = await call('GET', `/api/agents/physicist/threads/${threadId}`);
     expect([read.status, read.body.error?.code]).toEqual([404, 'thread_not_found']);
-    expect(read.body.error?.message).toContain('expired after 3 seconds without a turn');
+    expect(read.body.error?.message).toContain('expired after 8 seconds without a turn');
     const followUp = await call('POST', '/api/agents/physicist/run', { message: 'And?', threadId });
     expect([followUp.status, followUp.body.error?.code]).toEqual([404, 'thread_not_found']);
     expect(followUp.body.error?.message).toContain(
@@ -99,6 +104,7 @@ describe('threads that expire', () => {
     expect(await listed()).toEqual([]);
     expect(threadState(threadId)).toBeDefined();
 
+    await untilDue(filed!);
     await sweep();
     expect(threadState(threadId)).toBeUndefined();
     expect(app.backend.getEntity('threadExpiryBucket', filed!).exists).toBe(false);
@@ -112,13 +118,14 @@ describe('threads that expire', () => {
     const first = await call('POST', '/api/agents/physicist/run', { message: 'Hello' });
     const { threadId } = first.body;
     const filed = threadState(threadId)?.expiryBucket;
-    await sleep(1500);
+    await sleep(6000);
     expect(
       (await call('POST', '/api/agents/physicist/run', { message: 'Still here', threadId })).status,
     ).toBe(200);
     // One filing per idle period, not one per turn.
     expect(threadState(threadId)?.expiryBucket).toBe(filed);
-    await sleep(2000);
+    // Sweep once the first filing is due, while the second turn keeps the thread live.
+    await untilDue(filed!);
     await sweep();
     const kept = threadState(threadId);
     expect(kept?.messages).toHaveLength(4);

@@ -26,6 +26,10 @@ interface ThreadState {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until a bucket's slot has started, so the sweep finds it due. */
+const untilDue = (bucket: string) =>
+  sleep(Math.max(0, Date.parse(bucket.slice(0, bucket.lastIndexOf('_'))) - Date.now() + 300));
+
 describeEngine(
   'thread expiry on the real Durable engine',
   {
@@ -112,6 +116,7 @@ describeEngine(
       expect([followUp.status, refused.error.code]).toEqual([404, 'thread_not_found']);
       expect(refused.error.message).toContain('Start a new conversation');
 
+      await untilDue(bucket);
       const swept = await sweep();
       expect(swept.threads).toBeGreaterThanOrEqual(1);
       expect(
@@ -139,7 +144,7 @@ describeEngine(
       ))!.expiryBucket!;
       await sleep(2000);
       expect((await ask({ message: 'Still here', threadId })).status).toBe(200);
-      await sleep(1500);
+      await untilDue(bucket);
       await sweep();
       const kept = await eventually(
         () => thread(threadId),
