@@ -21,4 +21,9 @@ export const functionNames = {
   threadEntity: 'agentThread',
   ownerThreadsEntity: 'ownerThreads',
   threadList: 'threadList',
+  expiryBucketEntity: 'threadExpiryBucket',
+  expiryCursorEntity: 'threadExpiryCursor',
+  expirySweepOrchestration: 'threadExpirySweep',
+  expirySweepTimer: 'threadExpiryTimer',
+  compactThreadActivity: 'compactThread',
 } as const;

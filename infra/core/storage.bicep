@@ -59,8 +59,9 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-// Streams are for display while a run is watched: they go with the run-retention period, by the account's own
-// lifecycle rule (no sweep to run).
+// Streams are for display while a run is watched: they follow the idle rule threads follow (deleted this many days
+// after their last write, the default of THREAD_IDLE_SECONDS) and the run-retention period, by the account's own
+// lifecycle rule: no sweep to run, and the thread expiry sweep does not touch them (a stream belongs to a run).
 resource streamContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
   parent: blobService
   name: streamContainerName

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { summaryOrRecallText } from './fakeSummaries';
 import { scriptedToolReply, toolCallsOf, toolProtocolRejection } from './fakeToolCalls';
 import {
   defaultResponsesReply,
@@ -139,7 +140,7 @@ export function defaultReply(request: RecordedRequest): Reply {
   if (structured !== undefined) {
     return completion(request, structured);
   }
-  const text = defaultAnswer(request);
+  const text = summaryOrRecallText(request) ?? defaultAnswer(request);
   return (
     scriptedToolReply(request, (quoted) => completion(request, quoted), text) ?? completion(request, text)
   );

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { agentThreadIdleSchema } from '../threads/expiry';
 import { toolNamePattern } from '../tools/registry';
 import { outputSpecSchema } from './outputSchema';
 
@@ -23,6 +24,8 @@ export const agentDefinitionSchema = z
      * parsed as `data`. Absent: a text answer, as always.
      */
     output: outputSpecSchema.optional(),
+    /** Idle seconds after which this agent's threads expire; null: never; absent: THREAD_IDLE_SECONDS. */
+    threadIdleSeconds: agentThreadIdleSchema,
   })
   .strict();
 

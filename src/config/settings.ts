@@ -57,10 +57,22 @@ export interface AppSettings {
    * Authentication on, so the principal headers come from the platform and cannot be forged.
    */
   owners: boolean;
+  threadExpiry: ThreadExpirySettings;
+  /** When and how a thread near its limits is compacted (its oldest turns summarized). */
+  compaction: { atPercent: number; keepRecentTurns: number; summaryMaxChars: number };
   telemetry: {
     /** Record prompts and answers on model-call spans (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT). */
     captureMessageContent: boolean;
   };
+}
+
+/** How threads expire: the app's idle time and the shape of the expiry index its sweep drains. */
+export interface ThreadExpirySettings {
+  idleSeconds: number;
+  bucketSeconds: number;
+  shards: number;
+  sweepMax: number;
+  sweepSchedule: string;
 }
 
 /** Thrown when settings are missing or malformed; the message names each setting to fix, never a value. */
@@ -150,6 +162,21 @@ const rawSchema = z.object({
   ANSWER_MAX_CHARS: integerSetting('ANSWER_MAX_CHARS', 100, 40_000),
   THREAD_MAX_MESSAGES: integerSetting('THREAD_MAX_MESSAGES', 2, 1000),
   THREAD_MAX_CHARS: integerSetting('THREAD_MAX_CHARS', 1000, 100_000),
+  THREAD_COMPACT_AT_PERCENT: integerSetting('THREAD_COMPACT_AT_PERCENT', 10, 100),
+  THREAD_KEEP_RECENT_TURNS: integerSetting('THREAD_KEEP_RECENT_TURNS', 1, 50),
+  THREAD_SUMMARY_MAX_CHARS: integerSetting('THREAD_SUMMARY_MAX_CHARS', 200, 8000),
+  THREAD_IDLE_SECONDS: integerSetting('THREAD_IDLE_SECONDS', 1, 315_360_000),
+  THREAD_EXPIRY_BUCKET_SECONDS: integerSetting('THREAD_EXPIRY_BUCKET_SECONDS', 1, 86_400),
+  THREAD_EXPIRY_SHARDS: integerSetting('THREAD_EXPIRY_SHARDS', 1, 64),
+  THREAD_EXPIRY_SWEEP_MAX: integerSetting('THREAD_EXPIRY_SWEEP_MAX', 1, 5000),
+  THREAD_EXPIRY_SWEEP_SCHEDULE: optionalText
+    .transform((value) => value ?? (defaultOf('THREAD_EXPIRY_SWEEP_SCHEDULE') as string))
+    .pipe(
+      z.string().regex(/^\S+( \S+){5}$/, {
+        error:
+          'THREAD_EXPIRY_SWEEP_SCHEDULE must be an NCRONTAB expression of six fields, e.g. "0 */5 * * * *".',
+      }),
+    ),
   PROMPT_MAX_CHARS: integerSetting('PROMPT_MAX_CHARS', 1, 16_000),
   TOOL_MAX_ROUNDS: integerSetting('TOOL_MAX_ROUNDS', 1, 32),
   TOOL_MAX_CALLS_PER_ROUND: integerSetting('TOOL_MAX_CALLS_PER_ROUND', 1, 8),
@@ -245,6 +272,12 @@ export function readSettings(env: NodeJS.ProcessEnv): AppSettings {
     responseWaitMs: raw.RESPONSE_WAIT_MS,
     exposeManagementUrls: raw.EXPOSE_MANAGEMENT_URLS,
     owners: raw.OWNER_AUTH === 'easyauth',
+    threadExpiry: threadExpiryOf(raw),
+    compaction: {
+      atPercent: raw.THREAD_COMPACT_AT_PERCENT,
+      keepRecentTurns: raw.THREAD_KEEP_RECENT_TURNS,
+      summaryMaxChars: raw.THREAD_SUMMARY_MAX_CHARS,
+    },
     telemetry: { captureMessageContent: raw.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT },
   };
 }
@@ -316,6 +349,55 @@ export function getOwners(): boolean {
     throw cachedOwners.error;
   }
   return cachedOwners.owners;
+}
+
+const threadExpirySchema = rawSchema.pick({
+  THREAD_IDLE_SECONDS: true,
+  THREAD_EXPIRY_BUCKET_SECONDS: true,
+  THREAD_EXPIRY_SHARDS: true,
+  THREAD_EXPIRY_SWEEP_MAX: true,
+  THREAD_EXPIRY_SWEEP_SCHEDULE: true,
+});
+
+function threadExpiryOf(raw: z.output<typeof threadExpirySchema>): ThreadExpirySettings {
+  return {
+    idleSeconds: raw.THREAD_IDLE_SECONDS,
+    bucketSeconds: raw.THREAD_EXPIRY_BUCKET_SECONDS,
+    shards: raw.THREAD_EXPIRY_SHARDS,
+    sweepMax: raw.THREAD_EXPIRY_SWEEP_MAX,
+    sweepSchedule: raw.THREAD_EXPIRY_SWEEP_SCHEDULE,
+  };
+}
+
+/**
+ * The expiry settings alone: the thread routes and the sweep need no model settings, so they read this rather
+ * than readSettings. Throws ConfigurationError as it does.
+ */
+export function readThreadExpiry(env: NodeJS.ProcessEnv): ThreadExpirySettings {
+  const parsed = threadExpirySchema.safeParse(
+    Object.fromEntries(Object.keys(threadExpirySchema.shape).map((name) => [name, env[name]])),
+  );
+  if (!parsed.success) {
+    throw new ConfigurationError(parsed.error.issues.map((issue) => issue.message));
+  }
+  return threadExpiryOf(parsed.data);
+}
+
+let cachedExpiry: { expiry: ThreadExpirySettings } | { error: unknown } | undefined;
+
+/** The process-wide expiry settings, read once like getSettings. */
+export function getThreadExpiry(): ThreadExpirySettings {
+  if (cachedExpiry === undefined) {
+    try {
+      cachedExpiry = { expiry: readThreadExpiry(process.env) };
+    } catch (error) {
+      cachedExpiry = { error };
+    }
+  }
+  if ('error' in cachedExpiry) {
+    throw cachedExpiry.error;
+  }
+  return cachedExpiry.expiry;
 }
 
 let cached: { settings: AppSettings } | { error: unknown } | undefined;

@@ -4,13 +4,15 @@ import type { DurableClient, DurableOrchestrationStatus } from 'durable-function
 import { EntityId, OrchestrationRuntimeStatus } from 'durable-functions';
 import { agentNames, findAgent, type AgentCatalog } from '../agents/catalog';
 import type { AgentDefinition } from '../agents/agentDefinition';
-import type { AppSettings } from '../config/settings';
+import type { AppSettings, ThreadExpirySettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { answerBytesFor } from '../limits/payloadLimits';
 import type { AgentAnswer, AgentFailure, AgentProgress } from '../orchestration/agentOutcome';
 import type { AgentTurnRequest } from '../orchestration/agentTurnOrchestration';
 import type { TraceCarrier } from '../telemetry/traceCarrier';
+import { threadExpiry } from '../threads/expiry';
 import type { ThreadState } from '../threads/thread';
+import { agentExpiryPolicy, idleTimeText } from './threadExpiry';
 import { ok, type Failed, type Result } from '../result';
 import { statusIfAny, statusOfCallerId } from './durableErrors';
 import { isValidThreadId, newThreadId } from './ids';
@@ -57,6 +59,16 @@ async function firstTurnRunning(
   );
 }
 
+function threadNotFoundMessage(
+  agent: AgentDefinition,
+  threadId: string,
+  expiry: ThreadExpirySettings,
+): string {
+  const policy = agentExpiryPolicy(agent, expiry);
+  const expired = policy.expires ? `expired after ${idleTimeText(policy.idleMs)} without a turn, ` : '';
+  return `${agent.name} has no thread "${threadId}": it ${expired}was deleted, or never existed. Start a new conversation: send the message without threadId.`;
+}
+
 /**
  * Reads a thread for an agent: 404 when it does not exist or (owners on) is not the caller's, 409 when it
  * belongs to another agent (a thread id never reaches another agent) or when its first turn has not recorded it
@@ -67,7 +79,9 @@ export async function threadOf(
   client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   agent: AgentDefinition,
   threadId: string,
-  owner?: string,
+  owner: string | undefined,
+  expiry: ThreadExpirySettings,
+  now: number = Date.now(),
 ): Promise<Result<{ thread: ThreadState }, Refusal>> {
   if (!isValidThreadId(threadId)) {
     return refuse(400, 'invalid_thread_id', 'The thread id is malformed. Use a threadId this app returned.');
@@ -75,7 +89,9 @@ export async function threadOf(
   const entity = await client.readEntityState<ThreadState | null>(
     new EntityId(functionNames.threadEntity, threadId),
   );
-  const notFound = refuse(404, 'thread_not_found', `${agent.name} has no thread "${threadId}".`);
+  // One message for a thread that expired, was deleted, never existed or is someone else's: no reply tells
+  // which, and every one of them says how to go on.
+  const notFound = refuse(404, 'thread_not_found', threadNotFoundMessage(agent, threadId, expiry));
   // A state of null means no thread either (an entity whose state was never set).
   if (!entity.entityExists || entity.entityState === undefined || entity.entityState === null) {
     // A new thread exists only once its first turn records it; until then that turn is what holds it.
@@ -90,6 +106,10 @@ export async function threadOf(
   if (owner !== undefined && entity.entityState.owner !== owner) {
     return notFound;
   }
+  // Expired but not swept yet: gone for every reader at once; the sweep deletes it later.
+  if (threadExpiry(entity.entityState, agentExpiryPolicy(agent, expiry), new Date(now)).state === 'expired') {
+    return notFound;
+  }
   if (entity.entityState.agent !== agent.name) {
     return refuse(
       409,
@@ -101,14 +121,22 @@ export async function threadOf(
 }
 
 /** The limits every turn runs under, from the settings: one mapping for a panel's turns and a lone turn's. */
-export function turnLimitsOf(
-  settings: AppSettings,
-): Pick<AgentTurnRequest, 'retry' | 'answerMaxChars' | 'thread'> & { toolLoop: ToolLoopLimits } {
+export function turnLimitsOf(settings: AppSettings): Pick<
+  AgentTurnRequest,
+  'retry' | 'answerMaxChars' | 'thread'
+> & {
+  toolLoop: ToolLoopLimits;
+  expiry: NonNullable<AgentTurnRequest['expiry']>;
+  compaction: NonNullable<AgentTurnRequest['compaction']>;
+} {
+  const { idleSeconds, bucketSeconds, shards } = settings.threadExpiry;
   return {
     retry: settings.retry,
     answerMaxChars: settings.limits.answerMaxChars,
     thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
     toolLoop: settings.toolLoop,
+    expiry: { idleSeconds, bucketSeconds, shards },
+    compaction: { ...settings.compaction, timeoutMs: settings.request.timeoutMs },
   };
 }
 
@@ -139,6 +167,8 @@ export function agentTurnRequest(
     ...(caller.owner === undefined ? {} : { owner: caller.owner }),
     ...(caller.sessionId === undefined ? {} : { sessionId: caller.sessionId }),
     toolLoop: limits.toolLoop,
+    expiry: limits.expiry,
+    compaction: limits.compaction,
   };
 }
 
@@ -174,7 +204,7 @@ export async function startAgentTurn(
 ): Promise<Result<StartedTurn, Refusal>> {
   const { threadId, createIfMissing = false } = target;
   if (threadId !== undefined) {
-    const thread = await threadOf(client, agent, threadId, target.owner);
+    const thread = await threadOf(client, agent, threadId, target.owner, settings.threadExpiry);
     if (!thread.ok && !(createIfMissing && thread.error.code === 'thread_not_found')) {
       return thread;
     }

@@ -33,6 +33,14 @@ const agentAnswerSchema = z.object({
   threadError: z.string().optional(),
   toolCalls: z.number().optional(),
   tools: z.array(z.string()).optional(),
+  thread: z
+    .object({
+      compaction: z.enum(['summarized', 'failed', 'skipped']),
+      summarizedMessages: z.number().optional(),
+      trimmedMessages: z.number().optional(),
+      message: z.string(),
+    })
+    .optional(),
 }) satisfies z.ZodType<AgentAnswer>;
 
 const agentFailureSchema = z.object({

@@ -5,7 +5,7 @@ import { applyOwnerThreadsOperation, type OwnerThreadsState } from '../threads/o
 import { applyThreadOperation, type ThreadState } from '../threads/thread';
 
 /** Ends an operation: its result, then its new state, or no state at all (the entity is deleted). */
-function commit<T>(context: EntityContext<T>, state: T | undefined, result: unknown): void {
+export function commit<T>(context: EntityContext<T>, state: T | undefined, result: unknown): void {
   // return() marks the entity as existing, so it comes first: a destructOnExit() after it really deletes it.
   context.df.return(result);
   if (state === undefined) {
@@ -16,12 +16,18 @@ function commit<T>(context: EntityContext<T>, state: T | undefined, result: unkn
 }
 
 df.app.entity(functionNames.threadEntity, (context: EntityContext<ThreadState>) => {
-  const { state, result, ownerIndex } = applyThreadOperation(
+  const { state, result, ownerIndex, expiryIndex } = applyThreadOperation(
     context.df.getState(),
     context.df.operationName ?? '',
     context.df.getInput(),
+    context.df.entityKey,
   );
   commit(context, state, result);
+  if (expiryIndex !== undefined) {
+    // Lowercased for the same reason as the owner index below.
+    const bucket = new df.EntityId(functionNames.expiryBucketEntity.toLowerCase(), expiryIndex.bucket);
+    context.df.signalEntity(bucket, 'add', { threadId: context.df.entityKey, agent: expiryIndex.agent });
+  }
   if (ownerIndex !== undefined) {
     // The extension keys entities as "@<lowercased name>@<key>" everywhere but in an entity's own signals, which
     // it routes to the name as given: a mixed-case name there reaches an instance no client read finds.

@@ -1,12 +1,17 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { agentCatalog } from '../agents/catalog';
-import { getOwners, getSettings } from '../config/settings';
+import { getOwners, getSettings, getThreadExpiry } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { askAgent, deleteThread, getAgentTurn, getThread, listAgents } from '../http/agentRoutes';
 import { withJsonErrors } from '../http/errorResponse';
 
-const dependencies = { settings: getSettings, catalog: agentCatalog, owners: getOwners };
+const dependencies = {
+  settings: getSettings,
+  catalog: agentCatalog,
+  owners: getOwners,
+  threadExpiry: getThreadExpiry,
+};
 const durableClient = [df.input.durableClient()];
 
 app.http(functionNames.listAgents, {

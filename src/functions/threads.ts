@@ -1,6 +1,7 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { getOwners } from '../config/settings';
+import { agentCatalog } from '../agents/catalog';
+import { getOwners, getThreadExpiry } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { withJsonErrors } from '../http/errorResponse';
 import { listThreads } from '../http/threadList';
@@ -12,6 +13,10 @@ app.http(functionNames.threadList, {
   extraInputs: [df.input.durableClient()],
   handler: (request, context) =>
     withJsonErrors(context, () =>
-      listThreads(request, df.getClient(context), context, { owners: getOwners }),
+      listThreads(request, df.getClient(context), context, {
+        owners: getOwners,
+        catalog: agentCatalog,
+        threadExpiry: getThreadExpiry,
+      }),
     ),
 });

@@ -5,7 +5,7 @@ import { EntityId } from 'durable-functions';
 import * as z from 'zod';
 import { agentKey, type AgentDefinition } from '../agents/agentDefinition';
 import type { AgentCatalog } from '../agents/catalog';
-import type { AppSettings } from '../config/settings';
+import type { AppSettings, ThreadExpirySettings } from '../config/settings';
 import {
   agentOrError,
   readAgentTurn,
@@ -40,6 +40,8 @@ export interface AgentRouteDependencies {
   catalog: AgentCatalog;
   /** Whether runs and threads belong to the signed-in caller (getOwners). */
   owners: () => boolean;
+  /** How threads expire (getThreadExpiry): an expired thread answers 404 before the sweep deletes it. */
+  threadExpiry: () => ThreadExpirySettings;
 }
 
 /** One turn in the caller's terms: 200 with the answer, 202 while it runs, 409/502 when it failed. */
@@ -83,6 +85,7 @@ export function turnResponse(
           attempts: view.attempts,
           ...(view.threadMessageCount === undefined ? {} : { threadMessageCount: view.threadMessageCount }),
           ...(view.threadError === undefined ? {} : { threadError: view.threadError }),
+          ...(view.thread === undefined ? {} : { thread: view.thread }),
         },
       };
     }
@@ -272,7 +275,7 @@ async function onThread(
   request: HttpRequest,
   client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   context: InvocationContext,
-  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners'>,
+  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners' | 'threadExpiry'>,
   action: string,
   respond: (agent: AgentDefinition, threadId: string, thread: ThreadState) => Promise<HttpResponseInit>,
 ): Promise<HttpResponseInit> {
@@ -288,7 +291,7 @@ async function onThread(
   const threadId = request.params.threadId ?? '';
   let read;
   try {
-    read = await threadOf(client, agent, threadId, caller.owner);
+    read = await threadOf(client, agent, threadId, caller.owner, dependencies.threadExpiry());
   } catch (error) {
     return backendUnavailable(context, `${action} the thread`, error);
   }
@@ -300,7 +303,7 @@ export function getThread(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   context: InvocationContext,
-  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners'>,
+  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners' | 'threadExpiry'>,
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);
@@ -314,7 +317,7 @@ export function deleteThread(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'readEntityState' | 'getStatus' | 'signalEntity'>,
   context: InvocationContext,
-  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners'>,
+  dependencies: Pick<AgentRouteDependencies, 'catalog' | 'owners' | 'threadExpiry'>,
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);

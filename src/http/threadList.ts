@@ -1,7 +1,11 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { EntityId } from 'durable-functions';
+import { findAgent, type AgentCatalog } from '../agents/catalog';
+import type { ThreadExpirySettings } from '../config/settings';
 import { durableBackend } from '../conversations/durableErrors';
+import { agentExpiryPolicy } from '../conversations/threadExpiry';
+import { expiryPolicyOf, threadExpiry } from '../threads/expiry';
 import { functionNames } from '../functionNames';
 import { decodeCursor, pageOfThreads, type OwnerThreadsState } from '../threads/ownerThreads';
 import { callerOwner } from './callerOwner';
@@ -18,7 +22,8 @@ export async function listThreads(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'readEntityState'>,
   context: InvocationContext,
-  dependencies: { owners: () => boolean },
+  dependencies: { owners: () => boolean; catalog: AgentCatalog; threadExpiry: () => ThreadExpirySettings },
+  now: number = Date.now(),
 ): Promise<HttpResponseInit> {
   // Failures of its calls are the backend's (503); anything else thrown here is a bug (500).
   const client = durableBackend(durableClient);
@@ -56,5 +61,21 @@ export async function listThreads(
     return backendUnavailable(context, 'list the threads', error);
   }
   const state = index.entityExists ? (index.entityState ?? undefined) : undefined;
-  return { status: 200, jsonBody: pageOfThreads(state, limit, cursor) };
+  // Expired threads leave the index when the sweep deletes them; until then the listing leaves them out.
+  const expiry = dependencies.threadExpiry();
+  const live =
+    state === undefined
+      ? undefined
+      : {
+          ...state,
+          entries: state.entries.filter((entry) => {
+            const agent = findAgent(dependencies.catalog, entry.agent);
+            const policy =
+              agent === undefined
+                ? expiryPolicyOf(undefined, expiry.idleSeconds)
+                : agentExpiryPolicy(agent, expiry);
+            return threadExpiry({ lastTurnAt: entry.lastTurnAt }, policy, new Date(now)).state !== 'expired';
+          }),
+        };
+  return { status: 200, jsonBody: pageOfThreads(live, limit, cursor) };
 }

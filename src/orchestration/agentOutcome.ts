@@ -1,6 +1,7 @@
 import { messageOf } from '../errorMessage';
 import type { AgentAnswerText, AgentErrorCode } from '../agents/agentAttempt';
 import type { TokenUsage } from '../model/chatModel';
+import type { ThreadNote } from './compaction';
 
 /** One agent's answer to one prompt, recorded on its thread. */
 export interface AgentAnswer extends AgentAnswerText {
@@ -16,6 +17,8 @@ export interface AgentAnswer extends AgentAnswerText {
   toolCalls?: number;
   /** The tools it called, each once, in the order first called; absent with toolCalls. */
   tools?: string[];
+  /** How the thread was kept within its limits, when it had to be (compaction); absent otherwise. */
+  thread?: ThreadNote;
 }
 
 /**

@@ -20,8 +20,11 @@ import type { ExecuteToolInput } from '../tools/executeTool';
 import { toolArgumentsMaxChars, type ToolCallResult, type ToolErrorCode } from '../tools/tool';
 import { failed, ok, type Result } from '../result';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
+import { compactionSettingsSchema } from '../threads/compaction';
+import { expiryPolicyOf } from '../threads/expiry';
 import {
   threadLimitsSchema,
+  type ThreadExpiryInput,
   type AppendTurnInput,
   type BeginTurnInput,
   type EndTurnInput,
@@ -37,6 +40,7 @@ import {
   type AgentProgress,
   sumUsage,
 } from './agentOutcome';
+import { compactHistory, threadNoteOf, type CompactedHistory } from './compaction';
 import { agentRetryPolicySchema, retryDecision } from './retryPolicy';
 import {
   defaultToolLoopLimits,
@@ -45,6 +49,25 @@ import {
   toolResultText,
   toolsUsed,
 } from './toolRounds';
+
+/** The app's expiry settings as a run carries them; each agent's own idle time comes with its definition. */
+export const threadExpirySettingsSchema = z
+  .object({
+    idleSeconds: z.number().int().min(1),
+    bucketSeconds: z.number().int().min(1),
+    shards: z.number().int().min(1).max(64),
+  })
+  .strict();
+
+/** What the turn tells the thread about its expiry: the agent's idle time (null: never) and the index shape. */
+function threadExpiryOf(request: AgentTurnRequest): { expiry?: ThreadExpiryInput } {
+  if (request.expiry === undefined) {
+    return {};
+  }
+  const { idleSeconds, bucketSeconds, shards } = request.expiry;
+  const policy = expiryPolicyOf(request.agent.threadIdleSeconds, idleSeconds);
+  return { expiry: { idleMs: policy.expires ? policy.idleMs : null, bucketSeconds, shards } };
+}
 
 /** Input of one agent's turn. Everything it needs travels here, so replays never read settings. */
 export const agentTurnRequestSchema = z
@@ -73,6 +96,10 @@ export const agentTurnRequestSchema = z
     sessionId: z.string().min(1).max(128).optional(),
     /** Bounds of the tool loop (TOOL_MAX_ROUNDS, TOOL_MAX_CALLS_PER_ROUND); absent: their defaults. */
     toolLoop: toolLoopLimitsSchema.optional(),
+    /** How threads expire (THREAD_IDLE_SECONDS and the expiry index); absent in turns from before expiry. */
+    expiry: threadExpirySettingsSchema.optional(),
+    /** When and how a thread near its limits is summarized; absent: trimmed as before compaction. */
+    compaction: compactionSettingsSchema.optional(),
   })
   .strict();
 export type AgentTurnRequest = z.infer<typeof agentTurnRequestSchema>;
@@ -180,6 +207,7 @@ function* holdThread(
       now: now.toISOString(),
       until: until.toISOString(),
       ...(request.owner === undefined ? {} : { owner: request.owner }),
+      ...threadExpiryOf(request),
     } satisfies BeginTurnInput)) as ThreadOperationResult;
   } catch (error) {
     return failed(
@@ -539,6 +567,7 @@ function* recordOnThread(
   answer: AnsweredAttempt,
   attempts: number,
   tools: ToolUse = { names: [], calls: 0 },
+  compacted: CompactedHistory = { history: [] },
 ): TurnStep<AgentAnswer> {
   const { context, request, turn, thread, turnId } = scope;
   const at = context.df.currentUtcDateTime.toISOString();
@@ -552,12 +581,13 @@ function* recordOnThread(
     model: answer.model,
     requestedModel: answer.requestedModel,
     finishReason: answer.finishReason,
-    usage: answer.usage,
+    usage: compacted.usage === undefined ? answer.usage : sumUsage([compacted.usage, answer.usage]),
     ...(answer.data === undefined ? {} : { data: answer.data }),
     ...(tools.calls === 0 ? {} : { toolCalls: tools.calls, tools: tools.names }),
   };
+  let recorded: ThreadOperationResult | undefined;
   try {
-    const recorded = (yield context.df.callEntity(thread, 'appendTurn', {
+    recorded = (yield context.df.callEntity(thread, 'appendTurn', {
       agent: turn.agent,
       turnId,
       messages: [
@@ -572,6 +602,8 @@ function* recordOnThread(
       ],
       limits: request.thread,
       ...(request.owner === undefined ? {} : { owner: request.owner }),
+      ...threadExpiryOf(request),
+      ...(compacted.append === undefined ? {} : { compaction: compacted.append }),
     } satisfies AppendTurnInput)) as ThreadOperationResult;
     if (recorded.ok) {
       outcome.threadMessageCount = recorded.messageCount;
@@ -580,6 +612,10 @@ function* recordOnThread(
     }
   } catch (error) {
     outcome.threadError = `Recording the thread failed: ${durableFailureReason(error)}`;
+  }
+  const note = threadNoteOf(compacted, recorded);
+  if (note !== undefined) {
+    outcome.thread = note;
   }
   return outcome;
 }
@@ -601,10 +637,11 @@ export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<
   if (!held.ok) {
     outcome = held.error;
   } else {
-    const answered = yield* askWithTools(scope, held.history);
-    const asked = answered.ok ? yield* askAgainOnInvalidOutput(scope, held.history, answered) : answered;
+    const compacted = yield* compactHistory(context, scope.request, held.history, scope.deadline);
+    const answered = yield* askWithTools(scope, compacted.history);
+    const asked = answered.ok ? yield* askAgainOnInvalidOutput(scope, compacted.history, answered) : answered;
     outcome = asked.ok
-      ? yield* recordOnThread(scope, asked.answer, asked.attempts, asked.tools)
+      ? yield* recordOnThread(scope, asked.answer, asked.attempts, asked.tools, compacted)
       : asked.error;
   }
   // A successful append ended the hold; any other end of a held thread must end it here.

@@ -16,7 +16,8 @@ import {
   type AgentFailure,
   type AgentOutcome,
 } from './agentOutcome';
-import type { AgentTurnRequest } from './agentTurnOrchestration';
+import { threadExpirySettingsSchema, type AgentTurnRequest } from './agentTurnOrchestration';
+import { compactionSettingsSchema } from '../threads/compaction';
 import { agentRetryPolicySchema } from './retryPolicy';
 import { moderatorInputSchema, synthesize, type Synthesis } from './synthesis';
 
@@ -43,6 +44,10 @@ export const panelInputSchema = z
     owner: z.string().min(1).max(64).optional(),
     /** The run asked for a synthesis: the moderator merges the answers after the fan-in. */
     moderator: moderatorInputSchema.optional(),
+    /** How the run's threads expire; absent in runs started before threads expired. */
+    expiry: threadExpirySettingsSchema.optional(),
+    /** How the run's threads are compacted near their limits; absent in runs from before compaction. */
+    compaction: compactionSettingsSchema.optional(),
   })
   .strict();
 export type PanelInput = z.infer<typeof panelInputSchema>;
@@ -164,6 +169,8 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
       ...(input.trace === undefined ? {} : { trace: input.trace }),
       ...(input.owner === undefined ? {} : { owner: input.owner }),
       ...(input.toolLoop === undefined ? {} : { toolLoop: input.toolLoop }),
+      ...(input.expiry === undefined ? {} : { expiry: input.expiry }),
+      ...(input.compaction === undefined ? {} : { compaction: input.compaction }),
     };
     return {
       request,

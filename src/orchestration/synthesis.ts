@@ -101,6 +101,8 @@ export function* synthesize(
     ...(input.trace === undefined ? {} : { trace: input.trace }),
     ...(input.owner === undefined ? {} : { owner: input.owner }),
     ...(input.toolLoop === undefined ? {} : { toolLoop: input.toolLoop }),
+    ...(input.expiry === undefined ? {} : { expiry: input.expiry }),
+    ...(input.compaction === undefined ? {} : { compaction: input.compaction }),
   };
   const turn = context.df.callSubOrchestrator(
     functionNames.agentTurnOrchestration,

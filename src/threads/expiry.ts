@@ -107,7 +107,7 @@ export function threadExpiry(
 
 /**
  * The expiry index: threads are filed in buckets by the time they are due to expire, so a sweep reads only the
- * buckets that are due instead of every thread. A bucket is `<start ISO time>#<shard>`; shards keep one bucket's
+ * buckets that are due instead of every thread. A bucket is `<start ISO time>_<shard>` (no `#`: Azure Storage table keys refuse it); shards keep one bucket's
  * entity state small when many threads share an expiry hour.
  */
 export interface ExpiryIndexShape {
@@ -147,7 +147,7 @@ export function expiryBucketOf(threadKey: string, expiresAt: string, shape: Expi
   }
   const width = shape.bucketSeconds * 1000;
   const start = Math.ceil(expiresAtMs / width) * width;
-  return `${new Date(start).toISOString()}#${fnv1a(threadKey) % shape.shards}`;
+  return `${new Date(start).toISOString()}_${fnv1a(threadKey) % shape.shards}`;
 }
 
 /**
@@ -179,7 +179,7 @@ export function sweepSlots(
   for (let slot = first, count = 0; slot <= lastDue && count < limits.maxSlots; slot += width, count++) {
     const start = new Date(slot).toISOString();
     for (let shard = 0; shard < shape.shards; shard++) {
-      buckets.push(`${start}#${shard}`);
+      buckets.push(`${start}_${shard}`);
     }
     nextCursor = start;
   }

@@ -1,9 +1,12 @@
 import * as z from 'zod';
 import { jsonBytes, threadMaxBytes } from '../limits/payloadLimits';
 import { failed, ok, type Result } from '../result';
+import { appendCompactionSchema, compactedMessages } from './compaction';
+import { expiryBucketOf, lastActivityMs, threadExpiry, type ExpiryPolicy } from './expiry';
 
 export const threadMessageSchema = z.object({
-  role: z.enum(['user', 'assistant']),
+  /** system: the summary of earlier turns that compaction left in their place (always the first message). */
+  role: z.enum(['user', 'assistant', 'system']),
   content: z.string(),
   /** When the message was recorded (orchestration time, ISO 8601). */
   at: z.string().optional(),
@@ -25,6 +28,25 @@ export interface ThreadState {
   activeTurn?: ActiveTurn;
   /** The owner key of the caller that created the thread, when owners are on; absent otherwise. */
   owner?: string;
+  /** The expiry-index bucket the thread is filed in; absent until its first turn files it. */
+  expiryBucket?: string;
+}
+
+/**
+ * How a thread expires, as the turn (or the sweep) passes it in: the agent's idle time (null: never) and the
+ * shape of the expiry index. The entity reads no settings and no clock of its own.
+ */
+export const threadExpiryInputSchema = z
+  .object({
+    idleMs: z.number().int().min(1000).nullable(),
+    bucketSeconds: z.number().int().min(1),
+    shards: z.number().int().min(1).max(64),
+  })
+  .strict();
+export type ThreadExpiryInput = z.infer<typeof threadExpiryInputSchema>;
+
+export function expiryPolicyFrom(expiry: Pick<ThreadExpiryInput, 'idleMs'>): ExpiryPolicy {
+  return expiry.idleMs === null ? { expires: false } : { expires: true, idleMs: expiry.idleMs };
 }
 
 /** An owner key as ownerKeyOf mints it ("o-" + hex), or the MCP tools' fixed owner. */
@@ -47,6 +69,10 @@ const appendTurnSchema = z
     limits: threadLimitsSchema,
     /** The turn's owner (owners on): recorded when this append creates the thread, checked otherwise. */
     owner: ownerSchema.optional(),
+    /** How the thread expires: its first recorded turn files it in the expiry index. */
+    expiry: threadExpiryInputSchema.optional(),
+    /** A summary that replaces the thread's oldest messages (compaction), applied before the new turn. */
+    compaction: appendCompactionSchema.optional(),
   })
   .strict();
 export type AppendTurnInput = z.infer<typeof appendTurnSchema>;
@@ -60,6 +86,8 @@ const beginTurnSchema = z
     until: z.iso.datetime(),
     /** The turn's owner (owners on): recorded when this turn creates the thread, checked otherwise. */
     owner: ownerSchema.optional(),
+    /** How the thread expires: an expired thread is begun as a new one (its messages and lease are gone). */
+    expiry: threadExpiryInputSchema.optional(),
   })
   .strict();
 export type BeginTurnInput = z.infer<typeof beginTurnSchema>;
@@ -67,16 +95,32 @@ export type BeginTurnInput = z.infer<typeof beginTurnSchema>;
 const endTurnSchema = z.object({ turnId: z.string().min(1) }).strict();
 export type EndTurnInput = z.infer<typeof endTurnSchema>;
 
+const expireIfIdleSchema = z
+  .object({
+    /** The sweep's orchestration time. */
+    now: z.iso.datetime(),
+    expiry: threadExpiryInputSchema,
+  })
+  .strict();
+export type ExpireIfIdleInput = z.infer<typeof expireIfIdleSchema>;
+
 export type ThreadErrorCode =
   'unknown_operation' | 'invalid_input' | 'agent_mismatch' | 'owner_mismatch' | 'thread_busy';
 
 /** The entity's reply, recorded in history: the app's one Result shape, so its JSON must stay as it is. */
 export type ThreadOperationResult = Result<
-  { messageCount: number; trimmedMessages?: number; thread?: ThreadState },
+  { messageCount: number; trimmedMessages?: number; summarizedMessages?: number; thread?: ThreadState },
   { code: ThreadErrorCode; message: string }
 >;
 
-export const threadOperations = ['beginTurn', 'appendTurn', 'endTurn', 'get', 'delete'] as const;
+export const threadOperations = [
+  'beginTurn',
+  'appendTurn',
+  'endTurn',
+  'get',
+  'delete',
+  'expireIfIdle',
+] as const;
 
 /**
  * Drops the oldest messages until the thread fits its limits and the byte budget, keeping whole turns where it
@@ -135,34 +179,101 @@ export type OwnerIndexNote =
   | { owner: string; operation: 'upsert'; agent: string; lastTurnAt: string; messageCount: number }
   | { owner: string; operation: 'remove' };
 
+/** What the expiry index (threadExpiryBucket) must hear: file this thread in that bucket. */
+export interface ExpiryIndexNote {
+  bucket: string;
+  agent: string;
+}
+
 /**
- * Applies one operation to a thread. Failures are returned, not thrown: an entity operation that throws
- * reaches the orchestrator as "{}" and its message is lost. An owned thread's recorded turns and deletion
- * come with a note for its owner's index.
+ * Files a thread in the bucket of its expiry, unless it already is (a thread is filed once, not per turn: the
+ * sweep re-files a thread it finds live) or never expires.
+ */
+function filedForExpiry(
+  next: ThreadState,
+  expiry: ThreadExpiryInput | undefined,
+  threadId: string | undefined,
+  refile: boolean,
+): { state: ThreadState; expiryIndex?: ExpiryIndexNote } {
+  if (expiry === undefined || threadId === undefined || (next.expiryBucket !== undefined && !refile)) {
+    return { state: next };
+  }
+  const last = lastActivityMs(next);
+  if (expiry.idleMs === null || last === undefined) {
+    return { state: next };
+  }
+  const bucket = expiryBucketOf(threadId, new Date(last + expiry.idleMs).toISOString(), expiry);
+  return { state: { ...next, expiryBucket: bucket }, expiryIndex: { bucket, agent: next.agent } };
+}
+
+/** The thread as a turn at `now` finds it: an expired thread is no thread at all. */
+function liveState(
+  state: ThreadState | undefined,
+  expiry: ThreadExpiryInput | undefined,
+  now: string,
+): ThreadState | undefined {
+  if (state === undefined || expiry === undefined) {
+    return state;
+  }
+  return threadExpiry(state, expiryPolicyFrom(expiry), now).state === 'expired' ? undefined : state;
+}
+
+/** Keeps the filing a thread had across an operation that rebuilds its state. */
+function bucketOf(state: ThreadState | undefined): { expiryBucket?: string } {
+  return state?.expiryBucket === undefined ? {} : { expiryBucket: state.expiryBucket };
+}
+
+/**
+ * Applies one operation to a thread whose entity key is `threadId`. Failures are returned, not thrown: an entity
+ * operation that throws reaches the orchestrator as "{}" and its message is lost. An owned thread's recorded
+ * turns and deletion come with a note for its owner's index, and a thread's first recorded turn with a note for
+ * the expiry index.
  */
 export function applyThreadOperation(
   state: ThreadState | undefined,
   operation: string,
   input: unknown,
-): { state: ThreadState | undefined; result: ThreadOperationResult; ownerIndex?: OwnerIndexNote } {
+  threadId?: string,
+): {
+  state: ThreadState | undefined;
+  result: ThreadOperationResult;
+  ownerIndex?: OwnerIndexNote;
+  expiryIndex?: ExpiryIndexNote;
+} {
   switch (operation) {
     case 'appendTurn': {
       const parsed = appendTurnSchema.safeParse(input);
       if (!parsed.success) {
         return { state, result: failure('invalid_input', parsed.error.issues[0]?.message ?? 'invalid') };
       }
-      const { agent, messages, limits, owner } = parsed.data;
+      const { agent, messages, limits, owner, expiry, compaction } = parsed.data;
       const refused = refusedTurn(state, agent, owner);
       if (refused !== undefined) {
         return { state, result: refused };
       }
-      const all = [...(state?.messages ?? []), ...messages];
+      const earlier = state?.messages ?? [];
+      const compacted =
+        compaction === undefined ? undefined : compactedMessages(earlier, compaction, messages[0]?.at);
+      const all = [...(compacted ?? earlier), ...messages];
       const kept = trimThread(all, limits);
-      const next: ThreadState = { agent, messages: kept, ...ownerOf(state, owner) };
+      const filed = filedForExpiry(
+        { agent, messages: kept, ...ownerOf(state, owner), ...bucketOf(state) },
+        expiry,
+        threadId,
+        false,
+      );
+      const next = filed.state;
       const trimmed = all.length - kept.length;
       return {
         state: next,
-        result: ok({ messageCount: kept.length, ...(trimmed > 0 ? { trimmedMessages: trimmed } : {}) }),
+        ...(filed.expiryIndex === undefined ? {} : { expiryIndex: filed.expiryIndex }),
+        result: ok({
+          messageCount: kept.length,
+          ...(trimmed > 0 ? { trimmedMessages: trimmed } : {}),
+          ...(compacted === undefined || compaction === undefined
+            ? {}
+            : { summarizedMessages: compaction.replaces }),
+        }),
         ...(next.owner === undefined
           ? {}
           : {
@@ -181,12 +292,14 @@ export function applyThreadOperation(
       if (!parsed.success) {
         return { state, result: failure('invalid_input', parsed.error.issues[0]?.message ?? 'invalid') };
       }
-      const { agent, turnId, now, until, owner } = parsed.data;
-      const refused = refusedTurn(state, agent, owner);
+      const { agent, turnId, now, until, owner, expiry } = parsed.data;
+      // An expired thread that the sweep has not deleted yet is gone for every turn: its lease holds nothing.
+      const live = liveState(state, expiry, now);
+      const refused = refusedTurn(live, agent, owner);
       if (refused !== undefined) {
         return { state, result: refused };
       }
-      const holder = state?.activeTurn;
+      const holder = live?.activeTurn;
       if (holder !== undefined && holder.turnId !== turnId && Date.parse(holder.until) > Date.parse(now)) {
         return {
           state,
@@ -198,9 +311,10 @@ export function applyThreadOperation(
       }
       const next: ThreadState = {
         agent,
-        messages: state?.messages ?? [],
+        messages: live?.messages ?? [],
         activeTurn: { turnId, until },
-        ...ownerOf(state, owner),
+        ...ownerOf(live, owner),
+        ...bucketOf(live),
       };
       return { state: next, result: ok({ messageCount: next.messages.length, thread: next }) };
     }
@@ -216,6 +330,7 @@ export function applyThreadOperation(
         agent: state.agent,
         messages: state.messages,
         ...ownerOf(state, undefined),
+        ...bucketOf(state),
       };
       return { state: released, result: ok({ messageCount: released.messages.length }) };
     }
@@ -233,6 +348,36 @@ export function applyThreadOperation(
         result: ok({ messageCount: 0 }),
         ...(state?.owner === undefined ? {} : { ownerIndex: { owner: state.owner, operation: 'remove' } }),
       };
+    case 'expireIfIdle': {
+      const parsed = expireIfIdleSchema.safeParse(input);
+      if (!parsed.success) {
+        return { state, result: failure('invalid_input', parsed.error.issues[0]?.message ?? 'invalid') };
+      }
+      if (state === undefined) {
+        return { state, result: ok({ messageCount: 0 }) };
+      }
+      const { now, expiry } = parsed.data;
+      if (liveState(state, expiry, now) === undefined) {
+        return {
+          state: undefined,
+          result: ok({ messageCount: 0 }),
+          ...(state.owner === undefined ? {} : { ownerIndex: { owner: state.owner, operation: 'remove' } }),
+        };
+      }
+      // Live (used since it was filed, or held by a turn): file it again where its expiry now falls.
+      const unfiled: ThreadState = {
+        agent: state.agent,
+        messages: state.messages,
+        ...(state.activeTurn === undefined ? {} : { activeTurn: state.activeTurn }),
+        ...ownerOf(state, undefined),
+      };
+      const filed = filedForExpiry(unfiled, expiry, threadId, true);
+      return {
+        state: filed.state,
+        result: ok({ messageCount: state.messages.length }),
+        ...(filed.expiryIndex === undefined ? {} : { expiryIndex: filed.expiryIndex }),
+      };
+    }
     default:
       return {
         state,

@@ -124,6 +124,7 @@ describe('the multi-agent panel, end to end', () => {
         'agentThreadRoute:httpTrigger',
         'agentTurn:orchestrationTrigger',
         'agentTurnStatus:httpTrigger',
+        'compactThread:activityTrigger',
         'executeTool:activityTrigger',
         'health:httpTrigger',
         'mcpAskAgent:mcpToolTrigger',
@@ -138,6 +139,10 @@ describe('the multi-agent panel, end to end', () => {
         'panelPage:httpTrigger',
         'recordPanelRun:activityTrigger',
         'runAgentTurn:activityTrigger',
+        'threadExpiryBucket:entityTrigger',
+        'threadExpiryCursor:entityTrigger',
+        'threadExpirySweep:orchestrationTrigger',
+        'threadExpiryTimer:timerTrigger',
         'threadList:httpTrigger',
       ],
     );
@@ -268,6 +273,8 @@ describe('the multi-agent panel, end to end', () => {
           { role: 'user', content: question, at: expect.any(String) as unknown },
           { role: 'assistant', content: physicist!.answer, at: expect.any(String) as unknown },
         ],
+        // Filed once in the expiry index, in the hour slot after its expiry (30 days idle).
+        expiryBucket: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:00:00\.000Z_\d+$/) as unknown,
       },
     });
     expect(backend.getEntity('agentThread', chemist!.threadId).state).toMatchObject({ agent: 'Chemist' });

@@ -117,6 +117,8 @@ describeEngine(
             { role: 'user', content: prompt, at: expect.any(String) as unknown },
             { role: 'assistant', content: answer.answer, at: expect.any(String) as unknown },
           ],
+          // Filed once in the expiry index: the bucket of the hour slot after its expiry (30 days idle).
+          expiryBucket: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:00:00\.000Z_\d+$/) as unknown,
         });
       }
     });

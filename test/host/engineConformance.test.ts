@@ -52,6 +52,15 @@ const notPlayable: { scenario: string; why: string }[] = [
       'owners--records-the-owner-in-a-session-s-thread-keeps-it-from-another-user-and-lists-it-in-the-owner-s-index.json',
     why: "each call is signed in with App Service Authentication's principal headers, which recordings do not keep",
   },
+  ...[
+    'threads--files-a-thread-answers-404-once-it-is-idle-and-the-sweep-deletes-it-with-its-index-entries.json',
+    'threads--keeps-a-thread-used-since-it-was-filed-the-sweep-files-it-again-and-deletes-it-once-idle.json',
+    'threads--holds-nothing-with-an-expired-thread-s-lease-a-crashed-turn-s-hold-ends-then-the-session-starts-anew.json',
+    'threads--compacts-a-14-turn-conversation-in-an-8-message-thread-the-summary-keeps-the-first-fact-on-the-real.json',
+  ].map((scenario) => ({
+    scenario,
+    why: 'signed-in calls (headers recordings do not keep), idle times in seconds that a replay does not wait out, and the sweep started by invoking its timer function, which is no recorded HTTP call',
+  })),
 ];
 
 const recordings = loadEngineRecordings().filter(

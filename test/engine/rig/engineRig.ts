@@ -253,6 +253,17 @@ export class EngineRig {
     return this.#sidecar?.rpcBaseUrl;
   }
 
+  /**
+   * Invokes one of the app's functions that no durable trigger starts (a timer trigger) in the worker, as the
+   * Functions host would on its schedule; its durable client is the extension's. The rig's .NET host loads the
+   * Durable extension only, so nothing schedules timer triggers here.
+   */
+  async invoke(functionName: string, triggerJson: unknown): Promise<'success' | 'failure'> {
+    if (!this.#sidecar) throw new Error('the engine rig runs no in-process worker to invoke');
+    const outcome = await this.#sidecar.host.invoke(functionName, { json: JSON.stringify(triggerJson) });
+    return outcome.status;
+  }
+
   /** Calls the app over HTTP like a user, with a function key. */
   async http(
     method: string,

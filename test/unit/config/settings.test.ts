@@ -63,6 +63,14 @@ describe('readSettings', () => {
       responseWaitMs: Number(catalog.app.RESPONSE_WAIT_MS.default),
       exposeManagementUrls: false,
       owners: false,
+      threadExpiry: {
+        idleSeconds: 30 * 24 * 60 * 60,
+        bucketSeconds: 3600,
+        shards: 16,
+        sweepMax: 500,
+        sweepSchedule: '0 */5 * * * *',
+      },
+      compaction: { atPercent: 80, keepRecentTurns: 4, summaryMaxChars: 4000 },
       telemetry: { captureMessageContent: false },
     });
   });

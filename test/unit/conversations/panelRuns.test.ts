@@ -49,6 +49,13 @@ describe('the limits a turn runs under', () => {
       answerMaxChars: 1234,
       thread: { maxMessages: settings.limits.threadMaxMessages, maxChars: settings.limits.threadMaxChars },
       toolLoop: settings.toolLoop,
+      expiry: { idleSeconds: 2_592_000, bucketSeconds: 3600, shards: 16 },
+      compaction: {
+        atPercent: 80,
+        keepRecentTurns: 4,
+        summaryMaxChars: 4000,
+        timeoutMs: settings.request.timeoutMs,
+      },
     });
     expect(limits.retry.maxAttempts).toBe(5);
     expect(panelInputFor('Hi', [...agentCatalog.defaultPanel], settings)).toMatchObject(limits);

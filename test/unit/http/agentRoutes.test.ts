@@ -1,7 +1,7 @@
 import { HttpRequest } from '@azure/functions';
 import { OrchestrationRuntimeStatus } from 'durable-functions';
 import { agentCatalog } from '../../../src/agents/catalog';
-import { ConfigurationError, readSettings } from '../../../src/config/settings';
+import { ConfigurationError, readSettings, readThreadExpiry } from '../../../src/config/settings';
 import { functionNames } from '../../../src/functionNames';
 import { askAgent, deleteThread, getAgentTurn, getThread } from '../../../src/http/agentRoutes';
 import { withJsonErrors } from '../../../src/http/errorResponse';
@@ -12,7 +12,12 @@ const settings = () =>
     AZURE_OPENAI_ENDPOINT: 'https://example.openai.azure.com/',
     AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'gpt-4o-mini',
   });
-const dependencies = { settings, catalog: agentCatalog, owners: () => false };
+const dependencies = {
+  settings,
+  catalog: agentCatalog,
+  owners: () => false,
+  threadExpiry: () => readThreadExpiry({}),
+};
 
 function request(method: string, path: string, params: Record<string, string>, body?: unknown) {
   return new HttpRequest({
@@ -106,6 +111,7 @@ describe('the agent routes', () => {
     const broken = {
       catalog: agentCatalog,
       owners: () => false,
+      threadExpiry: () => readThreadExpiry({}),
       settings: () => {
         throw new ConfigurationError(['Set AZURE_OPENAI_ENDPOINT.']);
       },

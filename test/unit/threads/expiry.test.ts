@@ -99,7 +99,7 @@ describe('expiry index buckets', () => {
 
   it('files a thread in the first slot starting at or after its expiry, sharded by its key', () => {
     const bucket = expiryBucketOf('physicist:t1', '2026-12-01T10:20:00.000Z', hourly);
-    expect(bucket).toMatch(/^2026-12-01T11:00:00\.000Z#[0-3]$/);
+    expect(bucket).toMatch(/^2026-12-01T11:00:00\.000Z_[0-3]$/);
     expect(expiryBucketOf('physicist:t1', '2026-12-01T11:00:00.000Z', hourly)).toBe(bucket);
     expect(expiryBucketOf('physicist:t1', '2026-12-01T10:20:00.000Z', hourly)).toBe(bucket);
     const shards = new Set(
@@ -112,7 +112,7 @@ describe('expiry index buckets', () => {
 
   it('uses second-wide buckets for tests with short idle times', () => {
     expect(expiryBucketOf('k', '2026-12-01T10:20:00.250Z', { bucketSeconds: 1, shards: 1 })).toBe(
-      '2026-12-01T10:20:01.000Z#0',
+      '2026-12-01T10:20:01.000Z_0',
     );
   });
 
@@ -134,10 +134,10 @@ describe('sweepSlots', () => {
   it('drains every shard of each due slot after the cursor, and moves the cursor to the last one', () => {
     expect(sweepSlots('2026-12-01T09:00:00.000Z', '2026-12-01T11:30:00.000Z', shape, limits)).toEqual({
       buckets: [
-        '2026-12-01T10:00:00.000Z#0',
-        '2026-12-01T10:00:00.000Z#1',
-        '2026-12-01T11:00:00.000Z#0',
-        '2026-12-01T11:00:00.000Z#1',
+        '2026-12-01T10:00:00.000Z_0',
+        '2026-12-01T10:00:00.000Z_1',
+        '2026-12-01T11:00:00.000Z_0',
+        '2026-12-01T11:00:00.000Z_1',
       ],
       nextCursor: '2026-12-01T11:00:00.000Z',
     });
@@ -165,16 +165,16 @@ describe('sweepSlots', () => {
     expect(first.buckets).toHaveLength(6);
     expect(first.nextCursor).toBe('2026-12-01T03:00:00.000Z');
     const second = sweepSlots(first.nextCursor, '2026-12-01T10:00:00.000Z', shape, limits);
-    expect(second.buckets[0]).toBe('2026-12-01T04:00:00.000Z#0');
+    expect(second.buckets[0]).toBe('2026-12-01T04:00:00.000Z_0');
   });
 
   it('starts lookBackSlots before now on the first sweep', () => {
     expect(sweepSlots(undefined, '2026-12-01T11:30:00.000Z', shape, limits)).toEqual({
       buckets: [
-        '2026-12-01T10:00:00.000Z#0',
-        '2026-12-01T10:00:00.000Z#1',
-        '2026-12-01T11:00:00.000Z#0',
-        '2026-12-01T11:00:00.000Z#1',
+        '2026-12-01T10:00:00.000Z_0',
+        '2026-12-01T10:00:00.000Z_1',
+        '2026-12-01T11:00:00.000Z_0',
+        '2026-12-01T11:00:00.000Z_1',
       ],
       nextCursor: '2026-12-01T11:00:00.000Z',
     });

@@ -208,3 +208,105 @@ describe('thread owners', () => {
     expect(applyThreadOperation(state, 'beginTurn', begin()).state).not.toHaveProperty('owner');
   });
 });
+
+describe('thread expiry', () => {
+  const expiry = { idleMs: 60_000, bucketSeconds: 60, shards: 4 };
+  const withExpiry = (question: string, answer: string) => ({ ...turn(question, answer), expiry });
+  // The turn's messages are at 10:00:01: it expires at 10:01:01 and is filed in the first slot after, 10:02.
+  const due = '2026-11-25T10:01:01.000Z';
+
+  it('files a thread in the bucket of its expiry on its first recorded turn only', () => {
+    const first = applyThreadOperation(undefined, 'appendTurn', withExpiry('q1', 'a1'), 'physicist-1');
+    expect(first.expiryIndex).toEqual({
+      bucket: expect.stringMatching(/^2026-11-25T10:02:00\.000Z_[0-3]$/) as unknown,
+      agent: 'Physicist',
+    });
+    expect(first.state?.expiryBucket).toBe(first.expiryIndex?.bucket);
+    const second = applyThreadOperation(first.state, 'appendTurn', withExpiry('q2', 'a2'), 'physicist-1');
+    expect(second.expiryIndex).toBeUndefined();
+    expect(second.state?.expiryBucket).toBe(first.state?.expiryBucket);
+    // A thread that never expires, or a turn from before expiry, files nothing.
+    const never = { ...turn('q', 'a'), expiry: { ...expiry, idleMs: null } };
+    expect(applyThreadOperation(undefined, 'appendTurn', never, 'physicist-2').expiryIndex).toBeUndefined();
+    expect(
+      applyThreadOperation(undefined, 'appendTurn', turn('q', 'a'), 'physicist-3').expiryIndex,
+    ).toBeUndefined();
+  });
+
+  it('deletes an idle thread on expireIfIdle and tells its owner index; files a live one again', () => {
+    const owned = applyThreadOperation(
+      undefined,
+      'appendTurn',
+      { ...withExpiry('q', 'a'), owner: 'o-1' },
+      'physicist-1',
+    ).state;
+    const early = applyThreadOperation(
+      owned,
+      'expireIfIdle',
+      { now: '2026-11-25T10:01:00.999Z', expiry },
+      'physicist-1',
+    );
+    expect(early.state?.messages).toHaveLength(2);
+    expect(early.expiryIndex?.agent).toBe('Physicist');
+    expect(early.ownerIndex).toBeUndefined();
+    const gone = applyThreadOperation(owned, 'expireIfIdle', { now: due, expiry }, 'physicist-1');
+    expect(gone.state).toBeUndefined();
+    expect(gone.ownerIndex).toEqual({ owner: 'o-1', operation: 'remove' });
+    expect(applyThreadOperation(undefined, 'expireIfIdle', { now: due, expiry }, 'x').state).toBeUndefined();
+    expect(applyThreadOperation(owned, 'expireIfIdle', { now: 'soon', expiry }).result).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
+  });
+
+  it('counts a held lease as activity, and files the thread where the lease plus the idle time ends', () => {
+    const state = applyThreadOperation(undefined, 'appendTurn', withExpiry('q', 'a'), 'physicist-1').state;
+    const held = applyThreadOperation(state, 'beginTurn', {
+      agent: 'Physicist',
+      turnId: 't2',
+      now: '2026-11-25T10:00:30.000Z',
+      until: '2026-11-25T10:10:00.000Z',
+      expiry,
+    }).state;
+    const swept = applyThreadOperation(held, 'expireIfIdle', { now: due, expiry }, 'physicist-1');
+    expect(swept.state?.activeTurn?.turnId).toBe('t2');
+    expect(swept.expiryIndex?.bucket).toMatch(/^2026-11-25T10:11:00\.000Z_/);
+  });
+
+  it('begins a turn on an expired thread as on a new one: its messages and its lease are gone', () => {
+    const state = applyThreadOperation(undefined, 'appendTurn', withExpiry('q', 'a'), 'physicist-1').state;
+    const crashed = applyThreadOperation(state, 'beginTurn', {
+      agent: 'Physicist',
+      turnId: 'crashed',
+      now: '2026-11-25T10:00:02.000Z',
+      until: '2026-11-25T10:00:10.000Z',
+      expiry,
+    }).state;
+    const begin = (now: string) =>
+      applyThreadOperation(crashed, 'beginTurn', {
+        agent: 'Physicist',
+        turnId: 'next',
+        now,
+        until: '2026-11-25T11:00:00.000Z',
+        expiry,
+      });
+    // Within the lease, the crashed turn still holds it; after lease + idle time nothing is left to hold.
+    expect(begin('2026-11-25T10:00:05.000Z').result).toMatchObject({
+      ok: false,
+      error: { code: 'thread_busy' },
+    });
+    const fresh = begin('2026-11-25T10:01:10.000Z');
+    expect(fresh.result).toMatchObject({ ok: true, messageCount: 0 });
+    expect(fresh.state?.activeTurn?.turnId).toBe('next');
+    expect(fresh.state?.expiryBucket).toBeUndefined();
+    // Without expiry (a turn from before it), the same thread is read as it is.
+    expect(
+      applyThreadOperation(crashed, 'beginTurn', {
+        agent: 'Physicist',
+        turnId: 'next',
+        now: '2026-11-25T10:01:10.000Z',
+        until: '2026-11-25T11:00:00.000Z',
+      }).result,
+    ).toMatchObject({ ok: true, messageCount: 2 });
+  });
+});
