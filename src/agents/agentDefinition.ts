@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { mcpServerNamePattern, mcpServersMax } from '../config/mcpServers';
+import { mcpServerOffer } from '../tools/mcp/mcpNames';
 import { toolNamePattern } from '../tools/registry';
 
 export const agentDefinitionSchema = z
@@ -17,8 +19,26 @@ export const agentDefinitionSchema = z
       .max(16, { error: 'An agent has at most 16 tools.' })
       .refine((names) => new Set(names).size === names.length, { error: 'An agent lists each tool once.' })
       .optional(),
+    /**
+     * The MCP servers (named in the MCP_SERVERS setting) whose tools the agent may call, offered as
+     * `<server>__<tool>`. A server the settings do not name offers nothing.
+     */
+    mcpServers: z
+      .array(z.string().regex(mcpServerNamePattern, { error: 'An MCP server name has 1-24 letters, digits or -.' }))
+      .max(mcpServersMax, { error: `An agent uses at most ${mcpServersMax} MCP servers.` })
+      .refine((names) => new Set(names).size === names.length, { error: 'An agent lists each MCP server once.' })
+      .optional(),
   })
   .strict();
+
+/**
+ * What a turn offers the model: the agent's own tools by name, and for each MCP server an entry standing for all
+ * of its tools (`<server>__*`), which the model-call activity expands to the server's listing. An agent with
+ * neither offers nothing and asks as it always has.
+ */
+export function toolOffer(agent: Pick<AgentDefinition, 'tools' | 'mcpServers'>): string[] {
+  return [...(agent.tools ?? []), ...(agent.mcpServers ?? []).map(mcpServerOffer)];
+}
 
 export type AgentDefinition = z.infer<typeof agentDefinitionSchema>;
 

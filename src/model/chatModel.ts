@@ -21,7 +21,7 @@ export interface ChatTool {
   name: string;
   description: string;
   parameters: Record<string, unknown>;
-  strict: true;
+  strict: boolean;
 }
 
 /** One call the model asked for: its id, the tool's name and the arguments as the raw JSON text it sent. */
