@@ -30,7 +30,10 @@ const lazyVendors = [
   {
     name: '@modelcontextprotocol/sdk',
     file: 'vendor/mcp-client.js',
-    modules: ['@modelcontextprotocol/sdk/client/index.js', '@modelcontextprotocol/sdk/client/streamableHttp.js'],
+    modules: [
+      '@modelcontextprotocol/sdk/client/index.js',
+      '@modelcontextprotocol/sdk/client/streamableHttp.js',
+    ],
   },
 ];
 
@@ -110,9 +113,14 @@ const zodLocalesPlugin = {
   name: 'zod-locales',
   setup(build) {
     build.onResolve({ filter: /^\.\.\/locales\/index\.cjs$/ }, (args) =>
-      /node_modules\/zod\/v4\//.test(args.importer) ? { path: 'zod-locales', namespace: 'zod-locales' } : undefined,
+      /node_modules\/zod\/v4\//.test(args.importer)
+        ? { path: 'zod-locales', namespace: 'zod-locales' }
+        : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, () => ({
+      contents: 'module.exports = {};',
+      loader: 'js',
+    }));
   },
 };
 

@@ -34,17 +34,15 @@ const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const serverSchema = z
   .object({
-    url: z
-      .string()
-      .refine(
-        (value) => {
-          if (!URL.canParse(value)) return false;
-          const url = new URL(value);
-          // A token or key must not cross the network in the clear; plain http is for a server on this machine.
-          return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname));
-        },
-        { error: 'url must be an https URL (http only for localhost).' },
-      ),
+    url: z.string().refine(
+      (value) => {
+        if (!URL.canParse(value)) return false;
+        const url = new URL(value);
+        // A token or key must not cross the network in the clear; plain http is for a server on this machine.
+        return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname));
+      },
+      { error: 'url must be an https URL (http only for localhost).' },
+    ),
     auth: authSchema.optional(),
     /** A call (or a listing) that takes longer fails with a transient `timeout`. */
     timeoutMs: z.number().int().min(1000).max(120_000).default(30_000),
@@ -54,11 +52,19 @@ const serverSchema = z
 export type McpServerAuth = z.infer<typeof authSchema>;
 export type McpServerConfig = z.infer<typeof serverSchema> & { name: string };
 
-const serversSchema = z
-  .record(z.string().regex(mcpServerNamePattern, { error: 'A server name has 1-24 letters, digits or -, starting with a letter.' }), serverSchema)
-  .refine((servers) => Object.keys(servers).length <= mcpServersMax, {
-    error: `At most ${mcpServersMax} MCP servers.`,
-  });
+const serversSchema = z.record(z.string(), serverSchema).superRefine((servers, context) => {
+  const names = Object.keys(servers);
+  for (const name of names.filter((candidate) => !mcpServerNamePattern.test(candidate))) {
+    context.addIssue({
+      code: 'custom',
+      path: [name],
+      message: 'A server name has 1-24 letters, digits or -, starting with a letter.',
+    });
+  }
+  if (names.length > mcpServersMax) {
+    context.addIssue({ code: 'custom', message: `At most ${mcpServersMax} MCP servers.` });
+  }
+});
 
 /**
  * The MCP_SERVERS setting as a zod schema over the raw text: empty or unset is no servers. Its messages name the
@@ -98,7 +104,9 @@ export const mcpServersSetting = z
 /** Header settings that the servers name but the environment does not set: each a problem to report. */
 export function missingHeaderSettings(servers: McpServerConfig[], env: NodeJS.ProcessEnv): string[] {
   return servers.flatMap((server) =>
-    server.auth !== undefined && 'header' in server.auth && (env[server.auth.valueSetting] ?? '').trim() === ''
+    server.auth !== undefined &&
+    'header' in server.auth &&
+    (env[server.auth.valueSetting] ?? '').trim() === ''
       ? [`MCP_SERVERS.${server.name}.auth.valueSetting names ${server.auth.valueSetting}, which is not set.`]
       : [],
   );

@@ -38,7 +38,9 @@ async function authHeaders(server: McpServerConfig, signal: AbortSignal): Promis
   try {
     token = await managedIdentity().getToken(auth.managedIdentity.scope, { abortSignal: signal });
   } catch (error) {
-    throw new ToolError(`No token for the MCP server "${server.name}": ${messageOf(error)}`, { transient: true });
+    throw new ToolError(`No token for the MCP server "${server.name}": ${messageOf(error)}`, {
+      transient: true,
+    });
   }
   if (token === null) {
     throw new ToolError(`No token for the MCP server "${server.name}".`, { transient: true });
@@ -64,7 +66,7 @@ export function mcpFailure(server: string, error: unknown): ToolError {
       : // JSON-RPC codes: the SDK's own request timeout (-32001) and connection closed (-32000) may pass; a
         // refused request (invalid params, unknown method) will not.
         typeof status !== 'number' || status === -32001 || status === -32000 || name === 'AbortError';
-  const reason = http === 401 || http === 403 ? 'it refused the app\'s credentials' : messageOf(error);
+  const reason = http === 401 || http === 403 ? "it refused the app's credentials" : messageOf(error);
   return new ToolError(`The MCP server "${server}" failed: ${reason}`, { transient });
 }
 

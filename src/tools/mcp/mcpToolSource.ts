@@ -63,14 +63,21 @@ function resultValue(result: Record<string, unknown>): unknown {
     if (block.type === 'resource_link') return { type: 'resource_link', uri: block.uri, name: block.name };
     if (block.type === 'resource') {
       const resource = (block.resource ?? {}) as Record<string, unknown>;
-      return { type: 'resource', uri: resource.uri, ...(typeof resource.text === 'string' ? { text: resource.text } : {}) };
+      return {
+        type: 'resource',
+        uri: resource.uri,
+        ...(typeof resource.text === 'string' ? { text: resource.text } : {}),
+      };
     }
     return { type: block.type, mimeType: block.mimeType };
   });
 }
 
 /** The schema the model is given: the server's, strict only when it meets strict mode's rules. */
-function declarationOf(name: string, tool: { description?: string; inputSchema: unknown }): ToolDeclaration | undefined {
+function declarationOf(
+  name: string,
+  tool: { description?: string; inputSchema: unknown },
+): ToolDeclaration | undefined {
   const parameters: JsonSchema = { ...(tool.inputSchema as JsonSchema) };
   delete parameters.$schema;
   if (parameters.type !== 'object' || jsonBytes(parameters) > schemaMaxBytes) {
@@ -100,7 +107,9 @@ export class McpToolSource {
   ) {}
 
   /** The declarations of a server's tools for a model request, or why there are none. */
-  async declarations(server: string): Promise<{ declarations: ToolDeclaration[] } | { error: ToolCallError }> {
+  async declarations(
+    server: string,
+  ): Promise<{ declarations: ToolDeclaration[] } | { error: ToolCallError }> {
     const listed = await this.#listing(server, false);
     if ('error' in listed) {
       return listed;
