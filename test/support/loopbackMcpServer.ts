@@ -41,15 +41,16 @@ export class LoopbackMcpServer {
   ) {}
 
   static async start(options: { apiKey?: string } = {}): Promise<LoopbackMcpServer> {
-    let instance: LoopbackMcpServer | undefined;
+    const holder: { instance?: LoopbackMcpServer } = {};
     const server = createServer((request, response) => {
-      instance!.handle(request, response).catch((error: unknown) => {
+      holder.instance!.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500).end(String(error));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    instance = new LoopbackMcpServer(server, `http://127.0.0.1:${port}/mcp`, options.apiKey);
+    const instance = new LoopbackMcpServer(server, `http://127.0.0.1:${port}/mcp`, options.apiKey);
+    holder.instance = instance;
     return instance;
   }
 
@@ -67,7 +68,11 @@ export class LoopbackMcpServer {
   async stop(): Promise<void> {
     this.release();
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+    });
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -91,7 +96,7 @@ export class LoopbackMcpServer {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const body: unknown = text === '' ? undefined : JSON.parse(text);
-    const messages = (Array.isArray(body) ? body : [body]) as { method?: string }[];
+    const messages = (Array.isArray(body) ? body : [body]) as ({ method?: string } | undefined)[];
     this.listings += messages.filter((message) => message?.method === 'tools/list').length;
     await mcp.connect(transport);
     await transport.handleRequest(request, response, body);
