@@ -24,9 +24,15 @@ export const agentDefinitionSchema = z
      * `<server>__<tool>`. A server the settings do not name offers nothing.
      */
     mcpServers: z
-      .array(z.string().regex(mcpServerNamePattern, { error: 'An MCP server name has 1-24 letters, digits or -.' }))
+      .array(
+        z
+          .string()
+          .regex(mcpServerNamePattern, { error: 'An MCP server name has 1-24 letters, digits or -.' }),
+      )
       .max(mcpServersMax, { error: `An agent uses at most ${mcpServersMax} MCP servers.` })
-      .refine((names) => new Set(names).size === names.length, { error: 'An agent lists each MCP server once.' })
+      .refine((names) => new Set(names).size === names.length, {
+        error: 'An agent lists each MCP server once.',
+      })
       .optional(),
   })
   .strict();
