@@ -173,6 +173,11 @@ export class McpToolSource {
     try {
       return { listing: await this.#list(config), config, cached: false };
     } catch (error) {
+      if (kept !== undefined) {
+        // The last listing stands in while the server cannot be listed again: its tools stay offered (a call
+        // then fails as a value of its own), so a turn whose earlier rounds called them stays a valid request.
+        return { listing: kept, config, cached: true };
+      }
       const failure = mcpFailure(server, error);
       return {
         error: {

@@ -252,6 +252,7 @@ describe('runAgentAttempt with an MCP server', () => {
 
   it("leaves out a server whose listing fails, and still asks the model with the agent's own tools", async () => {
     await mcp.stop();
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const result = await runAgentAttempt(
       asked,
       () => chat,
@@ -262,5 +263,10 @@ describe('runAgentAttempt with an MCP server', () => {
       (server.requests[0]!.body.tools as { function: { name: string } }[]).map((tool) => tool.function.name),
     ).toEqual(['physical_constant']);
     expect(result.status).toBe('answered');
+    // The log names the server and the error code, never its address.
+    expect(warn.mock.calls).toEqual([
+      ['MCP tools not offered this call; listing failed for: nuclear (tool_failed).'],
+    ]);
+    warn.mockRestore();
   });
 });

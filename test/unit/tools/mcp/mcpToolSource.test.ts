@@ -103,6 +103,18 @@ describe('MCP servers as tool sources', () => {
     expect(server.listings).toBe(2);
   });
 
+  it('keeps offering the last listing while the server cannot be listed again', async () => {
+    const source = sourceFor({}, 60_000);
+    const first = await source.declarations('nuclear');
+    now += 60_000;
+    server.down = true;
+    await expect(source.declarations('nuclear')).resolves.toEqual(first);
+    await expect(call(source, 'nuclear__half_life', { nuclide: 'C-14' })).resolves.toMatchObject({
+      status: 'failed',
+      error: { code: 'tool_failed', transient: true },
+    });
+  });
+
   it('is a transient failure value when the server is unreachable or down, for a listing and for a call', async () => {
     const source = sourceFor();
     await source.declarations('nuclear');
