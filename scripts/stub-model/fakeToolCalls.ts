@@ -1,5 +1,6 @@
 import { strictSchemaProblems, type JsonSchema } from '../../src/tools/modelSchema';
 import type { RecordedRequest, Reply } from './fakeOpenAIServer';
+import { scriptedMcpCalls } from './fakeMcpToolCalls';
 
 /**
  * The loopback model's tool calling (Chat Completions function tools): the checks the real service makes on a
@@ -212,6 +213,7 @@ export function scriptedCalls(question: string, offered: string[]): { name: stri
   if (/\beV\b|electronvolt/i.test(question) && offered.includes('physical_constant')) {
     calls.push({ name: 'physical_constant', arguments: { query: 'elementary charge' } });
   }
+  calls.push(...scriptedMcpCalls(question, offered));
   return calls;
 }
 

@@ -7,6 +7,8 @@ import { ModelError, type ModelErrorCode } from '../model/modelError';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
 import { threadMessageSchema } from '../threads/thread';
 import { toolArgumentsMaxChars } from '../tools/tool';
+import { mcpServerOf, mcpServerOffer } from '../tools/mcp/mcpNames';
+import { mcpToolSource, type McpToolSource } from '../tools/mcp/mcpToolSource';
 import { toolRegistry } from '../tools/toolCatalog';
 import { agentDefinitionSchema } from './agentDefinition';
 import { structuredAnswer } from './structuredAnswer';
@@ -197,11 +199,38 @@ export function buildMessages(input: AgentAttemptInput): ChatMessage[] {
   ];
 }
 
-/** The declarations of the offered tools; a name the app does not know is a bad input, not a model failure. */
-function offeredTools(names: string[] | undefined): ChatTool[] | { unknown: string[] } {
+/**
+ * The declarations of the offered tools: the app's own by name, and each MCP server entry expanded to the server's
+ * listed tools. A name the app does not know is a bad input, not a model failure. A server whose tools cannot be
+ * listed offers none this time (its failure is noted, without secrets); a call of one of its tools the model
+ * knows from an earlier round gets the same failure as its result.
+ */
+async function offeredTools(
+  names: string[] | undefined,
+  mcp: McpToolSource,
+): Promise<{ tools: ChatTool[]; unavailable: string[] } | { unknown: string[] }> {
   const tools: ChatTool[] = [];
   const unknown: string[] = [];
-  for (const name of names ?? []) {
+  const unavailable: string[] = [];
+  const listings = await Promise.all(
+    (names ?? []).map(async (name) => {
+      const server = mcpServerOf(name);
+      if (server === undefined || name !== mcpServerOffer(server)) {
+        return { name, declarations: undefined };
+      }
+      const listed = await mcp.declarations(server);
+      if ('error' in listed) {
+        unavailable.push(`${server} (${listed.error.code})`);
+        return { name, declarations: [] };
+      }
+      return { name, declarations: listed.declarations };
+    }),
+  );
+  for (const { name, declarations } of listings) {
+    if (declarations !== undefined) {
+      tools.push(...declarations);
+      continue;
+    }
     const declaration = toolRegistry.declaration(name);
     if (declaration === undefined) {
       unknown.push(name);
@@ -209,7 +238,7 @@ function offeredTools(names: string[] | undefined): ChatTool[] | { unknown: stri
       tools.push(declaration);
     }
   }
-  return unknown.length > 0 ? { unknown } : tools;
+  return unknown.length > 0 ? { unknown } : { tools, unavailable };
 }
 
 /** The calls of a reply, each capped, so the result (and every later input carrying it) stays bounded. */
@@ -238,20 +267,26 @@ export async function runAgentAttempt(
   /** The model for this call; `toolTurn` when it offers tools or sends back a turn's tool rounds. */
   chat: (call: { toolTurn: boolean }) => CompletionModel,
   observe?: ModelCallObserver,
+  mcp: McpToolSource = mcpToolSource,
 ): Promise<AgentAttemptResult> {
   const parsed = agentAttemptInputSchema.safeParse(rawInput);
   if (!parsed.success) {
     return failedAttempt({ code: 'invalid_input', message: z.prettifyError(parsed.error), retryable: false });
   }
   const input = parsed.data;
-  const tools = offeredTools(input.tools);
-  if (!Array.isArray(tools)) {
+  const offer = await offeredTools(input.tools, mcp);
+  if ('unknown' in offer) {
     return failedAttempt({
       code: 'invalid_input',
-      message: `Unknown tools offered: ${tools.unknown.join(', ')}.`,
+      message: `Unknown tools offered: ${offer.unknown.join(', ')}.`,
       retryable: false,
     });
   }
+  if (offer.unavailable.length > 0) {
+    // Server names and error codes only: what a listing failed with may name a URL or echo a header.
+    console.warn(`MCP tools not offered this call; listing failed for: ${offer.unavailable.join(', ')}.`);
+  }
+  const tools = offer.tools;
   let ended: ((outcome: ModelCallOutcome) => void) | undefined;
   try {
     const model = chat({ toolTurn: tools.length > 0 || (input.rounds ?? []).length > 0 });

@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { agentThreadIdleSchema } from '../threads/expiry';
+import { mcpServerNamePattern, mcpServersMax } from '../config/mcpServers';
+import { mcpServerOffer } from '../tools/mcp/mcpNames';
 import { toolNamePattern } from '../tools/registry';
 import { outputSpecSchema } from './outputSchema';
 
@@ -26,8 +28,32 @@ export const agentDefinitionSchema = z
     output: outputSpecSchema.optional(),
     /** Idle seconds after which this agent's threads expire; null: never; absent: THREAD_IDLE_SECONDS. */
     threadIdleSeconds: agentThreadIdleSchema,
+    /**
+     * The MCP servers (named in the MCP_SERVERS setting) whose tools the agent may call, offered as
+     * `<server>__<tool>`. A server the settings do not name offers nothing.
+     */
+    mcpServers: z
+      .array(
+        z
+          .string()
+          .regex(mcpServerNamePattern, { error: 'An MCP server name has 1-24 letters, digits or -.' }),
+      )
+      .max(mcpServersMax, { error: `An agent uses at most ${mcpServersMax} MCP servers.` })
+      .refine((names) => new Set(names).size === names.length, {
+        error: 'An agent lists each MCP server once.',
+      })
+      .optional(),
   })
   .strict();
+
+/**
+ * What a turn offers the model: the agent's own tools by name, and for each MCP server an entry standing for all
+ * of its tools (`<server>__*`), which the model-call activity expands to the server's listing. An agent with
+ * neither offers nothing and asks as it always has.
+ */
+export function toolOffer(agent: Pick<AgentDefinition, 'tools' | 'mcpServers'>): string[] {
+  return [...(agent.tools ?? []), ...(agent.mcpServers ?? []).map(mcpServerOffer)];
+}
 
 export type AgentDefinition = z.infer<typeof agentDefinitionSchema>;
 

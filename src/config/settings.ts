@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { AgentRetryPolicy } from '../orchestration/retryPolicy';
 import { authEnabledFrom } from '../auth/principal';
 import { modelApiSettings, type ModelApiSetting } from '../model/modelApi';
+import { mcpServersSetting, missingHeaderSettings, type McpServerConfig } from './mcpServers';
 import catalog from './settings.json';
 
 /** Every environment setting the app code reads; the catalog is shared with infra/ so the two cannot drift. */
@@ -180,6 +181,8 @@ const rawSchema = z.object({
   PROMPT_MAX_CHARS: integerSetting('PROMPT_MAX_CHARS', 1, 16_000),
   TOOL_MAX_ROUNDS: integerSetting('TOOL_MAX_ROUNDS', 1, 32),
   TOOL_MAX_CALLS_PER_ROUND: integerSetting('TOOL_MAX_CALLS_PER_ROUND', 1, 8),
+  MCP_SERVERS: mcpServersSetting,
+  MCP_TOOLS_CACHE_SECONDS: integerSetting('MCP_TOOLS_CACHE_SECONDS', 0, 86_400),
   EXPOSE_MANAGEMENT_URLS: booleanSetting('EXPOSE_MANAGEMENT_URLS'),
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: booleanSetting(
     'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
@@ -242,7 +245,7 @@ export function readSettings(env: NodeJS.ProcessEnv): AppSettings {
   const raw = parsed.data;
   const problems: string[] = [];
   const model = resolveModelTarget(raw, problems);
-  problems.push(...combinationProblems(raw));
+  problems.push(...combinationProblems(raw), ...missingHeaderSettings(raw.MCP_SERVERS, env));
   if (model === undefined || problems.length > 0) {
     throw new ConfigurationError(problems);
   }
@@ -415,4 +418,49 @@ export function getSettings(): AppSettings {
     throw cached.error;
   }
   return cached.settings;
+}
+
+/** The MCP servers agents may use as tool sources, and how long a server's tool list is reused. */
+export interface McpSettings {
+  servers: McpServerConfig[];
+  /** A listing older than this is fetched again before it is offered (0: every model call lists). */
+  toolsCacheMs: number;
+}
+
+const mcpSettingsSchema = rawSchema.pick({ MCP_SERVERS: true, MCP_TOOLS_CACHE_SECONDS: true });
+
+/**
+ * The MCP settings alone: a tool call needs no model settings, so the tool activity reads this rather than
+ * readSettings. Throws ConfigurationError as it does.
+ */
+export function readMcpSettings(env: NodeJS.ProcessEnv): McpSettings {
+  const parsed = mcpSettingsSchema.safeParse({
+    MCP_SERVERS: env.MCP_SERVERS,
+    MCP_TOOLS_CACHE_SECONDS: env.MCP_TOOLS_CACHE_SECONDS,
+  });
+  if (!parsed.success) {
+    throw new ConfigurationError(parsed.error.issues.map((issue) => issue.message));
+  }
+  const problems = missingHeaderSettings(parsed.data.MCP_SERVERS, env);
+  if (problems.length > 0) {
+    throw new ConfigurationError(problems);
+  }
+  return { servers: parsed.data.MCP_SERVERS, toolsCacheMs: parsed.data.MCP_TOOLS_CACHE_SECONDS * 1000 };
+}
+
+let cachedMcp: { mcp: McpSettings } | { error: unknown } | undefined;
+
+/** The process-wide MCP settings, read once like getSettings. */
+export function getMcpSettings(): McpSettings {
+  if (cachedMcp === undefined) {
+    try {
+      cachedMcp = { mcp: readMcpSettings(process.env) };
+    } catch (error) {
+      cachedMcp = { error };
+    }
+  }
+  if ('error' in cachedMcp) {
+    throw cachedMcp.error;
+  }
+  return cachedMcp.mcp;
 }

@@ -27,7 +27,7 @@ export interface ChatTool {
   name: string;
   description: string;
   parameters: Record<string, unknown>;
-  strict: true;
+  strict: boolean;
 }
 
 /** What a call may ask beyond messages, model and tools. */

@@ -1,7 +1,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import * as z from 'zod';
-import { agentDefinitionSchema } from '../agents/agentDefinition';
+import { agentDefinitionSchema, toolOffer } from '../agents/agentDefinition';
 import {
   failedAttempt,
   type AgentAttemptInput,
@@ -17,6 +17,7 @@ import { functionNames } from '../functionNames';
 import { errorMessageMaxChars, fitText } from '../limits/payloadLimits';
 import type { TokenUsage } from '../model/chatModel';
 import type { ExecuteToolInput } from '../tools/executeTool';
+import { offerAllows } from '../tools/mcp/mcpNames';
 import { toolArgumentsMaxChars, type ToolCallResult, type ToolErrorCode } from '../tools/tool';
 import { failed, ok, type Result } from '../result';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
@@ -349,7 +350,7 @@ function* askWithTools(
   >
 > {
   const { request, turn } = scope;
-  const offered = request.agent.tools ?? [];
+  const offered = toolOffer(request.agent);
   const limits = request.toolLoop ?? defaultToolLoopLimits;
   let rounds: ToolRound[] = [];
   let attempts = 0;
@@ -466,7 +467,7 @@ function refusedCall(
       `Too many calls in one round: only the first ${maxCallsPerRound} were run. Call this one again in the next round if you still need it.`,
     );
   }
-  if (!allowed.includes(call.name)) {
+  if (!offerAllows(allowed, call.name)) {
     return callFailure(
       call.name,
       'unknown_tool',
@@ -503,7 +504,7 @@ function* runToolCalls(
   maxCallsPerRound: number,
 ): TurnStep<ToolCallResult[]> {
   const { context, request, turnId } = scope;
-  const allowed = request.agent.tools ?? [];
+  const allowed = toolOffer(request.agent);
   const results: (ToolCallResult | undefined)[] = calls.map((call, index) =>
     refusedCall(call, index, allowed, maxCallsPerRound),
   );

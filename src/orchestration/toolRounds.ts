@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ToolRound } from '../agents/agentAttempt';
 import { jsonBytes } from '../limits/payloadLimits';
+import { offerAllows } from '../tools/mcp/mcpNames';
 import type { ToolCallResult } from '../tools/tool';
 
 /** How far one turn's tool loop may go; travels in the turn's input, so a replay never reads settings. */
@@ -85,5 +86,5 @@ export function fitRounds(rounds: ToolRound[], maxBytes: number = toolRoundsMaxB
  */
 export function toolsUsed(rounds: ToolRound[], offered: readonly string[]): string[] {
   const names = rounds.flatMap((round) => round.calls.map((call) => call.name));
-  return [...new Set(names.filter((name) => offered.includes(name)))];
+  return [...new Set(names.filter((name) => offerAllows(offered, name)))];
 }

@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
+import { mcpServerOf } from './mcp/mcpNames';
+import { mcpToolSource, type McpToolSource } from './mcp/mcpToolSource';
 import type { ToolRegistry } from './registry';
-import { runTool } from './runTool';
+import { failedCall, runDefinedTool, runTool } from './runTool';
 import { toolArgumentsMaxChars, type ToolCallResult } from './tool';
 import { toolRegistry } from './toolCatalog';
 
@@ -33,10 +35,14 @@ export const executeToolInputSchema = z
   .strict();
 export type ExecuteToolInput = z.infer<typeof executeToolInputSchema>;
 
-/** Runs one call as the activity does; a bad input is a failure value like any other, never a throw. */
+/**
+ * Runs one call as the activity does; a bad input is a failure value like any other, never a throw. A name with
+ * an MCP server's prefix is that server's tool, found in its listing; every other name is one of the app's own.
+ */
 export async function executeTool(
   rawInput: unknown,
   registry: ToolRegistry = toolRegistry,
+  mcp: McpToolSource = mcpToolSource,
 ): Promise<ToolCallResult> {
   const parsed = executeToolInputSchema.safeParse(rawInput);
   if (!parsed.success) {
@@ -51,5 +57,10 @@ export async function executeTool(
       },
     };
   }
-  return runTool(parsed.data.tool, parsed.data.arguments, registry);
+  const { tool: name, arguments: rawArguments } = parsed.data;
+  if (mcpServerOf(name) === undefined) {
+    return runTool(name, rawArguments, registry);
+  }
+  const found = await mcp.find(name);
+  return 'error' in found ? failedCall(name, found.error) : runDefinedTool(found.tool, rawArguments);
 }

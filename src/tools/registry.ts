@@ -1,12 +1,15 @@
 import { modelSchemaOf, strictSchemaProblems, type JsonSchema } from './modelSchema';
 import type { ToolDefinition } from './tool';
 
-/** A tool as a model request offers it (a function declaration in strict mode). */
+/**
+ * A tool as a model request offers it: a function declaration, in strict mode for the app's own tools (checked
+ * below) and for an MCP server's tools whose schema allows it.
+ */
 export interface ToolDeclaration {
   name: string;
   description: string;
   parameters: JsonSchema;
-  strict: true;
+  strict: boolean;
 }
 
 /** The tools the app knows, by name. */
@@ -29,6 +32,9 @@ export function createToolRegistry(tools: readonly ToolDefinition[]): ToolRegist
   for (const tool of tools) {
     if (!toolNamePattern.test(tool.name)) {
       problems.push(`Tool name "${tool.name}" must be 1-64 letters, digits, _ or -.`);
+    }
+    if (tool.name.includes('__')) {
+      problems.push(`Tool name "${tool.name}" must not contain "__": it marks an MCP server's tools.`);
     }
     if (byName.has(tool.name)) {
       problems.push(`Tool "${tool.name}" is defined twice.`);

@@ -3,7 +3,13 @@ import { messageOf } from '../errorMessage';
 import { errorMessageMaxChars, fitText } from '../limits/payloadLimits';
 import type { ToolRegistry } from './registry';
 import { toolRegistry } from './toolCatalog';
-import { toolArgumentsMaxChars, ToolError, type ToolCallError, type ToolCallResult } from './tool';
+import {
+  toolArgumentsMaxChars,
+  ToolError,
+  type ToolCallError,
+  type ToolCallResult,
+  type ToolDefinition,
+} from './tool';
 
 /**
  * Runs one call a model asked for: parses its JSON arguments, validates them against the tool's schema, runs the
@@ -15,19 +21,33 @@ export async function runTool(
   rawArguments: string,
   registry: ToolRegistry = toolRegistry,
 ): Promise<ToolCallResult> {
-  const failed = (error: ToolCallError): ToolCallResult => ({
-    status: 'failed',
-    tool: name,
-    error: { ...error, message: fitText(error.message, errorMessageMaxChars).text },
-  });
   const tool = registry.find(name);
   if (tool === undefined) {
-    return failed({
+    return failedCall(name, {
       code: 'unknown_tool',
       message: `There is no tool "${name}". Available tools: ${registry.names.join(', ') || 'none'}.`,
       transient: false,
     });
   }
+  return runDefinedTool(tool, rawArguments);
+}
+
+/** A failed call as a value, its message cut to the budget every stored error keeps. */
+export function failedCall(name: string, error: ToolCallError): ToolCallResult {
+  return {
+    status: 'failed',
+    tool: name,
+    error: { ...error, message: fitText(error.message, errorMessageMaxChars).text },
+  };
+}
+
+/**
+ * Runs a call of a tool already found (in the registry, or at an MCP server): the same checks, limits and caps
+ * whatever its source.
+ */
+export async function runDefinedTool(tool: ToolDefinition, rawArguments: string): Promise<ToolCallResult> {
+  const name = tool.name;
+  const failed = (error: ToolCallError): ToolCallResult => failedCall(name, error);
   if (rawArguments.length > toolArgumentsMaxChars) {
     return failed({
       code: 'invalid_arguments',

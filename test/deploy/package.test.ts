@@ -17,7 +17,8 @@ import { appEntry, projectRoot } from '../support/appEntry';
  * small, self-contained and loads: unzipped into an empty folder with nothing but a stand-in for the worker's
  * `@azure/functions-core`, every function registers and the lazily loaded libraries are there.
  */
-const maxPackageBytes = 2 * 1024 * 1024;
+// 2 MB until the MCP client SDK (about 200 kB zipped, loaded on first use only) became one of the vendor bundles.
+const maxPackageBytes = 2.5 * 1024 * 1024;
 const azureYaml = readFileSync(path.join(projectRoot, 'azure.yaml'), 'utf8');
 const packaging = readServicePackaging(azureYaml);
 

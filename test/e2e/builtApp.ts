@@ -43,11 +43,12 @@ export class BuiltApp {
     private readonly savedEnv: NodeJS.ProcessEnv,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<BuiltApp> {
+  /** `entry`: another build of the app (e.g. test/support/mcpAgentApp.ts); the deployed bundle by default. */
+  static async start(env: Record<string, string> = {}, entry: string = appEntry): Promise<BuiltApp> {
     const model = await FakeOpenAIServer.start({ apiKey, deployments: ['chat'] });
     const savedEnv = { ...process.env };
     process.env = { ...savedEnv, ...appSettingsFor(model, env) };
-    const host = await FunctionsHost.load(appEntry);
+    const host = await FunctionsHost.load(entry);
     host.setFunctionKey(functionKey);
     const backend = await DurableBackend.start(host);
     return new BuiltApp(host, backend, model, savedEnv);

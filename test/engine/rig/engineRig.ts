@@ -32,6 +32,11 @@ export interface EngineRigOptions {
   storageProvider?: Record<string, string>;
   /** Keeps Azurite's data on disk (only with workerProcess), so the scenarios can restart Azurite mid-run. */
   azuritePersistence?: boolean;
+  /**
+   * false: `npm run engine:record` writes no recordings of these scenarios (their app or services are not there
+   * when the recordings are replayed, e.g. a test build of the app or a loopback MCP server).
+   */
+  record?: boolean;
 }
 
 export interface RigResponse {
@@ -286,6 +291,26 @@ export class EngineRig {
         ...(options.contentType ? { 'content-type': options.contentType } : {}),
       },
     });
+  }
+
+  /**
+   * Calls one of the app's MCP tools as the MCP extension would (see the sidecar's MCP route), and returns the JSON
+   * the tool handed back to the client.
+   */
+  async mcpTool(functionName: string, toolName: string, args: Record<string, unknown>): Promise<unknown> {
+    const response = await fetchText(
+      new URL(`/__engine/mcp/${encodeURIComponent(functionName)}`, this.origin).href,
+      {
+        method: 'POST',
+        body: JSON.stringify({ toolName, arguments: args }),
+        headers: { 'content-type': 'application/json' },
+      },
+    );
+    if (response.status !== 200)
+      throw new Error(`MCP tool ${toolName}: HTTP ${response.status} ${response.text}`);
+    // The worker's return value: an McpToolResult whose content is one text block holding the tool's JSON.
+    const result = response.json() as { content: string };
+    return JSON.parse((JSON.parse(result.content) as { text: string }).text) as unknown;
   }
 
   async stop(): Promise<void> {

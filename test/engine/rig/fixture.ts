@@ -58,7 +58,7 @@ export function describeEngine(
     });
 
     afterEach(() => {
-      if (!recordingEnabled || !rig) return;
+      if (!recordingEnabled || !rig || options.record === false) return;
       const test = expect.getState().currentTestName ?? 'unnamed';
       const model = (rig.model?.requests ?? []).slice(modelMark).map((request) => ({
         systemPrompt: request.systemPrompt,

@@ -7,12 +7,13 @@
  *   ANY  /__engine/rpc/...                  the app's durable client calls, passed on to the extension's RPC listener
  *   ANY  /runtime/webhooks/durabletask/...  the extension's HTTP management API, passed on to the .NET host
  *   ANY  /api/...                           the app's HTTP triggers, routed and invoked like the Functions host does
+ *   POST /__engine/mcp/{function}           an MCP tool trigger, invoked as the MCP extension invokes it
  *
  * Everything that passes through is recorded.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FunctionsHost } from '../../host/functionsHost';
+import { FunctionsHost, typedDataToValue } from '../../host/functionsHost';
 import { workerReply, type HttpExchange } from '../../support/engineRecording';
 import type { Recorder } from './recorder';
 
@@ -33,6 +34,7 @@ const droppedHeaders = new Set(['date', 'server', 'transfer-encoding', 'connecti
 const webhookPrefix = '/runtime/webhooks/durabletask/';
 const rpcPrefix = '/__engine/rpc/';
 const invokePrefix = '/__engine/invoke/';
+const mcpToolPrefix = '/__engine/mcp/';
 
 function parseMaybeJson(text: string): unknown {
   if (text === '') return '';
@@ -160,6 +162,8 @@ export class Sidecar {
         this.#controlUrl + url.pathname + url.search,
         body,
       );
+    } else if (url.pathname.startsWith(mcpToolPrefix) && request.method === 'POST') {
+      await this.invokeMcpTool(response, decodeURIComponent(url.pathname.slice(mcpToolPrefix.length)), body);
     } else if (url.pathname.startsWith('/api/')) {
       await this.serveHttpTrigger(request, response, body);
     } else {
@@ -193,6 +197,38 @@ export class Sidecar {
       reply: workerReply(outcome),
     });
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+  }
+
+  /**
+   * An MCP tool trigger invoked as the MCP extension invokes it (the tool call as the trigger, its arguments as
+   * trigger metadata), with the durable client from the real extension. The .NET host does not load the MCP
+   * extension (its MCP endpoint and sessions), so this stands in for that part only; everything durable the tool
+   * does runs on the engine. Body: {"toolName": ..., "arguments": {...}}; reply: the worker's return value.
+   */
+  private async invokeMcpTool(response: ServerResponse, name: string, body: Buffer): Promise<void> {
+    const call = JSON.parse(body.toString('utf8')) as {
+      toolName: string;
+      arguments: Record<string, unknown>;
+    };
+    const outcome = await this.host.invoke(
+      name,
+      {
+        json: JSON.stringify({ name: call.toolName, arguments: call.arguments, sessionid: 'engine-session' }),
+      },
+      {
+        triggerMetadata: {
+          mcptoolargs: { json: JSON.stringify(call.arguments) },
+          mcpsessionid: { string: 'engine-session' },
+        },
+      },
+    );
+    response
+      .writeHead(outcome.status === 'success' ? 200 : 500, { 'content-type': 'application/json' })
+      .end(
+        JSON.stringify(
+          outcome.status === 'success' ? typedDataToValue(outcome.returnValue) : outcome.exception,
+        ),
+      );
   }
 
   private async forward(

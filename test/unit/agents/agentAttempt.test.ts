@@ -12,6 +12,8 @@ import { ResponsesModel } from '../../../src/model/responsesModel';
 import { responseCalls } from '../../../scripts/stub-model/fakeResponses';
 import { createOpenAIClient } from '../../../src/model/openaiClient';
 import { FakeOpenAIServer, completion, replies } from '../../../scripts/stub-model/fakeOpenAIServer';
+import { McpToolSource } from '../../../src/tools/mcp/mcpToolSource';
+import { LoopbackMcpServer } from '../../support/loopbackMcpServer';
 
 let server: FakeOpenAIServer;
 let chat: ChatModel;
@@ -300,5 +302,70 @@ describe('runAgentAttempt on the Responses API', () => {
     const result = await runAgentAttempt(withTools, () => responses);
     expect(result).toMatchObject({ status: 'tool_calls', calls: [{ name: 'molar_mass' }] });
     expect(result).not.toHaveProperty('carry');
+  });
+});
+
+describe('runAgentAttempt with an MCP server', () => {
+  let mcp: LoopbackMcpServer;
+  const sourceFor = (url: () => string) =>
+    new McpToolSource(() => ({
+      servers: [{ name: 'nuclear', url: url(), timeoutMs: 2000 }],
+      toolsCacheMs: 60_000,
+    }));
+  const asked: AgentAttemptInput = {
+    ...input,
+    history: [],
+    prompt: 'What is the half-life of C-14?',
+    tools: ['physical_constant', 'nuclear__*'],
+  };
+
+  beforeEach(async () => {
+    mcp = await LoopbackMcpServer.start();
+  });
+
+  afterEach(async () => {
+    await mcp.stop();
+  });
+
+  it("offers the server's listed tools beside the agent's own, and the model may call them", async () => {
+    const result = await runAgentAttempt(
+      asked,
+      () => chat,
+      undefined,
+      sourceFor(() => mcp.url),
+    );
+    const offered = (server.requests[0]!.body.tools as { function: { name: string; strict: boolean } }[]).map(
+      (tool) => tool.function.name,
+    );
+    expect(offered).toEqual([
+      'physical_constant',
+      'nuclear__half_life',
+      expect.stringMatching(/^nuclear__nuclide_search-/) as unknown,
+      'nuclear__hold',
+    ]);
+    expect(result).toMatchObject({
+      status: 'tool_calls',
+      calls: [{ name: 'nuclear__half_life', arguments: '{"nuclide":"C-14"}' }],
+    });
+  });
+
+  it("leaves out a server whose listing fails, and still asks the model with the agent's own tools", async () => {
+    await mcp.stop();
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const result = await runAgentAttempt(
+      asked,
+      () => chat,
+      undefined,
+      sourceFor(() => mcp.url),
+    );
+    expect(
+      (server.requests[0]!.body.tools as { function: { name: string } }[]).map((tool) => tool.function.name),
+    ).toEqual(['physical_constant']);
+    expect(result.status).toBe('answered');
+    // The log names the server and the error code, never its address.
+    expect(warn.mock.calls).toEqual([
+      ['MCP tools not offered this call; listing failed for: nuclear (tool_failed).'],
+    ]);
+    warn.mockRestore();
   });
 });

@@ -295,6 +295,30 @@ describe('the tool loop of a turn', () => {
     expect(played.append!.messages[1]!.tools).toEqual(['molar_mass', 'element_facts']);
   });
 
+  it("offers an MCP server as one entry and runs its tools' calls like its own; another server's are refused unrun", async () => {
+    const played = await play(
+      request({
+        agent: {
+          name: 'Chemist',
+          instructions: 'You are a chemist.',
+          tools: ['molar_mass'],
+          mcpServers: ['docs'],
+        },
+      }),
+      {
+        attempt: (_, index) =>
+          index === 0 ? toolCalls('docs__search', 'molar_mass', 'wiki__search', 'docs__') : answer('Found.'),
+      },
+    );
+    expect(played.attempts[0]!.tools).toEqual(['molar_mass', 'docs__*']);
+    expect(played.episodes[1]).toEqual(['executeTool:docs__search', 'executeTool:molar_mass']);
+    const [round] = played.attempts[1]!.rounds!;
+    expect(
+      round!.results.map((result) => (JSON.parse(result.output) as { error?: { code: string } }).error?.code),
+    ).toEqual([undefined, undefined, 'unknown_tool', 'unknown_tool']);
+    expect(played.append!.messages[1]!.tools).toEqual(['docs__search', 'molar_mass']);
+  });
+
   it('asks an agent without tools exactly as before: no tools, no rounds, no round in telemetry', async () => {
     const played = await play(request({ agent: { name: 'Chemist', instructions: 'You are a chemist.' } }), {
       attempt: () => answer('Water.'),

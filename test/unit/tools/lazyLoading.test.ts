@@ -31,4 +31,43 @@ describe('tool code and data', () => {
     await runTool('convert_units', '{"value":1,"from":"eV","to":"J"}');
     expect(loaded).toEqual(['element table', 'CODATA table', 'units library']);
   });
+
+  it("leave the MCP SDK's client unloaded until an MCP server is listed or called", async () => {
+    const loaded: string[] = [];
+    for (const path of [
+      '@modelcontextprotocol/sdk/client/index.js',
+      '@modelcontextprotocol/sdk/client/streamableHttp.js',
+    ]) {
+      jest.doMock(path, () => {
+        loaded.push(path);
+        return jest.requireActual<object>(path);
+      });
+    }
+    let modules:
+      | {
+          executeTool: typeof import('../../../src/tools/executeTool').executeTool;
+          McpToolSource: typeof import('../../../src/tools/mcp/mcpToolSource').McpToolSource;
+        }
+      | undefined;
+    jest.isolateModules(() => {
+      require('../../../src/agents/agentAttempt');
+      modules = {
+        ...(require('../../../src/tools/executeTool') as typeof import('../../../src/tools/executeTool')),
+        ...(require('../../../src/tools/mcp/mcpToolSource') as typeof import('../../../src/tools/mcp/mcpToolSource')),
+      };
+    });
+    await modules!.executeTool({ tool: 'molar_mass', callId: 'c1', arguments: '{"formula":"H2O"}' });
+    expect(loaded).toEqual([]);
+
+    // A server nothing listens on: listing it fails, but only after the client was loaded to try.
+    const source = new modules!.McpToolSource(() => ({
+      servers: [{ name: 'nowhere', url: 'http://127.0.0.1:9/mcp', timeoutMs: 1000 }],
+      toolsCacheMs: 0,
+    }));
+    await expect(source.declarations('nowhere')).resolves.toMatchObject({ error: { transient: true } });
+    expect(loaded.sort()).toEqual([
+      '@modelcontextprotocol/sdk/client/index.js',
+      '@modelcontextprotocol/sdk/client/streamableHttp.js',
+    ]);
+  });
 });
