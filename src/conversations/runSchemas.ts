@@ -28,7 +28,6 @@ const agentAnswerSchema = z.object({
   finishReason: z.string(),
   usage: usageSchema,
   threadMessageCount: z.number().optional(),
-  threadError: z.string().optional(),
   toolCalls: z.number().optional(),
   tools: z.array(z.string()).optional(),
 }) satisfies z.ZodType<AgentAnswer>;
@@ -78,6 +77,7 @@ export const panelStatusSchema = z.object({
       }),
     )
     .optional(),
+  progress: z.array(agentProgressSchema).optional(),
 }) satisfies z.ZodType<PanelStatus>;
 
 /** The value when it has the schema's shape, else undefined: stored JSON that is not ours is treated as absent. */

@@ -1,41 +1,15 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient } from 'durable-functions';
-import { durableStatusOf } from '../conversations/durableErrors';
 import { readPanelRun } from '../conversations/panelRunView';
-import { agentTurnInstanceId } from '../orchestration/panelOrchestration';
 import { callerOwner } from './callerOwner';
 import { backendUnavailable, errorResponse, refusalResponse } from './errorResponse';
 import { panelStatusUrl } from './panelRoutes';
 
-// Terminating a turn that never started (404), is not running (400, 409) or is already gone (410) is a no-op.
-const nothingToTerminate = new Set([400, 404, 409, 410]);
-
 /**
- * Terminates a run and its agents' turns (terminating an orchestration leaves its sub-orchestrations running,
- * and they would go on calling the model).
+ * POST /api/multiagent/{instanceId}/cancel: terminates a running panel; its agents' turns run inside it, so they
+ * stop with it (a model call in flight ends, and its result is dropped).
  */
-async function terminateRun(
-  client: Pick<DurableClient, 'terminate'>,
-  instanceId: string,
-  agents: string[],
-): Promise<void> {
-  const reason = 'Cancelled by the caller.';
-  await client.terminate(instanceId, reason);
-  await Promise.all(
-    agents.map(async (agent) => {
-      try {
-        await client.terminate(agentTurnInstanceId(instanceId, agent), reason);
-      } catch (error) {
-        if (!nothingToTerminate.has(durableStatusOf(error) ?? 0)) {
-          throw error;
-        }
-      }
-    }),
-  );
-}
-
-/** POST /api/multiagent/{instanceId}/cancel: terminates a running panel and its agents' turns. */
 export async function cancelPanel(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'getStatus' | 'terminate'>,
@@ -66,7 +40,7 @@ export async function cancelPanel(
     );
   }
   try {
-    await terminateRun(client, run.instanceId, run.panel?.agents ?? []);
+    await client.terminate(run.instanceId, 'Cancelled by the caller.');
   } catch (error) {
     return backendUnavailable(context, 'cancel the run', error);
   }

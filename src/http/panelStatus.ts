@@ -1,11 +1,18 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient } from 'durable-functions';
-import { readAgentProgress, readPanelRun, type PanelRunView } from '../conversations/panelRunView';
+import { agentProgressOf, readPanelRun, type PanelRunView } from '../conversations/panelRunView';
 import type { AgentProgress } from '../orchestration/agentOutcome';
+import type { PanelStatus } from '../orchestration/panelOrchestration';
 import { callerOwner } from './callerOwner';
 import { backendUnavailable, refusalResponse } from './errorResponse';
 import { panelStreamUrl } from './panelRoutes';
+
+function withoutProgress(panel: PanelStatus): Omit<PanelStatus, 'progress'> {
+  const shown: PanelStatus = { ...panel };
+  delete shown.progress;
+  return shown;
+}
 
 /** The status route's body: the run's state, each agent's progress and (when done) every answer. */
 export function panelStatusResponse(
@@ -21,7 +28,8 @@ export function panelStatusResponse(
       runtimeStatus: run.runtimeStatus,
       createdTime: run.createdTime,
       lastUpdatedTime: run.lastUpdatedTime,
-      customStatus: run.panel ?? null,
+      // The agents' live progress is `agents`, once: the run's own copy of it stays out of customStatus.
+      customStatus: run.panel === undefined ? null : withoutProgress(run.panel),
       agents,
       output: run.result ?? null,
       ...(streamUri === undefined ? {} : { streamUri }),
@@ -44,16 +52,12 @@ export async function getPanelStatus(
     return refusalResponse(caller.error);
   }
   let read;
-  let agents: AgentProgress[] = [];
   try {
     read = await readPanelRun(client, request.params.instanceId ?? '', caller.owner);
-    if (read.ok) {
-      agents = await readAgentProgress(client, read.run);
-    }
   } catch (error) {
     return backendUnavailable(context, 'read the run', error);
   }
   return read.ok
-    ? panelStatusResponse(read.run, agents, panelStreamUrl(request, read.run.instanceId))
+    ? panelStatusResponse(read.run, agentProgressOf(read.run), panelStreamUrl(request, read.run.instanceId))
     : refusalResponse(read.error);
 }

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { durableBackend } from '../conversations/durableErrors';
-import { readAgentProgress, readPanelRun } from '../conversations/panelRunView';
+import { agentProgressOf, readPanelRun } from '../conversations/panelRunView';
 import type { StreamChannel } from '../streams/blobChannel';
 import type { RunSnapshot } from '../streams/mergeEvents';
 import { panelRunSnapshot } from '../streams/panelSnapshot';
@@ -57,7 +57,7 @@ export async function streamPanelRun(
     try {
       const read = await readPanelRun(client, instanceId, caller.owner);
       if (read.ok) {
-        last = panelRunSnapshot(read.run, await readAgentProgress(client, read.run));
+        last = panelRunSnapshot(read.run, agentProgressOf(read.run));
       }
     } catch (error) {
       // A status read that fails mid-stream is retried at the next poll; the client keeps what it has.

@@ -9,9 +9,8 @@ export interface AgentAnswer extends AgentAnswerText {
   /** Also the key of the durable entity (`agentThread`) that holds the thread. */
   threadId: string;
   attempts: number;
-  /** Messages on the thread after this turn; absent when the thread could not be written (see threadError). */
+  /** Messages on the thread once this turn's exchange is recorded (what the thread keeps after trimming). */
   threadMessageCount?: number;
-  threadError?: string;
   /** Tool calls the model asked for in this turn; absent when it asked for none. */
   toolCalls?: number;
   /** The tools it called, each once, in the order first called; absent with toolCalls. */
@@ -38,7 +37,7 @@ export type AgentOutcome = AgentAnswer | AgentFailure;
 export type AgentState =
   'waiting' | 'answering' | 'retrying' | 'answered' | 'failed' | 'timed_out' | 'cancelled';
 
-/** An agent's live state, kept as the custom status of its turn's orchestration. */
+/** An agent's live state: a lone turn's custom status, or its entry in its panel run's. */
 export interface AgentProgress {
   agent: string;
   state: AgentState;

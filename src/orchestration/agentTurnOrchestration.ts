@@ -21,6 +21,7 @@ import { failed, ok, type Result } from '../result';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
 import {
   threadLimitsSchema,
+  trimThread,
   type AppendTurnInput,
   type BeginTurnInput,
   type EndTurnInput,
@@ -96,10 +97,10 @@ function failure(
 type AnsweredAttempt = Extract<AgentAttemptResult, { status: 'answered' }>;
 
 /** A step of the turn: a generator the turn composes with `yield*`, so each step's tasks are the turn's own. */
-type TurnStep<T> = Generator<Task, T, unknown>;
+export type TurnStep<T> = Generator<Task, T, unknown>;
 
 /** What every step of one turn shares: its request, its thread and how it reports progress. */
-interface TurnScope {
+export interface TurnScope {
   context: OrchestrationContext;
   request: AgentTurnRequest;
   turn: { agent: string; threadId: string };
@@ -110,7 +111,9 @@ interface TurnScope {
 }
 
 /** Step 1: the turn's input, checked, or the failure that names what is wrong with it. */
-function validateInput(context: OrchestrationContext): Result<{ request: AgentTurnRequest }, AgentFailure> {
+export function validateInput(
+  context: OrchestrationContext,
+): Result<{ request: AgentTurnRequest }, AgentFailure> {
   const parsed = agentTurnRequestSchema.safeParse(context.df.getInput());
   if (parsed.success) {
     return ok({ request: parsed.data });
@@ -130,23 +133,27 @@ function validateInput(context: OrchestrationContext): Result<{ request: AgentTu
   );
 }
 
-function turnScope(context: OrchestrationContext, request: AgentTurnRequest): TurnScope {
+/**
+ * The scope of one turn. `turnId` names the turn on the thread's lease and in telemetry (a lone turn's instance
+ * id, or the id a panel derives for its agent); `progress` is where its live state goes (a lone turn's custom
+ * status, or its agent's entry in the panel's).
+ */
+export function turnScope(
+  context: OrchestrationContext,
+  request: AgentTurnRequest,
+  turnId: string,
+  progress: (progress: AgentProgress) => void,
+): TurnScope {
   const { agent, retry } = request;
   return {
     context,
     request,
     turn: { agent: agent.name, threadId: request.threadId },
     thread: new df.EntityId(functionNames.threadEntity, request.threadId),
-    turnId: context.df.instanceId,
+    turnId,
     deadline: request.deadline === undefined ? undefined : new Date(request.deadline),
     progress: (state, attempt, extra = {}) => {
-      context.df.setCustomStatus({
-        agent: agent.name,
-        state,
-        attempt,
-        maxAttempts: retry.maxAttempts,
-        ...extra,
-      } satisfies AgentProgress);
+      progress({ agent: agent.name, state, attempt, maxAttempts: retry.maxAttempts, ...extra });
     },
   };
 }
@@ -157,10 +164,10 @@ function turnScope(context: OrchestrationContext, request: AgentTurnRequest): Tu
  */
 function* holdThread(
   scope: TurnScope,
-): TurnStep<Result<{ held: boolean; history: ThreadMessage[] }, AgentFailure>> {
+): TurnStep<Result<{ held: boolean; history: ThreadMessage[]; earlier: ThreadMessage[] }, AgentFailure>> {
   const { context, request, turn, thread, turnId, deadline } = scope;
   if (!request.readThread) {
-    return ok({ held: false, history: [] });
+    return ok({ held: false, history: [], earlier: [] });
   }
   const now = context.df.currentUtcDateTime;
   // A hold that outlives a crashed or terminated turn ends at the deadline (or an hour without one).
@@ -189,10 +196,8 @@ function* holdThread(
     const code = begun.error.code === 'thread_busy' ? 'thread_busy' : 'thread_conflict';
     return failed(failure(turn, 'failed', code, begun.error.message, 0));
   }
-  return ok({
-    held: true,
-    history: (begun.thread?.messages ?? []).map(({ role, content }) => ({ role, content })),
-  });
+  const earlier = begun.thread?.messages ?? [];
+  return ok({ held: true, history: earlier.map(({ role, content }) => ({ role, content })), earlier });
 }
 
 /**
@@ -475,18 +480,38 @@ function* runToolCalls(
 }
 
 /**
- * Step 4: record the exchange on the thread (which also ends this turn's hold). The answer is kept whatever
- * happens to the thread: it is paid for, and the caller may still want it.
+ * Step 4: record the exchange on the thread, which also ends this turn's hold, in one signalled operation: nothing
+ * waits on the entity. Its message count is the one the entity will keep (the same pure trim over the messages
+ * the hold read, which no other turn can change while it is held; a minted thread has none). The answer stands
+ * whatever happens to the thread: it is paid for, and the caller may still want it.
  */
-function* recordOnThread(
+function recordOnThread(
   scope: TurnScope,
   answer: AnsweredAttempt,
   attempts: number,
   tools: { names: string[]; calls: number } = { names: [], calls: 0 },
-): TurnStep<AgentAnswer> {
+  earlier: ThreadMessage[] = [],
+): AgentAnswer {
   const { context, request, turn, thread, turnId } = scope;
   const at = context.df.currentUtcDateTime.toISOString();
-  const outcome: AgentAnswer = {
+  const messages: ThreadMessage[] = [
+    { role: 'user', content: request.prompt, at },
+    // Of the tool use, only the names: the answer states what the results said (see docs/architecture.md).
+    {
+      role: 'assistant',
+      content: answer.answer,
+      at,
+      ...(tools.names.length === 0 ? {} : { tools: tools.names }),
+    },
+  ];
+  context.df.signalEntity(thread, 'appendTurn', {
+    agent: turn.agent,
+    turnId,
+    messages,
+    limits: request.thread,
+    ...(request.owner === undefined ? {} : { owner: request.owner }),
+  } satisfies AppendTurnInput);
+  return {
     status: 'answered',
     agent: turn.agent,
     threadId: request.threadId,
@@ -497,48 +522,19 @@ function* recordOnThread(
     requestedModel: answer.requestedModel,
     finishReason: answer.finishReason,
     usage: answer.usage,
+    threadMessageCount: trimThread([...earlier, ...messages], request.thread).length,
     ...(tools.calls === 0 ? {} : { toolCalls: tools.calls, tools: tools.names }),
   };
-  try {
-    const recorded = (yield context.df.callEntity(thread, 'appendTurn', {
-      agent: turn.agent,
-      turnId,
-      messages: [
-        { role: 'user', content: request.prompt, at },
-        // Of the tool use, only the names: the answer states what the results said (see docs/architecture.md).
-        {
-          role: 'assistant',
-          content: answer.answer,
-          at,
-          ...(tools.names.length === 0 ? {} : { tools: tools.names }),
-        },
-      ],
-      limits: request.thread,
-      ...(request.owner === undefined ? {} : { owner: request.owner }),
-    } satisfies AppendTurnInput)) as ThreadOperationResult;
-    if (recorded.ok) {
-      outcome.threadMessageCount = recorded.messageCount;
-    } else {
-      outcome.threadError = recorded.error.message;
-    }
-  } catch (error) {
-    outcome.threadError = `Recording the thread failed: ${durableFailureReason(error)}`;
-  }
-  return outcome;
 }
 
 /**
- * One agent's turn on its thread: validate the input, hold the thread (when continuing it), ask the model with
- * retries, record the exchange on the thread, and return the outcome as a value. It never throws: a panel that
- * fans out over turns keeps every answer whatever happens to another agent. Every exit goes through the end,
- * which releases a held thread that the record step did not and reports the final progress once.
+ * One agent's turn on its thread, composed of the steps: hold the thread (when continuing it), ask the model with
+ * retries and tools, record the exchange, and return the outcome as a value. It never throws: a panel keeps every
+ * answer whatever happens to another agent. Every exit goes through the end, which releases a held thread that
+ * the record step did not and reports the final progress once. A lone turn runs it as its orchestration; a panel
+ * runs one per agent side by side (interleave.ts).
  */
-export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<AgentOutcome> {
-  const validated = validateInput(context);
-  if (!validated.ok) {
-    return validated.error;
-  }
-  const scope = turnScope(context, validated.request);
+export function* agentTurn(scope: TurnScope): TurnStep<AgentOutcome> {
   const held = yield* holdThread(scope);
   let outcome: AgentOutcome;
   if (!held.ok) {
@@ -546,13 +542,12 @@ export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<
   } else {
     const asked = yield* askWithTools(scope, held.history);
     outcome = asked.ok
-      ? yield* recordOnThread(scope, asked.answer, asked.attempts, asked.tools)
+      ? recordOnThread(scope, asked.answer, asked.attempts, asked.tools, held.earlier)
       : asked.error;
   }
-  // A successful append ended the hold; any other end of a held thread must end it here.
-  const recorded = outcome.status === 'answered' && outcome.threadError === undefined;
-  if (held.ok && held.held && !recorded) {
-    context.df.signalEntity(scope.thread, 'endTurn', { turnId: scope.turnId } satisfies EndTurnInput);
+  // The append ended the hold; any other end of a held thread must end it here.
+  if (held.ok && held.held && outcome.status !== 'answered') {
+    scope.context.df.signalEntity(scope.thread, 'endTurn', { turnId: scope.turnId } satisfies EndTurnInput);
   }
   scope.progress(
     outcome.status,
@@ -560,4 +555,16 @@ export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<
     outcome.status === 'answered' ? {} : { lastErrorCode: outcome.code },
   );
   return outcome;
+}
+
+/** A turn started on its own (POST /api/agents/{agent}/run): its progress is its custom status. */
+export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<AgentOutcome> {
+  const validated = validateInput(context);
+  if (!validated.ok) {
+    return validated.error;
+  }
+  const scope = turnScope(context, validated.request, context.df.instanceId, (progress) => {
+    context.df.setCustomStatus(progress);
+  });
+  return yield* agentTurn(scope);
 }
