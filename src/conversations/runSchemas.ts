@@ -28,6 +28,7 @@ const agentAnswerSchema = z.object({
   finishReason: z.string(),
   usage: usageSchema,
   threadMessageCount: z.number().optional(),
+  threadError: z.string().optional(),
   toolCalls: z.number().optional(),
   tools: z.array(z.string()).optional(),
 }) satisfies z.ZodType<AgentAnswer>;

@@ -80,6 +80,7 @@ export function turnResponse(
           usage: view.usage,
           attempts: view.attempts,
           ...(view.threadMessageCount === undefined ? {} : { threadMessageCount: view.threadMessageCount }),
+          ...(view.threadError === undefined ? {} : { threadError: view.threadError }),
         },
       };
     }

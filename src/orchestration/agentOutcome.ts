@@ -9,8 +9,9 @@ export interface AgentAnswer extends AgentAnswerText {
   /** Also the key of the durable entity (`agentThread`) that holds the thread. */
   threadId: string;
   attempts: number;
-  /** Messages on the thread once this turn's exchange is recorded (what the thread keeps after trimming). */
+  /** Messages on the thread after this turn; absent when the thread could not be written (see threadError). */
   threadMessageCount?: number;
+  threadError?: string;
   /** Tool calls the model asked for in this turn; absent when it asked for none. */
   toolCalls?: number;
   /** The tools it called, each once, in the order first called; absent with toolCalls. */

@@ -21,7 +21,6 @@ import { failed, ok, type Result } from '../result';
 import { optionalTraceCarrier } from '../telemetry/traceCarrier';
 import {
   threadLimitsSchema,
-  trimThread,
   type AppendTurnInput,
   type BeginTurnInput,
   type EndTurnInput,
@@ -111,9 +110,7 @@ export interface TurnScope {
 }
 
 /** Step 1: the turn's input, checked, or the failure that names what is wrong with it. */
-export function validateInput(
-  context: OrchestrationContext,
-): Result<{ request: AgentTurnRequest }, AgentFailure> {
+function validateInput(context: OrchestrationContext): Result<{ request: AgentTurnRequest }, AgentFailure> {
   const parsed = agentTurnRequestSchema.safeParse(context.df.getInput());
   if (parsed.success) {
     return ok({ request: parsed.data });
@@ -164,10 +161,10 @@ export function turnScope(
  */
 function* holdThread(
   scope: TurnScope,
-): TurnStep<Result<{ held: boolean; history: ThreadMessage[]; earlier: ThreadMessage[] }, AgentFailure>> {
+): TurnStep<Result<{ held: boolean; history: ThreadMessage[] }, AgentFailure>> {
   const { context, request, turn, thread, turnId, deadline } = scope;
   if (!request.readThread) {
-    return ok({ held: false, history: [], earlier: [] });
+    return ok({ held: false, history: [] });
   }
   const now = context.df.currentUtcDateTime;
   // A hold that outlives a crashed or terminated turn ends at the deadline (or an hour without one).
@@ -196,8 +193,10 @@ function* holdThread(
     const code = begun.error.code === 'thread_busy' ? 'thread_busy' : 'thread_conflict';
     return failed(failure(turn, 'failed', code, begun.error.message, 0));
   }
-  const earlier = begun.thread?.messages ?? [];
-  return ok({ held: true, history: earlier.map(({ role, content }) => ({ role, content })), earlier });
+  return ok({
+    held: true,
+    history: (begun.thread?.messages ?? []).map(({ role, content }) => ({ role, content })),
+  });
 }
 
 /**
@@ -480,38 +479,20 @@ function* runToolCalls(
 }
 
 /**
- * Step 4: record the exchange on the thread, which also ends this turn's hold, in one signalled operation: nothing
- * waits on the entity. Its message count is the one the entity will keep (the same pure trim over the messages
- * the hold read, which no other turn can change while it is held; a minted thread has none). The answer stands
- * whatever happens to the thread: it is paid for, and the caller may still want it.
+ * Step 4: record the exchange on the thread (which also ends this turn's hold), in one operation. A call, not a
+ * signal: the next turn on the thread waits on it (a caller may continue the thread the moment this run ends, and
+ * must find the exchange there and the thread free), so the run ends only once the thread holds it. The answer is
+ * kept whatever happens to the thread: it is paid for, and the caller may still want it.
  */
-function recordOnThread(
+function* recordOnThread(
   scope: TurnScope,
   answer: AnsweredAttempt,
   attempts: number,
   tools: { names: string[]; calls: number } = { names: [], calls: 0 },
-  earlier: ThreadMessage[] = [],
-): AgentAnswer {
+): TurnStep<AgentAnswer> {
   const { context, request, turn, thread, turnId } = scope;
   const at = context.df.currentUtcDateTime.toISOString();
-  const messages: ThreadMessage[] = [
-    { role: 'user', content: request.prompt, at },
-    // Of the tool use, only the names: the answer states what the results said (see docs/architecture.md).
-    {
-      role: 'assistant',
-      content: answer.answer,
-      at,
-      ...(tools.names.length === 0 ? {} : { tools: tools.names }),
-    },
-  ];
-  context.df.signalEntity(thread, 'appendTurn', {
-    agent: turn.agent,
-    turnId,
-    messages,
-    limits: request.thread,
-    ...(request.owner === undefined ? {} : { owner: request.owner }),
-  } satisfies AppendTurnInput);
-  return {
+  const outcome: AgentAnswer = {
     status: 'answered',
     agent: turn.agent,
     threadId: request.threadId,
@@ -522,9 +503,34 @@ function recordOnThread(
     requestedModel: answer.requestedModel,
     finishReason: answer.finishReason,
     usage: answer.usage,
-    threadMessageCount: trimThread([...earlier, ...messages], request.thread).length,
     ...(tools.calls === 0 ? {} : { toolCalls: tools.calls, tools: tools.names }),
   };
+  try {
+    const recorded = (yield context.df.callEntity(thread, 'appendTurn', {
+      agent: turn.agent,
+      turnId,
+      messages: [
+        { role: 'user', content: request.prompt, at },
+        // Of the tool use, only the names: the answer states what the results said (see docs/architecture.md).
+        {
+          role: 'assistant',
+          content: answer.answer,
+          at,
+          ...(tools.names.length === 0 ? {} : { tools: tools.names }),
+        },
+      ],
+      limits: request.thread,
+      ...(request.owner === undefined ? {} : { owner: request.owner }),
+    } satisfies AppendTurnInput)) as ThreadOperationResult;
+    if (recorded.ok) {
+      outcome.threadMessageCount = recorded.messageCount;
+    } else {
+      outcome.threadError = recorded.error.message;
+    }
+  } catch (error) {
+    outcome.threadError = `Recording the thread failed: ${durableFailureReason(error)}`;
+  }
+  return outcome;
 }
 
 /**
@@ -542,11 +548,12 @@ export function* agentTurn(scope: TurnScope): TurnStep<AgentOutcome> {
   } else {
     const asked = yield* askWithTools(scope, held.history);
     outcome = asked.ok
-      ? recordOnThread(scope, asked.answer, asked.attempts, asked.tools, held.earlier)
+      ? yield* recordOnThread(scope, asked.answer, asked.attempts, asked.tools)
       : asked.error;
   }
-  // The append ended the hold; any other end of a held thread must end it here.
-  if (held.ok && held.held && outcome.status !== 'answered') {
+  // A successful append ended the hold; any other end of a held thread must end it here.
+  const recorded = outcome.status === 'answered' && outcome.threadError === undefined;
+  if (held.ok && held.held && !recorded) {
     scope.context.df.signalEntity(scope.thread, 'endTurn', { turnId: scope.turnId } satisfies EndTurnInput);
   }
   scope.progress(

@@ -20,6 +20,16 @@ interface ScheduledTask {
   actionObj?: { compoundActions?: unknown[] };
 }
 
+/**
+ * The extension replays an orchestrator's actions in order and awaits each before it schedules the next
+ * (OutOfProcOrchestrationShim, ProcessAsyncActionsV2). A race narrowed to its new members would hold every later
+ * action until one of those members settled, though the orchestrator had moved on when an older member did: one
+ * agent's retry timer or model call would hold back the other agents' next steps. An empty WhenAll (.NET's
+ * Task.WhenAll of nothing) is complete at once, so the race it joins is too: the extension schedules the new tasks
+ * and goes on, and the orchestrator alone decides what the race waits for. (ActionType.WhenAll is 12.)
+ */
+const alreadyDone = { actionType: 12, compoundActions: [] as unknown[] };
+
 interface Pending<T> {
   steps: Steps<T>;
   index: number;
@@ -36,9 +46,9 @@ function settled(task: Task): boolean {
  * repeats until every composition returned or `stop` settled. Deterministic: the history decides which task
  * settles first, and a replay resumes the compositions in that order.
  *
- * The race hands the extension only the actions of tasks never yielded before. The library's own Task.any would
- * hand over its members' actions again, and the extension would schedule a second activity for each member
- * already scheduled (azure-functions-durable-js#574). A task that has already settled when a race is built would
+ * The race hands the extension only the actions of tasks never yielded before, and never makes it wait (see
+ * `alreadyDone`). The library's own Task.any would hand over its members' actions again, and the extension would
+ * schedule a second activity for each member already scheduled (azure-functions-durable-js#574). A task that has already settled when a race is built would
  * never settle that race (a race learns of a member only as it settles): its composition is resumed at once.
  * A composition `stop` cuts short is left where it was: its tasks' results are never read.
  */
@@ -77,10 +87,12 @@ export function* interleave<T>(
     if (fresh.length === 0) {
       race.alreadyScheduled = true;
     } else {
-      // The race's own action object (a WhenAnyAction made for this race alone), narrowed to the new members.
-      (race.actionObj as { compoundActions: unknown[] }).compoundActions = fresh.map(
-        (task) => (task as ScheduledTask).actionObj,
-      );
+      // The race's own action object (a WhenAnyAction made for this race alone), narrowed to the new members, and
+      // with a member the extension takes as done at once (an empty WhenAll): see `alreadyDone`.
+      (race.actionObj as { compoundActions: unknown[] }).compoundActions = [
+        ...fresh.map((task) => (task as ScheduledTask).actionObj),
+        alreadyDone,
+      ];
     }
     yield race;
   }

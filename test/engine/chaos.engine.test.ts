@@ -98,8 +98,8 @@ describeEngine(
         ['Chemist', answerOf(chemist, run.prompt)],
       ]);
       // The lost work was run again by the engine, not failed and retried by the app: no TaskFailed, no retry
-      // timer (the deadline's only); one answer per agent and one append signalled to each thread, in the panel's
-      // history (every agent's turn runs inside it).
+      // timer (the deadline's only); one answer per agent and one append per thread (EventSent, and its reply as
+      // EventRaised), in the panel's history (every agent's turn runs inside it).
       const history = await durable().history(run.instanceId);
       const counts: Record<string, number> = {};
       for (const event of history) counts[event.EventType] = (counts[event.EventType] ?? 0) + 1;
@@ -108,18 +108,14 @@ describeEngine(
         TaskCompleted: 2,
         TimerCreated: 1,
         EventSent: 2,
+        EventRaised: 2,
         ExecutionCompleted: 1,
       });
       for (const answer of answers) {
-        // The append is a signal the run does not wait on: the thread has it soon after, exactly once.
-        type Thread = { messages: { role: string; content: string }[]; activeTurn?: unknown };
-        let thread: Thread | undefined;
-        for (let tries = 0; tries < 200; tries++) {
-          thread = (await durable().entity('agentThread', answer.threadId)) as Thread | undefined;
-          if ((thread?.messages.length ?? 0) >= 2) break;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-        if (thread === undefined) throw new Error(`no thread ${answer.threadId}`);
+        const thread = (await durable().entity('agentThread', answer.threadId)) as {
+          messages: { role: string; content: string }[];
+          activeTurn?: unknown;
+        };
         expect(thread.messages.map((m) => [m.role, m.content])).toEqual([
           ['user', run.prompt],
           ['assistant', answer.answer],

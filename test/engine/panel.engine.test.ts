@@ -54,15 +54,6 @@ function completedBy(history: DurableHistoryEvent[], agent: string): DurableHist
   return eventsOfType(history, 'TaskCompleted').filter((event) => agentOfResult(event.Result) === agent);
 }
 
-/** Waits for a thread to hold `count` messages: the exchange is appended by a signal, which nothing waits on. */
-async function threadWith(durable: DurableApi, threadId: string, count: number): Promise<unknown> {
-  for (let tries = 0; ; tries++) {
-    const state = (await durable.entity('agentThread', threadId)) as { messages?: unknown[] } | undefined;
-    if ((state?.messages?.length ?? 0) >= count || tries >= 100) return state;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describeEngine(
   'the panel on the real Durable engine',
   {
@@ -119,12 +110,14 @@ describeEngine(
       expect(final.output!.failures).toEqual([]);
 
       // What the engine recorded (its history view leaves out the scheduling events): one instance, a deadline
-      // timer, one model attempt per agent, and each exchange signalled to its thread (no reply to wait for).
+      // timer, one model attempt per agent, and each exchange appended to its thread (EventSent, and the entity's
+      // reply as EventRaised).
       const history = await durable().history(instanceId);
       expect(eventCounts(history)).toEqual({
         ExecutionStarted: 1,
         TaskCompleted: 2,
         EventSent: 2,
+        EventRaised: 2,
         TimerCreated: 1,
         ExecutionCompleted: 1,
       });
@@ -138,7 +131,7 @@ describeEngine(
       );
       for (const answer of answers) {
         expect(completedBy(history, answer.agent)).toHaveLength(1);
-        expect(await threadWith(durable(), answer.threadId, 2)).toEqual({
+        expect(await durable().entity('agentThread', answer.threadId)).toEqual({
           agent: answer.agent,
           messages: [
             { role: 'user', content: prompt, at: expect.any(String) as unknown },
@@ -173,6 +166,7 @@ describeEngine(
         TimerCreated: 2,
         TimerFired: 1,
         EventSent: 2,
+        EventRaised: 2,
         ExecutionCompleted: 1,
       });
       const failed = eventsOfType(history, 'TaskCompleted').find(
@@ -210,6 +204,7 @@ describeEngine(
         TaskCompleted: 2,
         TimerCreated: 1,
         EventSent: 1,
+        EventRaised: 1,
         ExecutionCompleted: 1,
       });
       expect(eventsOfType(history, 'EventSent')[0]!.InstanceId).toBe(

@@ -6,7 +6,12 @@
  * (test/host/engineEvents.ts, checked against recordings of the real extension).
  */
 import { DummyOrchestrationContext, type OrchestrationHandler } from 'durable-functions';
-import { historyEvents, type HistoryEvent } from '../../host/engineEvents';
+import {
+  entityRequestMessage,
+  entityResponseMessage,
+  historyEvents,
+  type HistoryEvent,
+} from '../../host/engineEvents';
 import type { AgentAnswer, AgentOutcome } from '../../../src/orchestration/agentOutcome';
 import type { AgentAttemptInput, AgentAttemptResult } from '../../../src/agents/agentAttempt';
 import {
@@ -126,7 +131,7 @@ describe('the panel orchestrator on a DummyOrchestrationContext', () => {
     expect(deadline!.fireAt?.toISOString()).toBe('2026-01-01T00:01:00.000Z');
   });
 
-  it('completes with every answer once both agents have answered, in the panel order, scheduling each call once', async () => {
+  it('completes with every answer once both agents have answered and both threads hold them, in the panel order, scheduling each call once', async () => {
     const first = await episode(started, false);
     const [physicist, chemist] = first.actions[0]![0]!.compoundActions!;
     const later = startedAt + 2000;
@@ -142,9 +147,54 @@ describe('the panel orchestrator on a DummyOrchestrationContext', () => {
       historyEvents.taskCompleted(later, 1, JSON.stringify(answerFrom(chemist!.input!))),
       historyEvents.taskCompleted(later, 0, JSON.stringify(answerFrom(physicist!.input!))),
     ];
-    const second = await episode(history, true);
-    expect(second.isDone).toBe(true);
-    const output = second.output as PanelResult;
+    const second = await episode(history, false);
+    // Each exchange goes to its thread, the Chemist's first; the run waits for both (a follow-up must find them).
+    const appends = flat(second.actions[0]!).filter((action) => action.operation !== undefined);
+    expect(
+      appends.map((action) => [action.operation, action.instanceId?.split('@')[2]?.split('-')[0]]),
+    ).toEqual([
+      ['appendTurn', 'chemist'],
+      ['appendTurn', 'physicist'],
+    ]);
+    expect(second.isDone).toBe(false);
+
+    const last = later + 500;
+    const requestIds = ['request-chemist', 'request-physicist'];
+    const third = await episode(
+      [
+        ...history,
+        // The calls (ids 3, 4: the timer took 2), then the entities' replies.
+        ...appends.map((append, index) =>
+          historyEvents.eventSent(
+            later,
+            3 + index,
+            append.instanceId!,
+            'op',
+            entityRequestMessage({
+              id: requestIds[index]!,
+              operation: 'appendTurn',
+              input: JSON.stringify(append.input),
+              signal: false,
+              parent: { instanceId, executionId: 'execution-1' },
+              timestamp: later,
+              requestTime: later,
+            }),
+          ),
+        ),
+        historyEvents.orchestratorCompleted(later),
+        historyEvents.orchestratorStarted(last),
+        ...requestIds.map((id) =>
+          historyEvents.eventRaised(
+            last,
+            id,
+            entityResponseMessage(JSON.stringify({ ok: true, messageCount: 2 })),
+          ),
+        ),
+      ],
+      true,
+    );
+    expect(third.isDone).toBe(true);
+    const output = third.output as PanelResult;
     expect(output.summary).toBe('2 of 2 agents answered.');
     expect(
       output.answers.map((answer: AgentOutcome) => [
@@ -158,16 +208,9 @@ describe('the panel orchestrator on a DummyOrchestrationContext', () => {
     expect(output.failures).toEqual([]);
     expect(output.usage).toMatchObject({ inputTokens: 20, outputTokens: 10 });
     // The replay hands the extension each model call once, though the race after the Chemist's answer held the
-    // Physicist's call again; then each exchange as one signal to its thread, the Chemist's first.
-    const actions = flat(second.actions[0]!);
-    expect(actions.filter((action) => action.functionName === 'runAgentTurn')).toHaveLength(2);
-    expect(
-      actions
-        .filter((action) => action.operation !== undefined)
-        .map((action) => [action.operation, action.instanceId?.split('@')[2]?.split('-')[0]]),
-    ).toEqual([
-      ['appendTurn', 'chemist'],
-      ['appendTurn', 'physicist'],
-    ]);
+    // Physicist's call again.
+    expect(flat(third.actions[0]!).filter((action) => action.functionName === 'runAgentTurn')).toHaveLength(
+      2,
+    );
   });
 });
