@@ -31,6 +31,10 @@ const timingDependent: { fact: string; why: string }[] = [
     fact: 'IsPlayed SubOrchestrationInstanceCompleted (earlier episode)',
     why: 'two turns that end within milliseconds land in one episode or in two',
   },
+  {
+    fact: 'IsPlayed EventRaised (earlier episode)',
+    why: "two agents' threads that answer within milliseconds reach the panel in one episode or in two",
+  },
   { fact: 'clientRpc GET instances/{id} 200', why: "a turn's status is read before or after it ends" },
   { fact: 'clientRpc GET instances/{id} 202', why: "a turn's status is read before or after it ends" },
 ];
@@ -50,6 +54,11 @@ const notPlayable: { scenario: string; why: string }[] = [
     scenario:
       'panel--continues-the-physicist-s-panel-thread-with-a-follow-up-turn-that-sees-the-earlier-exchange.json',
     why: 'the follow-up names the thread id the engine run minted, and a replay mints another',
+  },
+  {
+    scenario:
+      'panel--shows-only-panel-runs-on-the-status-route-and-only-an-agent-s-own-turns-on-its-turn-route.json',
+    why: "the status route is asked about a lone turn's id, which the engine run minted and a replay mints another",
   },
   {
     scenario:
