@@ -150,7 +150,7 @@ export async function measureEngine(settings: EngineSettings): Promise<EngineRes
           return (response.json() as { instanceId: string }).instanceId;
         },
         statusPath: (id) => `/api/multiagent/status/${id}`,
-        instances: (id) => [id, `${id}:physicist`, `${id}:chemist`],
+        instances: (id) => [id],
       },
       {
         name: 'floor',

@@ -25,7 +25,7 @@ export interface FanOutRow {
   /** Of which the panel orchestration's own episodes. */
   panelHistoryBytes: number;
   panelEpisodes: number;
-  /** Most copies of one answer in the panel's history before its completion event (1: stored once). */
+  /** Most copies of one answer in the panel's history before its completion event (its result, its append). */
   answerCopies: number;
   /** Main-thread time of the run's orchestrator episodes (see orchestratorCpuMs). */
   orchestratorCpuMs: number;

@@ -69,8 +69,10 @@ function checkTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
       measured: `${deployPackage.zipMiB} MiB zip, ${deployPackage.files} files`,
     },
     {
-      target: '4. history replayed linear in N, each answer once in the parent',
-      holds: linear('historyBytesPerAgent') && fanOut.every((row) => row.answerCopies === 1),
+      // Twice: its model call's result, and the append that takes it to its thread (both in the run's one history
+      // since the turns run inside the panel; with a turn orchestration per agent the two were in the turn's).
+      target: '4. history replayed linear in N, each answer at most twice in the run',
+      holds: linear('historyBytesPerAgent') && fanOut.every((row) => row.answerCopies <= 2),
       measured: `${smallest?.historyBytesPerAgent ?? '?'} -> ${largest?.historyBytesPerAgent ?? '?'} bytes/agent`,
     },
     {

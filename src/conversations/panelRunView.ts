@@ -2,7 +2,7 @@ import type { DurableClient, DurableOrchestrationStatus } from 'durable-function
 import { OrchestrationRuntimeStatus } from 'durable-functions';
 import { functionNames } from '../functionNames';
 import type { AgentOutcome, AgentProgress } from '../orchestration/agentOutcome';
-import { agentTurnInstanceId, type PanelResult, type PanelStatus } from '../orchestration/panelOrchestration';
+import type { PanelResult, PanelStatus } from '../orchestration/panelOrchestration';
 import { synthesisInstanceId } from '../orchestration/synthesis';
 import { ok, type Result } from '../result';
 import { statusIfAny, statusOfCallerId } from './durableErrors';
@@ -113,24 +113,12 @@ function cancelledProgress(progress: AgentProgress): AgentProgress {
   };
 }
 
-/** Each agent's progress as its own turn orchestration reports it (its custom status changes as it goes). */
-async function turnProgress(
-  client: Pick<DurableClient, 'getStatus'>,
-  run: PanelRunView,
-  agent: string,
-): Promise<AgentProgress | undefined> {
-  const turn = await statusIfAny(client, agentTurnInstanceId(run.instanceId, agent), false);
-  return turn === undefined ? undefined : parsedOrUndefined(agentProgressSchema, turn.customStatus);
-}
-
 /**
  * Each agent's state: from the run's result once it has one, from the run's failure summary when it failed,
- * else from each agent's turn orchestration (live while the run goes on, where it stopped once cancelled).
+ * else from the progress the run keeps in its custom status (live while it goes on, where it stopped once
+ * cancelled). All of it comes with the run's one status read.
  */
-export async function readAgentProgress(
-  client: Pick<DurableClient, 'getStatus'>,
-  run: PanelRunView,
-): Promise<AgentProgress[]> {
+export function agentProgressOf(run: PanelRunView): AgentProgress[] {
   const names = run.panel?.agents ?? [];
   if (run.result !== undefined) {
     const outcomes = new Map<string, AgentOutcome>(
@@ -157,17 +145,11 @@ export async function readAgentProgress(
           };
     });
   }
-  return Promise.all(
-    names.map(async (agent): Promise<AgentProgress> => {
-      const progress = (await turnProgress(client, run, agent)) ?? {
-        agent,
-        state: 'waiting',
-        attempt: 0,
-        maxAttempts: 0,
-      };
-      return cancelled ? cancelledProgress(progress) : progress;
-    }),
-  );
+  const live = new Map((run.panel?.progress ?? []).map((progress) => [progress.agent, progress]));
+  return names.map((agent) => {
+    const progress = live.get(agent) ?? { agent, state: 'waiting', attempt: 0, maxAttempts: 0 };
+    return cancelled ? cancelledProgress(progress) : progress;
+  });
 }
 
 /**

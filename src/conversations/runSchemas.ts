@@ -99,6 +99,7 @@ export const panelStatusSchema = z.object({
       }),
     )
     .optional(),
+  progress: z.array(agentProgressSchema).optional(),
 }) satisfies z.ZodType<PanelStatus>;
 
 /** The value when it has the schema's shape, else undefined: stored JSON that is not ours is treated as absent. */

@@ -1,9 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient } from 'durable-functions';
-import { durableStatusOf } from '../conversations/durableErrors';
 import { readPanelRun } from '../conversations/panelRunView';
-import { agentTurnInstanceId } from '../orchestration/panelOrchestration';
+import { durableStatusOf } from '../conversations/durableErrors';
 import { synthesisInstanceId } from '../orchestration/synthesis';
 import { callerOwner } from './callerOwner';
 import { backendUnavailable, errorResponse, refusalResponse } from './errorResponse';
@@ -13,35 +12,32 @@ import { panelStatusUrl } from './panelRoutes';
 const nothingToTerminate = new Set([400, 404, 409, 410]);
 
 /**
- * Terminates a run, its agents' turns and its moderator's (terminating an orchestration leaves its
- * sub-orchestrations running, and they would go on calling the model).
+ * Terminates a run and its moderator's turn: the agents' turns run inside the run and stop with it, but the
+ * moderator's is a sub-orchestration, which terminating its parent leaves running (it would go on calling the model).
  */
 async function terminateRun(
   client: Pick<DurableClient, 'terminate'>,
   instanceId: string,
-  agents: string[],
   moderated: boolean,
 ): Promise<void> {
   const reason = 'Cancelled by the caller.';
   await client.terminate(instanceId, reason);
-  const turns = [
-    ...agents.map((agent) => agentTurnInstanceId(instanceId, agent)),
-    ...(moderated ? [synthesisInstanceId(instanceId)] : []),
-  ];
-  await Promise.all(
-    turns.map(async (turn) => {
-      try {
-        await client.terminate(turn, reason);
-      } catch (error) {
-        if (!nothingToTerminate.has(durableStatusOf(error) ?? 0)) {
-          throw error;
-        }
-      }
-    }),
-  );
+  if (!moderated) {
+    return;
+  }
+  try {
+    await client.terminate(synthesisInstanceId(instanceId), reason);
+  } catch (error) {
+    if (!nothingToTerminate.has(durableStatusOf(error) ?? 0)) {
+      throw error;
+    }
+  }
 }
 
-/** POST /api/multiagent/{instanceId}/cancel: terminates a running panel, its agents' turns and its moderator's. */
+/**
+ * POST /api/multiagent/{instanceId}/cancel: terminates a running panel; its agents' turns run inside it, so they
+ * stop with it (a model call in flight ends, and its result is dropped), and its moderator's turn.
+ */
 export async function cancelPanel(
   request: HttpRequest,
   durableClient: Pick<DurableClient, 'getStatus' | 'terminate'>,
@@ -72,7 +68,7 @@ export async function cancelPanel(
     );
   }
   try {
-    await terminateRun(client, run.instanceId, run.panel?.agents ?? [], run.panel?.moderator !== undefined);
+    await terminateRun(client, run.instanceId, run.panel?.moderator !== undefined);
   } catch (error) {
     return backendUnavailable(context, 'cancel the run', error);
   }

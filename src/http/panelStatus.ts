@@ -2,15 +2,22 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { durableBackend } from '../conversations/durableErrors';
 import type { DurableClient } from 'durable-functions';
 import {
-  readAgentProgress,
+  agentProgressOf,
   readModeratorProgress,
   readPanelRun,
   type PanelRunView,
 } from '../conversations/panelRunView';
 import type { AgentProgress } from '../orchestration/agentOutcome';
+import type { PanelStatus } from '../orchestration/panelOrchestration';
 import { callerOwner } from './callerOwner';
 import { backendUnavailable, refusalResponse } from './errorResponse';
 import { panelStreamUrl } from './panelRoutes';
+
+function withoutProgress(panel: PanelStatus): Omit<PanelStatus, 'progress'> {
+  const shown: PanelStatus = { ...panel };
+  delete shown.progress;
+  return shown;
+}
 
 /** The status route's body: the run's state, each agent's progress and (when done) every answer. */
 export function panelStatusResponse(
@@ -27,7 +34,8 @@ export function panelStatusResponse(
       runtimeStatus: run.runtimeStatus,
       createdTime: run.createdTime,
       lastUpdatedTime: run.lastUpdatedTime,
-      customStatus: run.panel ?? null,
+      // The agents' live progress is `agents`, once: the run's own copy of it stays out of customStatus.
+      customStatus: run.panel === undefined ? null : withoutProgress(run.panel),
       agents,
       ...(moderator === undefined ? {} : { moderator }),
       output: run.result ?? null,
@@ -57,7 +65,7 @@ export async function getPanelStatus(
     read = await readPanelRun(client, request.params.instanceId ?? '', caller.owner);
     if (read.ok) {
       [agents, moderator] = await Promise.all([
-        readAgentProgress(client, read.run),
+        Promise.resolve(agentProgressOf(read.run)),
         readModeratorProgress(client, read.run),
       ]);
     }

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { durableBackend } from '../conversations/durableErrors';
-import { readAgentProgress, readModeratorProgress, readPanelRun } from '../conversations/panelRunView';
+import { agentProgressOf, readModeratorProgress, readPanelRun } from '../conversations/panelRunView';
 import type { StreamChannel } from '../streams/blobChannel';
 import type { RunSnapshot } from '../streams/mergeEvents';
 import { panelRunSnapshot } from '../streams/panelSnapshot';
@@ -57,11 +57,8 @@ export async function streamPanelRun(
     try {
       const read = await readPanelRun(client, instanceId, caller.owner);
       if (read.ok) {
-        const [agents, moderator] = await Promise.all([
-          readAgentProgress(client, read.run),
-          readModeratorProgress(client, read.run),
-        ]);
-        last = panelRunSnapshot(read.run, agents, moderator);
+        const moderator = await readModeratorProgress(client, read.run);
+        last = panelRunSnapshot(read.run, agentProgressOf(read.run), moderator);
       }
     } catch (error) {
       // A status read that fails mid-stream is retried at the next poll; the client keeps what it has.

@@ -49,7 +49,7 @@ export type AgentOutcome = AgentAnswer | AgentFailure;
 export type AgentState =
   'waiting' | 'answering' | 'retrying' | 'answered' | 'failed' | 'timed_out' | 'cancelled';
 
-/** An agent's live state, kept as the custom status of its turn's orchestration. */
+/** An agent's live state: a lone turn's custom status, or its entry in its panel run's. */
 export interface AgentProgress {
   agent: string;
   state: AgentState;

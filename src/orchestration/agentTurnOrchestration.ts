@@ -131,10 +131,10 @@ interface ToolUse {
 }
 
 /** A step of the turn: a generator the turn composes with `yield*`, so each step's tasks are the turn's own. */
-type TurnStep<T> = Generator<Task, T, unknown>;
+export type TurnStep<T> = Generator<Task, T, unknown>;
 
 /** What every step of one turn shares: its request, its thread and how it reports progress. */
-interface TurnScope {
+export interface TurnScope {
   context: OrchestrationContext;
   request: AgentTurnRequest;
   turn: { agent: string; threadId: string };
@@ -165,23 +165,27 @@ function validateInput(context: OrchestrationContext): Result<{ request: AgentTu
   );
 }
 
-function turnScope(context: OrchestrationContext, request: AgentTurnRequest): TurnScope {
+/**
+ * The scope of one turn. `turnId` names the turn on the thread's lease and in telemetry (a lone turn's instance
+ * id, or the id a panel derives for its agent); `progress` is where its live state goes (a lone turn's custom
+ * status, or its agent's entry in the panel's).
+ */
+export function turnScope(
+  context: OrchestrationContext,
+  request: AgentTurnRequest,
+  turnId: string,
+  progress: (progress: AgentProgress) => void,
+): TurnScope {
   const { agent, retry } = request;
   return {
     context,
     request,
     turn: { agent: agent.name, threadId: request.threadId },
     thread: new df.EntityId(functionNames.threadEntity, request.threadId),
-    turnId: context.df.instanceId,
+    turnId,
     deadline: request.deadline === undefined ? undefined : new Date(request.deadline),
     progress: (state, attempt, extra = {}) => {
-      context.df.setCustomStatus({
-        agent: agent.name,
-        state,
-        attempt,
-        maxAttempts: retry.maxAttempts,
-        ...extra,
-      } satisfies AgentProgress);
+      progress({ agent: agent.name, state, attempt, maxAttempts: retry.maxAttempts, ...extra });
     },
   };
 }
@@ -560,8 +564,10 @@ function* runToolCalls(
 }
 
 /**
- * Step 4: record the exchange on the thread (which also ends this turn's hold). The answer is kept whatever
- * happens to the thread: it is paid for, and the caller may still want it.
+ * Step 4: record the exchange on the thread (which also ends this turn's hold), in one operation. A call, not a
+ * signal: the next turn on the thread waits on it (a caller may continue the thread the moment this run ends, and
+ * must find the exchange there and the thread free), so the run ends only once the thread holds it. The answer is
+ * kept whatever happens to the thread: it is paid for, and the caller may still want it.
  */
 function* recordOnThread(
   scope: TurnScope,
@@ -622,23 +628,19 @@ function* recordOnThread(
 }
 
 /**
- * One agent's turn on its thread: validate the input, hold the thread (when continuing it), ask the model with
- * retries, record the exchange on the thread, and return the outcome as a value. It never throws: a panel that
- * fans out over turns keeps every answer whatever happens to another agent. Every exit goes through the end,
- * which releases a held thread that the record step did not and reports the final progress once.
+ * One agent's turn on its thread, composed of the steps: hold the thread (when continuing it), ask the model with
+ * retries and tools, record the exchange, and return the outcome as a value. It never throws: a panel keeps every
+ * answer whatever happens to another agent. Every exit goes through the end, which releases a held thread that
+ * the record step did not and reports the final progress once. A lone turn runs it as its orchestration; a panel
+ * runs one per agent side by side (interleave.ts).
  */
-export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<AgentOutcome> {
-  const validated = validateInput(context);
-  if (!validated.ok) {
-    return validated.error;
-  }
-  const scope = turnScope(context, validated.request);
+export function* agentTurn(scope: TurnScope): TurnStep<AgentOutcome> {
   const held = yield* holdThread(scope);
   let outcome: AgentOutcome;
   if (!held.ok) {
     outcome = held.error;
   } else {
-    const compacted = yield* compactHistory(context, scope.request, held.history, scope.deadline);
+    const compacted = yield* compactHistory(scope.context, scope.request, held.history, scope.deadline);
     const answered = yield* askWithTools(scope, compacted.history);
     const asked = answered.ok ? yield* askAgainOnInvalidOutput(scope, compacted.history, answered) : answered;
     outcome = asked.ok
@@ -648,7 +650,7 @@ export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<
   // A successful append ended the hold; any other end of a held thread must end it here.
   const recorded = outcome.status === 'answered' && outcome.threadError === undefined;
   if (held.ok && held.held && !recorded) {
-    context.df.signalEntity(scope.thread, 'endTurn', { turnId: scope.turnId } satisfies EndTurnInput);
+    scope.context.df.signalEntity(scope.thread, 'endTurn', { turnId: scope.turnId } satisfies EndTurnInput);
   }
   scope.progress(
     outcome.status,
@@ -656,4 +658,16 @@ export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<
     outcome.status === 'answered' ? {} : { lastErrorCode: outcome.code },
   );
   return outcome;
+}
+
+/** A turn started on its own (POST /api/agents/{agent}/run): its progress is its custom status. */
+export function* agentTurnOrchestrator(context: OrchestrationContext): TurnStep<AgentOutcome> {
+  const validated = validateInput(context);
+  if (!validated.ok) {
+    return validated.error;
+  }
+  const scope = turnScope(context, validated.request, context.df.instanceId, (progress) => {
+    context.df.setCustomStatus(progress);
+  });
+  return yield* agentTurn(scope);
 }

@@ -15,9 +15,17 @@ import {
   type AgentAnswer,
   type AgentFailure,
   type AgentOutcome,
+  type AgentProgress,
 } from './agentOutcome';
-import { threadExpirySettingsSchema, type AgentTurnRequest } from './agentTurnOrchestration';
+import {
+  agentTurn,
+  threadExpirySettingsSchema,
+  turnScope,
+  type AgentTurnRequest,
+  type TurnStep,
+} from './agentTurnOrchestration';
 import { compactionSettingsSchema } from '../threads/compaction';
+import { interleave } from './interleave';
 import { agentRetryPolicySchema } from './retryPolicy';
 import { moderatorInputSchema, synthesize, type Synthesis } from './synthesis';
 
@@ -68,13 +76,15 @@ export interface PanelResult {
 /** `cancelled` is never set by the orchestration (a terminated one runs no more code): readers report it. */
 export type PanelPhase = 'asking' | 'synthesizing' | 'completed' | 'partial' | 'failed' | 'cancelled';
 
-/** The panel run's own custom status; each agent's live state is its turn's custom status. */
+/** The panel run's own custom status: the run's phase and, while it asks, each agent's live state. */
 export interface PanelStatus {
   phase: PanelPhase;
   message: string;
   agents: string[];
   /** The moderator, when the run asked for a synthesis. */
   moderator?: string;
+  /** Each agent's live state, in the order of `agents`, while the run asks (one status read shows them all). */
+  progress?: AgentProgress[];
   /** Per failed agent, once the run has ended without every answer. */
   failures?: Pick<AgentFailure, 'agent' | 'status' | 'code' | 'attempts'>[];
 }
@@ -87,8 +97,8 @@ export class PanelFailedError extends Error {
   }
 }
 
-/** Instance id of an agent's turn within a panel run: derived, so the status route can find it without a lookup. */
-export function agentTurnInstanceId(panelInstanceId: string, agentName: string): string {
+/** The id of an agent's turn within a panel run, on the thread's lease and in telemetry: derived from the run's. */
+export function agentTurnId(panelInstanceId: string, agentName: string): string {
   return `${panelInstanceId}:${agentKey(agentName)}`;
 }
 
@@ -127,8 +137,27 @@ function panelRunRecord(
 }
 
 /**
- * Asks every agent the same prompt at once, one turn orchestration per agent, and completes with every answer
- * that arrived before the deadline. Turns return failures as values, so the fan-out never fails fast.
+ * A turn that cannot fail the run: a fault in its steps (a bug, not a model failure, which is a value) becomes
+ * that agent's failure, and the other agents' answers stand.
+ */
+function* settledTurn(request: AgentTurnRequest, steps: TurnStep<AgentOutcome>): TurnStep<AgentOutcome> {
+  try {
+    return yield* steps;
+  } catch (error) {
+    return {
+      agent: request.agent.name,
+      threadId: request.threadId,
+      attempts: 0,
+      status: 'failed',
+      code: 'orchestration_failed',
+      message: durableFailureReason(error),
+    };
+  }
+}
+
+/**
+ * Asks every agent the same prompt at once, each agent's turn steps run side by side in this orchestration, and
+ * completes with every answer that arrived before the deadline. Turns return failures as values, so the fan-out never fails fast.
  * Deterministic by construction: no clock, randomness, I/O or environment, only context.df and the input.
  */
 export function* panelOrchestrator(context: OrchestrationContext): Generator<Task, PanelResult, unknown> {
@@ -145,16 +174,27 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
 
   const moderator = input.moderator?.agent.name;
   const withModerator = moderator === undefined ? {} : { moderator };
-  context.df.setCustomStatus({
-    phase: 'asking',
-    message: `Asking ${listNames(names)} in parallel.`,
-    agents: names,
-    ...withModerator,
-  } satisfies PanelStatus);
+  const asking = `Asking ${listNames(names)} in parallel.`;
+  const progress: AgentProgress[] = names.map((agent) => ({
+    agent,
+    state: 'waiting',
+    attempt: 0,
+    maxAttempts: 0,
+  }));
+  const publish = (): void => {
+    context.df.setCustomStatus({
+      phase: 'asking',
+      message: asking,
+      agents: names,
+      progress: [...progress],
+      ...withModerator,
+    } satisfies PanelStatus);
+  };
+  publish();
 
-  const turns = input.agents.map((agent) => {
+  const requests = input.agents.map((agent): AgentTurnRequest => {
     const existingThread = input.threads?.[agentKey(agent.name)];
-    const request: AgentTurnRequest = {
+    return {
       agent,
       // "<agent key>-<guid>", like the ids the agent routes mint, readable in the dashboard.
       threadId: existingThread ?? `${agentKey(agent.name)}-${context.df.newGuid(context.df.instanceId)}`,
@@ -172,55 +212,38 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
       ...(input.expiry === undefined ? {} : { expiry: input.expiry }),
       ...(input.compaction === undefined ? {} : { compaction: input.compaction }),
     };
-    return {
-      request,
-      task: context.df.callSubOrchestrator(
-        functionNames.agentTurnOrchestration,
-        request,
-        agentTurnInstanceId(context.df.instanceId, agent.name),
-      ),
-    };
   });
-
+  // Every agent's turn runs here, side by side: the same steps as a lone turn, with no orchestration of its own
+  // to start, replay and read (see docs/architecture.md).
+  const turns = requests.map((request, index) =>
+    settledTurn(
+      request,
+      agentTurn(
+        turnScope(context, request, agentTurnId(context.df.instanceId, request.agent.name), (state) => {
+          progress[index] = state;
+          publish();
+        }),
+      ),
+    ),
+  );
   const timer = context.df.createTimer(deadline);
-  const everyTurn = context.df.Task.all(turns.map((turn) => turn.task));
-  yield context.df.Task.any([everyTurn, timer]);
-  // Turns never fail, but a runtime fault still can. Wait out the others one by one: re-yielding scheduled
-  // tasks adds no actions, while wrapping them in a new Task.any/all would schedule them again.
-  if (everyTurn.isFaulted && !timer.isCompleted) {
-    for (const turn of turns) {
-      if (!turn.task.isCompleted && !turn.task.isFaulted) {
-        try {
-          yield turn.task;
-        } catch {
-          // Classified below with the other turns.
-        }
-      }
-    }
-  }
+  const { results } = yield* interleave(context, turns, timer);
   if (!timer.isCompleted) {
     timer.cancel();
   }
 
-  const outcomes: AgentOutcome[] = turns.map(({ request, task }) => {
-    if (task.isCompleted) {
-      return task.result as AgentOutcome;
-    }
-    const base = { agent: request.agent.name, threadId: request.threadId, attempts: 0 };
-    return task.isFaulted
-      ? {
-          ...base,
-          status: 'failed',
-          code: 'orchestration_failed',
-          message: durableFailureReason(task.result),
-        }
-      : {
-          ...base,
-          status: 'timed_out',
-          code: 'timeout',
-          message: `No answer within the run's deadline of ${Math.round(input.deadlineMs / 1000)} s (PANEL_DEADLINE_MS).`,
-        };
-  });
+  // The fan-in: every agent's outcome, an agent the deadline cut short as timed out.
+  const outcomes: AgentOutcome[] = results.map(
+    (outcome, index) =>
+      outcome ?? {
+        agent: names[index] ?? '',
+        threadId: requests[index]?.threadId ?? '',
+        attempts: progress[index]?.attempt ?? 0,
+        status: 'timed_out',
+        code: 'timeout',
+        message: `No answer within the run's deadline of ${Math.round(input.deadlineMs / 1000)} s (PANEL_DEADLINE_MS).`,
+      },
+  );
   const answers = outcomes.filter((outcome): outcome is AgentAnswer => outcome.status === 'answered');
   const failures = outcomes.filter((outcome): outcome is AgentFailure => outcome.status !== 'answered');
   const summary = `${answers.length} of ${outcomes.length} agents answered.`;
@@ -232,6 +255,8 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
       phase: 'synthesizing',
       message: `${summary} ${input.moderator.agent.name} is merging the answers.`,
       agents: names,
+      // The agents' final states stay readable in the one status read while the moderator works.
+      progress: [...progress],
       ...withModerator,
     } satisfies PanelStatus);
     synthesis = yield* synthesize(context, input, input.moderator, { answers, failures }, deadline);

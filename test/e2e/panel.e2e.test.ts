@@ -104,7 +104,6 @@ async function pollUntil(instanceId: string, done: (body: StatusBody) => boolean
 
 const forAgent = (systemPrompt: string) => (request: RecordedRequest) =>
   request.systemPrompt === systemPrompt;
-const turnOf = (instanceId: string, agent: string) => `${instanceId}:${agent.toLowerCase()}`;
 const typesOf = (snapshot: InstanceSnapshot | undefined) =>
   (snapshot?.history ?? [])
     .map((event) => event.EventType)
@@ -221,36 +220,26 @@ describe('the multi-agent panel, end to end', () => {
     }
   });
 
-  it('fans out one turn orchestration per agent with Task.all, raced against the deadline timer', async () => {
+  it("runs every agent's turn inside the panel: one model call each, raced against the deadline timer", async () => {
     const { instanceId, snapshot } = await runToEnd();
     const [episodeActions] = snapshot.episodes[0]!.actions as unknown as Action[][];
     expect(episodeActions).toHaveLength(1);
-    const [whenAny] = episodeActions!;
-    expect(whenAny!.actionType).toBe(ActionType.WhenAny);
-    const [whenAll, timer] = whenAny!.compoundActions!;
-    expect(timer!.actionType).toBe(ActionType.CreateTimer);
-    expect(whenAll!.actionType).toBe(ActionType.WhenAll);
-    expect(
-      whenAll!.compoundActions!.map((action) => [action.actionType, action.functionName, action.instanceId]),
-    ).toEqual([
-      [ActionType.CallSubOrchestrator, 'agentTurn', turnOf(instanceId, 'Physicist')],
-      [ActionType.CallSubOrchestrator, 'agentTurn', turnOf(instanceId, 'Chemist')],
+    const [race] = episodeActions!;
+    expect(race!.actionType).toBe(ActionType.WhenAny);
+    expect(race!.compoundActions!.map((action) => [action.actionType, action.functionName])).toEqual([
+      [ActionType.CallActivity, 'runAgentTurn'],
+      [ActionType.CallActivity, 'runAgentTurn'],
+      [ActionType.CreateTimer, undefined],
+      // Done at once, so the extension schedules the others without waiting on them (src/orchestration/interleave.ts).
+      [ActionType.WhenAll, undefined],
     ]);
-    // Each answer is stored once in the panel's history: in its turn's result.
-    const turn = backend.getInstance(turnOf(instanceId, 'Chemist'));
-    expect(turn).toMatchObject({
-      name: 'agentTurn',
-      runtimeStatus: 'Completed',
-      parentInstanceId: instanceId,
-    });
-    expect(typesOf(turn)).toEqual([
-      EventType.ExecutionStarted,
-      EventType.TaskScheduled,
-      EventType.TaskCompleted,
-      EventType.EventSent,
-      EventType.EventRaised,
-      EventType.ExecutionCompleted,
-    ]);
+    // One instance for the whole run: each answer comes back once, in its model call's result, and each exchange
+    // goes to its thread in one operation, whose reply the run waits for.
+    expect(backend.listInstances().map((instance) => instance.instanceId)).toEqual([instanceId]);
+    const types = typesOf(snapshot);
+    expect(types.filter((type) => type === EventType.TaskCompleted)).toHaveLength(2);
+    expect(types.filter((type) => type === EventType.EventSent)).toHaveLength(2);
+    expect(types.filter((type) => type === EventType.EventRaised)).toHaveLength(2);
   });
 
   it('runs the agents concurrently', async () => {
@@ -285,15 +274,10 @@ describe('the multi-agent panel, end to end', () => {
 
   it('is deterministic: replaying the finished histories yields the same actions and outputs', async () => {
     const { instanceId, snapshot } = await runToEnd();
-    for (const [id, finished] of [
-      [instanceId, snapshot],
-      [turnOf(instanceId, 'Physicist'), backend.getInstance(turnOf(instanceId, 'Physicist'))!],
-    ] as const) {
-      const replayed = await backend.replay(id);
-      expect(replayed.actions).toEqual(finished.episodes.at(-1)!.actions);
-      expect(replayed.output).toEqual(finished.output);
-      expect(replayed.isDone).toBe(true);
-    }
+    const replayed = await backend.replay(instanceId);
+    expect(replayed.actions).toEqual(snapshot.episodes.at(-1)!.actions);
+    expect(replayed.output).toEqual(snapshot.output);
+    expect(replayed.isDone).toBe(true);
   });
 
   it('shows each agent live: answering, then retrying with the next attempt time, then answered', async () => {
@@ -347,16 +331,27 @@ describe('the multi-agent panel, end to end', () => {
       ['Physicist', 1],
       ['Chemist', 2],
     ]);
-    const turn = backend.getInstance(turnOf(instanceId, 'Chemist'))!;
-    // The failed attempt completed (a value, not an exception), then a timer, then the next attempt.
-    expect(typesOf(turn)).not.toContain(EventType.TaskFailed);
-    expect(typesOf(turn).slice(0, 6)).toEqual([
-      EventType.ExecutionStarted,
+    const run = backend.getInstance(instanceId)!;
+    // The failed attempt completed (a value, not an exception), then the Chemist's retry timer (beside the
+    // deadline's), then its next attempt.
+    expect(typesOf(run)).not.toContain(EventType.TaskFailed);
+    const kept: number[] = [
       EventType.TaskScheduled,
       EventType.TaskCompleted,
       EventType.TimerCreated,
       EventType.TimerFired,
+    ];
+    const scheduledOrTimer = typesOf(run).filter((type) => kept.includes(type));
+    expect(scheduledOrTimer).toEqual([
       EventType.TaskScheduled,
+      EventType.TaskScheduled,
+      EventType.TimerCreated,
+      EventType.TaskCompleted,
+      EventType.TaskCompleted,
+      EventType.TimerCreated,
+      EventType.TimerFired,
+      EventType.TaskScheduled,
+      EventType.TaskCompleted,
     ]);
   });
 
@@ -366,8 +361,9 @@ describe('the multi-agent panel, end to end', () => {
       forAgent(chemistPrompt)(request) && ++chemistCalls === 1 ? replies.rateLimited(7) : undefined,
     );
     const { instanceId } = await runToEnd();
-    const history = backend.getInstance(turnOf(instanceId, 'Chemist'))!.history;
-    const created = history.find((event) => event.EventType === EventType.TimerCreated)!;
+    const history = backend.getInstance(instanceId)!.history;
+    // The retry timer: the second one the run created (the first is the deadline's).
+    const created = history.filter((event) => event.EventType === EventType.TimerCreated)[1]!;
     const waitMs = Date.parse(created.FireAt as string) - Date.parse(created.Timestamp);
     expect(waitMs).toBeGreaterThanOrEqual(6900);
     expect(waitMs).toBeLessThan(8000);
@@ -404,7 +400,9 @@ describe('the multi-agent panel, end to end', () => {
     // Not retried (it would fail the same way), and only the answering agent's thread is written.
     expect(model.requests.filter(forAgent(chemistPrompt))).toHaveLength(1);
     expect(backend.getEntity('agentThread', final.output!.answers[0]!.threadId).exists).toBe(true);
-    expect(typesOf(backend.getInstance(turnOf(instanceId, 'Chemist')))).not.toContain(EventType.EventSent);
+    expect(
+      typesOf(backend.getInstance(instanceId)).filter((type) => type === EventType.EventSent),
+    ).toHaveLength(1);
   });
 
   it('fails the run only when no agent answered, naming every agent and why', async () => {
@@ -482,7 +480,7 @@ describe('the multi-agent panel, end to end', () => {
       backend,
       final.output!.answers.map((answerOf) => ({ name: 'agentThread', key: answerOf.threadId })),
     );
-    expect(payloads.length).toBeGreaterThan(20);
+    expect(payloads.length).toBeGreaterThan(8);
     expect(payloads.filter(({ bytes }) => bytes > 256 * 1024)).toEqual([]);
     expect(backend.getInstance(instanceId)!.runtimeStatus).toBe('Completed');
   });
@@ -525,14 +523,19 @@ describe('the multi-agent panel, end to end', () => {
         },
       },
     });
-    const { instanceId } = await runToEnd();
-    expect((await status(turnOf(instanceId, 'Physicist'))).status).toBe(404);
+    await runToEnd();
+    // A lone agent turn is an orchestration, yet not a panel run.
+    const lone = await host.http('POST', '/api/agents/physicist/run', {
+      headers: { 'content-type': 'application/json', 'x-functions-key': functionKey },
+      body: JSON.stringify({ message: 'What is work?' }),
+    });
+    expect((await status((lone.json() as { instanceId: string }).instanceId)).status).toBe(404);
     const malformed = await status('not%20valid');
     expect(malformed.status).toBe(400);
     expect((malformed.body as unknown as { error: { code: string } }).error.code).toBe('invalid_instance_id');
   });
 
-  it('cancels a running panel and its turns; a finished or unknown run cannot be cancelled', async () => {
+  it('cancels a running panel, its agents with it; a finished or unknown run cannot be cancelled', async () => {
     model.respondWith(() => ({ delayMs: 2000 }));
     const started = await ask(question);
     const { instanceId, cancelUri } = started.json() as { instanceId: string; cancelUri: string };
@@ -543,9 +546,7 @@ describe('the multi-agent panel, end to end', () => {
     const cancelled = await cancel();
     expect(cancelled.status).toBe(202);
     expect(backend.getInstance(instanceId)!.runtimeStatus).toBe('Terminated');
-    for (const agent of ['Physicist', 'Chemist']) {
-      expect(backend.getInstance(turnOf(instanceId, agent))!.runtimeStatus).toBe('Terminated');
-    }
+    expect(backend.listInstances()).toHaveLength(1);
     expect((await status(instanceId)).body.runtimeStatus).toBe('Terminated');
 
     const again = await cancel();
@@ -602,11 +603,12 @@ describe('a retry-after shorter than the backoff', () => {
       ['Physicist', 1],
       ['Chemist', 2],
     ]);
+    // The deadline's timer, then the Chemist's retry timer.
     const timers = backend
-      .getInstance(turnOf(instanceId, 'Chemist'))!
+      .getInstance(instanceId)!
       .history.filter((event) => event.EventType === EventType.TimerCreated);
-    expect(timers).toHaveLength(1);
-    const waitMs = Date.parse(timers[0]!.FireAt as string) - Date.parse(timers[0]!.Timestamp);
+    expect(timers).toHaveLength(2);
+    const waitMs = Date.parse(timers[1]!.FireAt as string) - Date.parse(timers[1]!.Timestamp);
     expect(waitMs).toBeGreaterThanOrEqual(1400);
     expect(waitMs).toBeLessThan(2000);
   });

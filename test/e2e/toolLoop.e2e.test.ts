@@ -12,7 +12,7 @@ const caffeine = 'What is the molar mass of caffeine, and how much energy is 1 e
 interface Action {
   actionType: number;
   functionName?: string;
-  input?: { tool?: string };
+  input?: { tool?: string; telemetry?: { agent?: string } };
   compoundActions?: Action[];
 }
 
@@ -32,29 +32,43 @@ async function runToEnd(body: unknown): Promise<{ instanceId: string; output: Pa
   return { instanceId, output: snapshot.output as PanelResult };
 }
 
-const turn = (instanceId: string, agent: string) =>
-  app.backend.getInstance(`${instanceId}:${agent.toLowerCase()}`) as InstanceSnapshot;
+/** Which agent's tools each is: every agent's turn runs inside the panel, so its history holds them all. */
+const toolOwner: Record<string, string> = {
+  molar_mass: 'Chemist',
+  element_facts: 'Chemist',
+  convert_units: 'Physicist',
+  physical_constant: 'Physicist',
+};
+
+const run = (instanceId: string) => app.backend.getInstance(instanceId) as InstanceSnapshot;
+
+/** Every action, compound ones opened up. */
+const everyAction = (actions: Action[]): Action[] =>
+  actions.flatMap((action) => [action, ...everyAction(action.compoundActions ?? [])]);
 
 /**
- * The tools the turn asked for at once (the calls inside one Task.all), per batch, from its last episode, whose
- * replay decides every action of the turn again.
+ * The tools an agent asked for at once (the calls inside one Task.all), per batch, from the run's last episode,
+ * whose replay decides every action of the run again.
  */
-function toolBatches(snapshot: InstanceSnapshot): string[][] {
-  return [snapshot.episodes.at(-1)!].flatMap((episode) =>
-    (episode.actions as unknown as Action[][]).flat().flatMap((action) => {
-      const members = action.actionType === ActionType.WhenAll ? (action.compoundActions ?? []) : [action];
-      const tools = members
+function toolBatches(snapshot: InstanceSnapshot, agent: string): string[][] {
+  return everyAction((snapshot.episodes.at(-1)!.actions as unknown as Action[][]).flat()).flatMap(
+    (action) => {
+      if (action.actionType !== ActionType.WhenAll) return [];
+      const tools = (action.compoundActions ?? [])
         .filter(
-          (member) => member.actionType === ActionType.CallActivity && member.functionName === 'executeTool',
+          (member) =>
+            member.actionType === ActionType.CallActivity &&
+            member.functionName === 'executeTool' &&
+            member.input?.telemetry?.agent === agent,
         )
         .map((member) => member.input?.tool ?? '?');
       return tools.length === 0 ? [] : [tools];
-    }),
+    },
   );
 }
 
-/** The tools the turn's executeTool activities ran, in the order scheduled, named by each one's result. */
-function scheduledTools(snapshot: InstanceSnapshot): string[] {
+/** The tools an agent's executeTool activities ran, in the order scheduled, named by each one's result. */
+function scheduledTools(snapshot: InstanceSnapshot, agent: string): string[] {
   const results = new Map(
     snapshot.history
       .filter((event) => event.EventType === EventType.TaskCompleted)
@@ -64,7 +78,8 @@ function scheduledTools(snapshot: InstanceSnapshot): string[] {
     .filter(
       (event: HistoryEvent) => event.EventType === EventType.TaskScheduled && event.Name === 'executeTool',
     )
-    .map((event) => (JSON.parse(results.get(event.EventId) ?? '{}') as { tool?: string }).tool ?? '?');
+    .map((event) => (JSON.parse(results.get(event.EventId) ?? '{}') as { tool?: string }).tool ?? '?')
+    .filter((tool) => toolOwner[tool] === agent);
 }
 
 const requestsOf = (prompt: string) =>
@@ -87,9 +102,9 @@ describe('the tool loop, end to end', () => {
     });
     expect(physicist!.answer).toMatch(/convert_units said .*1\.602176634e-19/);
     // Both calls of a round in one Task.all of the same episode: they run concurrently.
-    expect(toolBatches(turn(instanceId, 'Chemist'))).toEqual([['molar_mass', 'element_facts']]);
-    expect(toolBatches(turn(instanceId, 'Physicist'))).toEqual([['convert_units', 'physical_constant']]);
-    expect(scheduledTools(turn(instanceId, 'Chemist'))).toEqual(['molar_mass', 'element_facts']);
+    expect(toolBatches(run(instanceId), 'Chemist')).toEqual([['molar_mass', 'element_facts']]);
+    expect(toolBatches(run(instanceId), 'Physicist')).toEqual([['convert_units', 'physical_constant']]);
+    expect(scheduledTools(run(instanceId), 'Chemist')).toEqual(['molar_mass', 'element_facts']);
 
     // The second request carries the calls and one tool message per call id, then no more tools are needed.
     const [first, second] = requestsOf(chemistPrompt);
@@ -131,10 +146,11 @@ describe('the tool loop, end to end', () => {
       { error: { code: 'invalid_arguments', message: expect.stringContaining('not valid JSON') as unknown } },
     ]);
     // Not transient: each ran once, no retry timer.
-    expect(scheduledTools(turn(instanceId, 'Chemist'))).toEqual(['molar_mass', 'element_facts']);
+    expect(scheduledTools(run(instanceId), 'Chemist')).toEqual(['molar_mass', 'element_facts']);
+    // The run's only timer is its deadline's.
     expect(
-      turn(instanceId, 'Chemist').history.some((event) => event.EventType === EventType.TimerCreated),
-    ).toBe(false);
+      run(instanceId).history.filter((event) => event.EventType === EventType.TimerCreated),
+    ).toHaveLength(1);
   });
 
   it('gives a model that keeps calling tools one last call without tools after TOOL_MAX_ROUNDS rounds', async () => {
@@ -155,14 +171,14 @@ describe('the tool loop, end to end', () => {
       tools: ['molar_mass'],
       attempts: 3,
     });
-    expect(scheduledTools(turn(instanceId, 'Chemist'))).toEqual(['molar_mass', 'molar_mass']);
+    expect(scheduledTools(run(instanceId), 'Chemist')).toEqual(['molar_mass', 'molar_mass']);
   });
 
   it('runs at most TOOL_MAX_CALLS_PER_ROUND calls of a round; the rest get a too_many_calls result', async () => {
     app = await BuiltApp.start({ TOOL_MAX_CALLS_PER_ROUND: '1' });
     const { instanceId } = await runToEnd({ prompt: caffeine, agents: ['Chemist'] });
 
-    expect(scheduledTools(turn(instanceId, 'Chemist'))).toEqual(['molar_mass']);
+    expect(scheduledTools(run(instanceId), 'Chemist')).toEqual(['molar_mass']);
     const results = requestsOf(chemistPrompt)[1]!.body.messages!.filter((message) => message.role === 'tool');
     expect(results).toHaveLength(2);
     expect(JSON.parse(results[1]!.content!)).toMatchObject({ error: { code: 'too_many_calls' } });
@@ -174,6 +190,10 @@ describe('the tool loop, end to end', () => {
     const [request] = requestsOf(biologistPrompt);
     expect(requestsOf(biologistPrompt)).toHaveLength(1);
     expect(Object.keys(request!.body).sort()).toEqual(['max_completion_tokens', 'messages', 'model']);
-    expect(scheduledTools(turn(instanceId, 'Biologist'))).toEqual([]);
+    expect(
+      run(instanceId).history.filter(
+        (event: HistoryEvent) => event.EventType === EventType.TaskScheduled && event.Name === 'executeTool',
+      ),
+    ).toEqual([]);
   });
 });

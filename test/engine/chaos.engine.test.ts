@@ -1,7 +1,7 @@
 /**
  * Chaos on the real Durable engine: the worker (the Node process with the app) and the host (the Functions host with
  * the extension) die mid-run and start again. Each scenario checks what the user sees (every panel completes with
- * every answer) and what the engine recorded (each turn's history holds its model answer once, each thread entity
+ * every answer) and what the engine recorded (the panel's history holds each model answer once, each thread entity
  * holds each exchange exactly once and no lease), and counts the model calls the crash cost.
  *
  * The queues' visibility timeouts are at the extension's minimum (1 minute) so a run whose host died is picked up
@@ -19,7 +19,6 @@ const apiKey = 'engine-azure-openai-key-0123456789';
 const physicist = 'You are an expert in physics. You answer questions from a physics perspective.';
 const chemist = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
 const answerOf = (instructions: string, prompt: string): string => `[${instructions}] answers: ${prompt}`;
-const turnOf = (instanceId: string, agent: string): string => `${instanceId}:${agent.toLowerCase()}`;
 const recoveryTimeoutMs = 150_000;
 
 /** Polls until `condition` holds; the crash points are conditions, never fixed sleeps. */
@@ -86,7 +85,7 @@ describeEngine(
 
     /**
      * What the user must see, and what the engine must have recorded, once a crash is over: the panel completed with
-     * both answers; each turn recorded its model answer once; each thread holds its exchange exactly once, unleased.
+     * both answers; its history holds each model answer once; each thread holds its exchange exactly once, unleased.
      */
     async function expectWholePanel(run: { prompt: string; instanceId: string }): Promise<void> {
       const { final } = await panel().waitForEnd(run.instanceId, recoveryTimeoutMs, 500);
@@ -99,19 +98,21 @@ describeEngine(
         ['Physicist', answerOf(physicist, run.prompt)],
         ['Chemist', answerOf(chemist, run.prompt)],
       ]);
+      // The lost work was run again by the engine, not failed and retried by the app: no TaskFailed, no retry
+      // timer (the deadline's only); one answer per agent and one append per thread (EventSent, and its reply as
+      // EventRaised), in the panel's history (every agent's turn runs inside it).
+      const history = await durable().history(run.instanceId);
+      const counts: Record<string, number> = {};
+      for (const event of history) counts[event.EventType] = (counts[event.EventType] ?? 0) + 1;
+      expect(counts).toEqual({
+        ExecutionStarted: 1,
+        TaskCompleted: 2,
+        TimerCreated: 1,
+        EventSent: 2,
+        EventRaised: 2,
+        ExecutionCompleted: 1,
+      });
       for (const answer of answers) {
-        // The lost work was run again by the engine, not failed and retried by the app: no TaskFailed, no retry
-        // timer; one answer and one append (EventSent to the thread, EventRaised its reply) in the turn's history.
-        const turn = await durable().history(turnOf(run.instanceId, answer.agent));
-        const counts: Record<string, number> = {};
-        for (const event of turn) counts[event.EventType] = (counts[event.EventType] ?? 0) + 1;
-        expect(counts).toEqual({
-          ExecutionStarted: 1,
-          TaskCompleted: 1,
-          EventSent: 1,
-          EventRaised: 1,
-          ExecutionCompleted: 1,
-        });
         const thread = (await durable().entity('agentThread', answer.threadId)) as {
           messages: { role: string; content: string }[];
           activeTurn?: unknown;
@@ -160,7 +161,7 @@ describeEngine(
       await rig().restartWorker();
 
       await expectWholePanel(run!);
-      // The answers were in the turns' histories before the crash: no model call was made again.
+      // The answers were in the panel's history before the crash: no model call was made again.
       const calls = model.requests.slice(before);
       expect([callsFor(calls, physicist, run!.prompt), callsFor(calls, chemist, run!.prompt)]).toEqual([
         1, 1,

@@ -6,7 +6,8 @@
  * whichever port it took instead.
  */
 import * as path from 'node:path';
-import type { TourResult } from './rigApp/featuresApp';
+import type { InterleavedResult, TourResult } from './rigApp/featuresApp';
+import type { InvocationExchange } from '../support/engineRecording';
 import { DurableApi, eventsOfType } from './rig/durableApi';
 import { describeEngine } from './rig/fixture';
 import { extensionPreferredRpcPort, holdPort } from './rig/ports';
@@ -32,10 +33,12 @@ describeEngine(
 
     it('declares every durable function the app registers, whatever its name', () => {
       expect(fixture.rig.functions.map((fn) => `${fn.kind}:${fn.name}`).sort()).toEqual([
+        'activity:fail',
         'activity:linger',
         'activity:shout',
         'entity:tally',
         'orchestration:grandTour',
+        'orchestration:interleaved',
         'orchestration:tourStep',
       ]);
     });
@@ -94,6 +97,72 @@ describeEngine(
           'ExecutionCompleted',
         ]);
       }
+    });
+
+    const runInterleaved = async (input: { stopAfterMs: number; slowMs: number }) => {
+      const mark = fixture.rig.recorder.mark();
+      const started = await fixture.rig.http('POST', '/api/start/interleaved', {
+        body: JSON.stringify(input),
+        contentType: 'application/json',
+      });
+      const { id } = started.json() as { id: string };
+      const status = await durable().waitForEnd(id);
+      const activities = fixture.rig.recorder
+        .since(mark)
+        .filter((exchange): exchange is InvocationExchange => exchange.kind === 'activity')
+        .map((exchange) => `${exchange.function}:${JSON.stringify(exchange.payload)}`)
+        .sort();
+      return { status, history: await durable().history(id), activities };
+    };
+    const everyActivity = [
+      'fail:"c"',
+      'linger:1000',
+      'linger:300',
+      'shout:"a2"',
+      'shout:"b1"',
+      'shout:"b2"',
+      'shout:"d"',
+      'shout:"e"',
+    ];
+
+    it('interleaves step compositions: each result to its own composition, each task scheduled once, replayed alike', async () => {
+      const { status, history, activities } = await runInterleaved({ stopAfterMs: 60_000, slowMs: 200 });
+      expect(status.runtimeStatus).toBe('Completed');
+      expect(status.output).toEqual({
+        results: [
+          '1000+A2',
+          'B1+B2',
+          expect.stringMatching(/^caught: .*refused c/) as unknown,
+          'D+300',
+          'E, lingered 200',
+        ],
+        stopped: false,
+      });
+      // Every activity ran once: the races handed the extension no task twice, though each race held every pending
+      // task, and the task yielded again after its race was not scheduled again.
+      expect(activities).toEqual([...everyActivity, 'linger:200'].sort());
+      expect(eventsOfType(history, 'TaskCompleted')).toHaveLength(8);
+      expect(eventsOfType(history, 'TaskFailed')).toHaveLength(1);
+      // The stop timer lost and was cancelled: the run completed without waiting for it.
+      expect(eventsOfType(history, 'TimerFired')).toHaveLength(0);
+    });
+
+    it('interleaves until the stop task settles, leaving a composition cut short without a result', async () => {
+      const { status, history, activities } = await runInterleaved({ stopAfterMs: 3000, slowMs: 6000 });
+      expect(status.runtimeStatus).toBe('Completed');
+      const output = status.output as InterleavedResult;
+      expect(output.stopped).toBe(true);
+      // The chain's second step ran while the last composition waited on its 6 s step: the extension was not made
+      // to wait for that step before scheduling the chain's.
+      expect(output.results.slice(0, 4)).toEqual([
+        '1000+A2',
+        'B1+B2',
+        expect.stringMatching(/^caught: /),
+        'D+300',
+      ]);
+      expect(output.results[4]).toBeNull();
+      expect(eventsOfType(history, 'TimerFired')).toHaveLength(1);
+      expect(activities).toEqual([...everyActivity, 'linger:6000'].sort());
     });
   },
 );

@@ -24,7 +24,10 @@ const answerOf = (instructions: string, prompt: string): string => `[${instructi
 const toChemist = (request: RecordedRequest): boolean => request.systemPrompt === chemist;
 const hasToolResults = (request: RecordedRequest): boolean =>
   (request.body.messages ?? []).some((message) => message.role === 'tool');
-const turnOf = (instanceId: string, agent: string): string => `${instanceId}:${agent.toLowerCase()}`;
+const toolsOf = {
+  Physicist: ['physical_constant', 'convert_units'],
+  Chemist: ['molar_mass', 'element_facts'],
+} as const;
 const messagesOf = (request: RecordedRequest | undefined): string[] =>
   (request?.body.messages ?? []).map((message) => `${message.role}: ${message.content}`);
 
@@ -33,6 +36,22 @@ function eventCounts(history: DurableHistoryEvent[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const event of history) counts[event.EventType] = (counts[event.EventType] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * The agent a task's result belongs to, now that every agent's tasks share the panel's history: an answer quotes
+ * its agent's instructions (the loopback model's way), a tool call or result names one of its agent's tools.
+ */
+function agentOfResult(result: unknown): string | undefined {
+  const text = typeof result === 'string' ? result : JSON.stringify(result);
+  if (text.includes(physicist)) return 'Physicist';
+  if (text.includes(chemist)) return 'Chemist';
+  return Object.entries(toolsOf).find(([, tools]) => tools.some((tool) => text.includes(`"${tool}"`)))?.[0];
+}
+
+/** One agent's completed tasks in the panel's history, in order. */
+function completedBy(history: DurableHistoryEvent[], agent: string): DurableHistoryEvent[] {
+  return eventsOfType(history, 'TaskCompleted').filter((event) => agentOfResult(event.Result) === agent);
 }
 
 describeEngine(
@@ -64,7 +83,7 @@ describeEngine(
       fixture.rig.model!.respondWith(undefined);
     });
 
-    it('completes with both answers from one turn orchestration per agent, each keeping its thread', async () => {
+    it("completes with both answers, every agent's turn run inside the panel, each keeping its thread", async () => {
       const prompt = 'What is temperature?';
       const { instanceId, response } = await panel().startRun(prompt);
       const accepted = response.json() as { statusUri: string; cancelUri: string };
@@ -91,26 +110,28 @@ describeEngine(
       ]);
       expect(final.output!.failures).toEqual([]);
 
-      // What the engine recorded (its history view leaves out the scheduling events): a deadline timer, and each
-      // answer coming back once, in its turn's result.
+      // What the engine recorded (its history view leaves out the scheduling events): one instance, a deadline
+      // timer, one model attempt per agent, and each exchange appended to its thread (EventSent, and the entity's
+      // reply as EventRaised).
       const history = await durable().history(instanceId);
       expect(eventCounts(history)).toEqual({
         ExecutionStarted: 1,
-        SubOrchestrationInstanceCompleted: 2,
+        TaskCompleted: 2,
+        EventSent: 2,
+        EventRaised: 2,
         TimerCreated: 1,
         ExecutionCompleted: 1,
       });
+      // No orchestration but the panel (the entities' instances start with @).
+      const created = await durable().instancesCreatedSince(new Date(final.createdTime));
+      expect(
+        created.filter((status) => !status.instanceId.startsWith('@')).map((status) => status.instanceId),
+      ).toEqual([instanceId]);
+      expect(eventsOfType(history, 'EventSent').map((event) => event.InstanceId)).toEqual(
+        expect.arrayContaining(answers.map((answer) => `@agentthread@${answer.threadId}`)),
+      );
       for (const answer of answers) {
-        // Each turn: one model attempt, then its exchange appended to the thread entity.
-        const turn = await durable().history(turnOf(instanceId, answer.agent));
-        expect(eventCounts(turn)).toEqual({
-          ExecutionStarted: 1,
-          TaskCompleted: 1,
-          EventSent: 1,
-          EventRaised: 1,
-          ExecutionCompleted: 1,
-        });
-        expect(eventsOfType(turn, 'EventSent')[0]!.InstanceId).toBe(`@agentthread@${answer.threadId}`);
+        expect(completedBy(history, answer.agent)).toHaveLength(1);
         expect(await durable().entity('agentThread', answer.threadId)).toEqual({
           agent: answer.agent,
           messages: [
@@ -139,19 +160,21 @@ describeEngine(
       ]);
       expect(chemistCalls).toBe(2);
 
-      // The failed attempt completed with a failure value, then the turn's own timer, then the second attempt.
-      const turn = await durable().history(turnOf(instanceId, 'Chemist'));
-      expect(eventCounts(turn)).toEqual({
+      // The failed attempt completed with a failure value, then the Chemist's retry timer (beside the deadline
+      // timer), then its second attempt, all in the panel's history.
+      const history = await durable().history(instanceId);
+      expect(eventCounts(history)).toEqual({
         ExecutionStarted: 1,
-        TaskCompleted: 2,
-        TimerCreated: 1,
+        TaskCompleted: 3,
+        TimerCreated: 2,
         TimerFired: 1,
-        EventSent: 1,
-        EventRaised: 1,
+        EventSent: 2,
+        EventRaised: 2,
         ExecutionCompleted: 1,
       });
-      const [failed] = eventsOfType(turn, 'TaskCompleted');
-      expect((failed!.Result as AgentAttemptResult).status).toBe('failed');
+      const failed = eventsOfType(history, 'TaskCompleted').find(
+        (event) => (event.Result as AgentAttemptResult).status === 'failed',
+      );
       expect(failed!.Result).toMatchObject({ error: { code: 'server_error', retryable: true } });
     });
 
@@ -177,11 +200,20 @@ describeEngine(
       expect(final.output!.failures).toMatchObject([
         { agent: 'Chemist', status: 'failed', code: 'content_filter', attempts: 1 },
       ]);
-      // Not retried, and no thread written for the agent without an answer.
-      const turn = await durable().history(turnOf(instanceId, 'Chemist'));
-      expect(eventCounts(turn)).toEqual({ ExecutionStarted: 1, TaskCompleted: 1, ExecutionCompleted: 1 });
-      const [outcome] = eventsOfType(turn, 'ExecutionCompleted');
-      expect(outcome!.Result).toMatchObject({
+      // Not retried, and no thread written for the agent without an answer: one attempt each, one append.
+      const history = await durable().history(instanceId);
+      expect(eventCounts(history)).toEqual({
+        ExecutionStarted: 1,
+        TaskCompleted: 2,
+        TimerCreated: 1,
+        EventSent: 1,
+        EventRaised: 1,
+        ExecutionCompleted: 1,
+      });
+      expect(eventsOfType(history, 'EventSent')[0]!.InstanceId).toBe(
+        `@agentthread@${final.output!.answers[0]!.threadId}`,
+      );
+      expect(final.output!.failures[0]).toMatchObject({
         status: 'failed',
         code: 'content_filter',
       } satisfies Partial<AgentOutcome>);
@@ -207,17 +239,16 @@ describeEngine(
         /^No agent answered\. Physicist failed \(server_error\): .* Chemist failed \(server_error\): /,
       );
 
-      // Each turn made its three attempts with two timers between them; the panel failed once both had.
-      for (const agent of ['Physicist', 'Chemist']) {
-        expect(eventCounts(await durable().history(turnOf(instanceId, agent)))).toEqual({
-          ExecutionStarted: 1,
-          TaskCompleted: 3,
-          TimerCreated: 2,
-          TimerFired: 2,
-          ExecutionCompleted: 1,
-        });
-      }
+      // Each agent made its three attempts with two timers between them (beside the deadline timer); the panel
+      // failed once both had, and wrote no thread.
       const history = await durable().history(instanceId);
+      expect(eventCounts(history)).toEqual({
+        ExecutionStarted: 1,
+        TaskCompleted: 6,
+        TimerCreated: 5,
+        TimerFired: 4,
+        ExecutionCompleted: 1,
+      });
       expect(eventsOfType(history, 'ExecutionCompleted')[0]).toMatchObject({ OrchestrationStatus: 'Failed' });
     });
 
@@ -234,11 +265,10 @@ describeEngine(
       });
       expect(final.output!.answers.map((answer) => answer.agent)).toEqual(['Physicist']);
       expect(final.output!.failures).toMatchObject([{ agent: 'Chemist', status: 'timed_out' }]);
-      // The deadline timer fired in the panel's own history.
-      expect(eventCounts(await durable().history(instanceId))).toMatchObject({
-        TimerCreated: 1,
-        TimerFired: 1,
-      });
+      // The deadline timer fired (beside the Chemist's retry timer after its first attempt timed out).
+      const timers = eventsOfType(await durable().history(instanceId), 'TimerFired');
+      const deadline = Date.parse(final.createdTime) + 5000;
+      expect(timers.some((timer) => Math.abs(Date.parse(String(timer.FireAt)) - deadline) < 1000)).toBe(true);
     });
 
     it("continues the Physicist's panel thread with a follow-up turn that sees the earlier exchange", async () => {
@@ -320,8 +350,12 @@ describeEngine(
     it("shows only panel runs on the status route, and only an agent's own turns on its turn route", async () => {
       const { instanceId } = await panel().startRun('What is entropy?');
       await panel().waitForEnd(instanceId);
-      const turn = turnOf(instanceId, 'Physicist');
-      // The engine has the turn orchestration; the panel's status route still does not show it.
+      const lone = await fixture.rig.http('POST', '/api/agents/physicist/run', {
+        body: JSON.stringify({ message: 'What is work?' }),
+        contentType: 'application/json',
+      });
+      const turn = (lone.json() as { instanceId: string }).instanceId;
+      // The engine has the lone turn's orchestration; the panel's status route still does not show it.
       expect((await durable().status(turn)).status).toBe(200);
       const asPanel = await panel().status(turn);
       expect([asPanel.status, (asPanel.json() as { error: { code: string } }).error.code]).toEqual([
@@ -353,14 +387,38 @@ describeEngine(
       expect(answers[0]!.answer).toMatch(/convert_units said .*1\.602176634e-19/);
       expect(answers[1]!.answer).toMatch(/molar_mass said .*"molarMass":194\.19/);
 
+      // The engine's history: per agent, two model attempts and one executeTool activity per call.
+      const history = await durable().history(instanceId);
+      // What the engine sent the panel last: each episode's scheduled tasks (TaskScheduled), named by function and,
+      // through the result each got, by agent.
+      const payloads = fixture.rig.recorder
+        .since(mark)
+        .filter(
+          (exchange): exchange is InvocationExchange =>
+            exchange.kind === 'orchestration' &&
+            (exchange.payload as { instanceId?: string }).instanceId === instanceId,
+        );
+      const events = (
+        payloads.at(-1)!.payload as {
+          history: {
+            EventType: number;
+            Name?: string;
+            EventId?: number;
+            TaskScheduledId?: number;
+            Result?: string;
+          }[];
+        }
+      ).history;
+      const agentOfTask = new Map(
+        events
+          .filter((event) => event.EventType === 5)
+          .map((event) => [event.TaskScheduledId, agentOfResult(event.Result)]),
+      );
       for (const [agent, tools] of [
         ['Physicist', ['convert_units', 'physical_constant']],
         ['Chemist', ['molar_mass', 'element_facts']],
       ] as const) {
-        const turnId = turnOf(instanceId, agent);
-        // The engine's history: two model attempts, and one executeTool activity per call.
-        const turn = await durable().history(turnId);
-        const completed = eventsOfType(turn, 'TaskCompleted');
+        const completed = completedBy(history, agent);
         expect(completed.map((event) => event.FunctionName)).toEqual([
           'runAgentTurn',
           'executeTool',
@@ -373,27 +431,18 @@ describeEngine(
             .map((event) => (event.Result as { status: string; tool: string }).tool)
             .sort(),
         ).toEqual([...tools].sort());
-        // What the engine sent the turn: both calls scheduled (TaskScheduled) in the same episode, so they ran
-        // concurrently.
-        const payloads = fixture.rig.recorder
-          .since(mark)
-          .filter(
-            (exchange): exchange is InvocationExchange =>
-              exchange.kind === 'orchestration' &&
-              (exchange.payload as { instanceId?: string }).instanceId === turnId,
-          );
-        const history = (payloads.at(-1)!.payload as { history: { EventType: number; Name?: string }[] })
-          .history;
+        // Both calls of the round scheduled in the same episode, so they ran concurrently.
         const episodes: string[][] = [];
-        for (const event of history) {
+        for (const event of events) {
           if (event.EventType === 12) episodes.push([]);
-          if (event.EventType === 4) episodes.at(-1)!.push(event.Name ?? '?');
+          if (event.EventType === 4 && agentOfTask.get(event.EventId) === agent) {
+            episodes.at(-1)!.push(event.Name ?? '?');
+          }
         }
         expect(episodes.filter((scheduled) => scheduled.length > 0)).toEqual([
           ['runAgentTurn'],
           ['executeTool', 'executeTool'],
           ['runAgentTurn'],
-          // The append to the thread.
         ]);
       }
       // What the model saw: tools offered, then the calls answered by one tool message each.
@@ -422,15 +471,14 @@ describeEngine(
       expect(chemistAnswer).toMatchObject({ toolCalls: 1, tools: ['molar_mass'], attempts: 2 });
       expect(chemistAnswer.answer).toMatch(/molar_mass said \{"error":\{"code":"tool_failed"/);
 
-      const turn = await durable().history(turnOf(instanceId, 'Chemist'));
-      expect(eventCounts(turn)).toEqual({
-        ExecutionStarted: 1,
-        TaskCompleted: 3,
-        EventSent: 1,
-        EventRaised: 1,
-        ExecutionCompleted: 1,
-      });
-      const toolCall = eventsOfType(turn, 'TaskCompleted').find(
+      const history = await durable().history(instanceId);
+      expect(completedBy(history, 'Chemist').map((event) => event.FunctionName)).toEqual([
+        'runAgentTurn',
+        'executeTool',
+        'runAgentTurn',
+      ]);
+      expect(eventCounts(history)).toMatchObject({ TaskCompleted: 4, EventSent: 2 });
+      const toolCall = eventsOfType(history, 'TaskCompleted').find(
         (event) => event.FunctionName === 'executeTool',
       )!;
       expect(toolCall.Result).toMatchObject({
@@ -451,8 +499,8 @@ describeEngine(
       const chemistAnswer = final.output!.answers.find((answer) => answer.agent === 'Chemist')!;
       // TOOL_MAX_ROUNDS is 2 here: two rounds of one call, then the answer without tools.
       expect(chemistAnswer).toMatchObject({ toolCalls: 2, tools: ['element_facts'], attempts: 3 });
-      const turn = await durable().history(turnOf(instanceId, 'Chemist'));
-      expect(eventsOfType(turn, 'TaskCompleted').map((event) => event.FunctionName)).toEqual([
+      const history = await durable().history(instanceId);
+      expect(completedBy(history, 'Chemist').map((event) => event.FunctionName)).toEqual([
         'runAgentTurn',
         'executeTool',
         'runAgentTurn',

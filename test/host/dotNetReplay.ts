@@ -367,9 +367,8 @@ export class DotNetReplay {
         operation: op,
         input: input === undefined ? undefined : JSON.stringify(input),
         signal,
-        ...(signal
-          ? {}
-          : { parent: { instanceId: this.instance.instanceId, executionId: this.instance.executionId } }),
+        // The engine names the sending orchestration on a signal as on a call (test/recordings: a panel's appendTurn).
+        parent: { instanceId: this.instance.instanceId, executionId: this.instance.executionId },
         timestamp: this.currentUtc,
         requestTime: this.wallClock(),
       });

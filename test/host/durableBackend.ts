@@ -596,6 +596,9 @@ export class DurableBackend {
         state.output === undefined ? null : JSON.stringify(state.output),
         startedAt,
       );
+      // Signals decided in the last episode still leave with it, as the engine sends them (test/engine panel).
+      for (const d of replay.decisions)
+        if (d.work?.kind === 'entity' && d.work.signal) this.#dispatch(inst, d.work);
       return;
     }
     this.#appendCompleted(inst, startedAt);

@@ -15,6 +15,7 @@ const statusRequest = (instanceId: string) =>
     params: { instanceId },
   });
 
+/** A run whose custom status holds the agents' progress given (an agent left out has none yet). */
 function runWithTurns(
   runtimeStatus: OrchestrationRuntimeStatus,
   turns: Record<string, unknown>,
@@ -28,21 +29,15 @@ function runWithTurns(
       phase: 'asking',
       message: 'Asking Physicist and Chemist in parallel.',
       agents: ['Physicist', 'Chemist'],
+      progress: Object.values(turns),
     },
     ...extra,
   });
-  for (const [key, progress] of Object.entries(turns)) {
-    client.instances.set(`run1:${key}`, {
-      name: functionNames.agentTurnOrchestration,
-      runtimeStatus,
-      customStatus: progress,
-    });
-  }
   return client;
 }
 
 describe('GET /api/multiagent/status/{instanceId}', () => {
-  it("shows a running run with each agent's live progress from its turn", async () => {
+  it("shows a running run with each agent's live progress from the run's own status, in one read", async () => {
     const client = runWithTurns(OrchestrationRuntimeStatus.Running, {
       physicist: {
         agent: 'Physicist',
@@ -52,14 +47,24 @@ describe('GET /api/multiagent/status/{instanceId}', () => {
         lastErrorCode: 'rate_limited',
       },
     });
+    const reads: string[] = [];
+    const counted = {
+      getStatus: (id: string) => {
+        reads.push(id);
+        return client.getStatus(id);
+      },
+    };
     const response = await getPanelStatus(
       statusRequest('run1'),
-      client,
+      counted,
       recordingContext().context,
       ownersOff,
     );
+    expect(reads).toEqual(['run1']);
     expect(response.status).toBe(200);
     expect(response.headers).toEqual({ 'Retry-After': '2' });
+    // The progress shows once, as `agents`: the run's copy of it stays out of customStatus.
+    expect((response.jsonBody as { customStatus: object }).customStatus).not.toHaveProperty('progress');
     expect(response.jsonBody).toMatchObject({
       runtimeStatus: 'Running',
       customStatus: { phase: 'asking' },

@@ -6,9 +6,14 @@
  * (test/host/engineEvents.ts, checked against recordings of the real extension).
  */
 import { DummyOrchestrationContext, type OrchestrationHandler } from 'durable-functions';
-import { historyEvents, type HistoryEvent } from '../../host/engineEvents';
+import {
+  entityRequestMessage,
+  entityResponseMessage,
+  historyEvents,
+  type HistoryEvent,
+} from '../../host/engineEvents';
 import type { AgentAnswer, AgentOutcome } from '../../../src/orchestration/agentOutcome';
-import type { AgentTurnRequest } from '../../../src/orchestration/agentTurnOrchestration';
+import type { AgentAttemptInput, AgentAttemptResult } from '../../../src/agents/agentAttempt';
 import {
   panelOrchestrator,
   type PanelInput,
@@ -21,8 +26,14 @@ interface Action {
   compoundActions?: Action[];
   functionName?: string;
   instanceId?: string;
-  input?: AgentTurnRequest;
+  input?: AgentAttemptInput;
   fireAt?: Date;
+  operation?: string;
+}
+
+/** Every action of an episode's list, compound ones opened up. */
+function flat(actions: Action[]): Action[] {
+  return actions.flatMap((action) => [action, ...flat(action.compoundActions ?? [])]);
 }
 
 interface OrchestratorState {
@@ -86,60 +97,120 @@ const started = [
   }),
 ];
 
-function answerFrom(request: AgentTurnRequest): AgentAnswer {
+function answerFrom(request: AgentAttemptInput): AgentAttemptResult {
   return {
     status: 'answered',
-    agent: request.agent.name,
-    threadId: request.threadId,
     answer: `${request.agent.name} says: it flows.`,
     truncated: false,
     model: 'chat-2026',
     requestedModel: 'chat',
     finishReason: 'stop',
     usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
-    attempts: 1,
   };
 }
 
 describe('the panel orchestrator on a DummyOrchestrationContext', () => {
-  it('first asks every agent at once, one turn each, racing the deadline', async () => {
+  it("first asks every agent at once, each agent's model call its own activity, racing the deadline", async () => {
     const first = await episode(started, false);
     expect(first.isDone).toBe(false);
-    expect(first.customStatus).toMatchObject({ phase: 'asking', agents: ['Physicist', 'Chemist'] });
-    const [whenAny] = first.actions[0]!;
-    const [everyTurn, deadline] = whenAny!.compoundActions!;
-    expect(everyTurn!.compoundActions!.map((turn) => [turn.functionName, turn.instanceId])).toEqual([
-      ['agentTurn', 'run-1:physicist'],
-      ['agentTurn', 'run-1:chemist'],
+    expect(first.customStatus).toMatchObject({
+      phase: 'asking',
+      agents: ['Physicist', 'Chemist'],
+      progress: [
+        { agent: 'Physicist', state: 'answering', attempt: 1, maxAttempts: 2 },
+        { agent: 'Chemist', state: 'answering', attempt: 1, maxAttempts: 2 },
+      ],
+    });
+    const [race] = first.actions[0]!;
+    const [physicist, chemist, deadline] = race!.compoundActions!;
+    expect([physicist, chemist].map((call) => [call!.functionName, call!.input!.agent.name])).toEqual([
+      ['runAgentTurn', 'Physicist'],
+      ['runAgentTurn', 'Chemist'],
     ]);
-    expect(everyTurn!.compoundActions!.map((turn) => turn.input!.answerMaxBytes)).toEqual([65536, 65536]);
+    expect([physicist, chemist].map((call) => call!.input!.answerMaxBytes)).toEqual([65536, 65536]);
     expect(deadline!.fireAt?.toISOString()).toBe('2026-01-01T00:01:00.000Z');
   });
 
-  it('completes with every answer once both turns have answered, in the panel order', async () => {
+  it('completes with every answer once both agents have answered and both threads hold them, in the panel order, scheduling each call once', async () => {
     const first = await episode(started, false);
-    const [everyTurn] = first.actions[0]![0]!.compoundActions!;
-    const turns = everyTurn!.compoundActions!;
+    const [physicist, chemist] = first.actions[0]![0]!.compoundActions!;
     const later = startedAt + 2000;
     const history = [
       ...started,
-      // What the extension appends for the first episode's decisions: the turns (ids 0, 1) and the timer (2).
-      ...turns.map((turn, id) =>
-        historyEvents.subOrchestrationCreated(startedAt, id, 'agentTurn', turn.instanceId!),
-      ),
+      // What the extension appends for the first episode's decisions: the model calls (ids 0, 1), the timer (2).
+      historyEvents.taskScheduled(startedAt, 0, 'runAgentTurn'),
+      historyEvents.taskScheduled(startedAt, 1, 'runAgentTurn'),
       historyEvents.timerCreated(startedAt, 2, '2026-01-01T00:01:00.0000000Z'),
       historyEvents.orchestratorCompleted(startedAt),
       historyEvents.orchestratorStarted(later),
-      // The Chemist answers first; the result keeps the panel's order all the same.
-      historyEvents.subOrchestrationCompleted(later, 1, JSON.stringify(answerFrom(turns[1]!.input!))),
-      historyEvents.subOrchestrationCompleted(later, 0, JSON.stringify(answerFrom(turns[0]!.input!))),
+      // The Chemist answers first, in the same episode as the Physicist; the result keeps the panel's order.
+      historyEvents.taskCompleted(later, 1, JSON.stringify(answerFrom(chemist!.input!))),
+      historyEvents.taskCompleted(later, 0, JSON.stringify(answerFrom(physicist!.input!))),
     ];
-    const second = await episode(history, true);
-    expect(second.isDone).toBe(true);
-    const output = second.output as PanelResult;
+    const second = await episode(history, false);
+    // Each exchange goes to its thread, the Chemist's first; the run waits for both (a follow-up must find them).
+    const appends = flat(second.actions[0]!).filter((action) => action.operation !== undefined);
+    expect(
+      appends.map((action) => [action.operation, action.instanceId?.split('@')[2]?.split('-')[0]]),
+    ).toEqual([
+      ['appendTurn', 'chemist'],
+      ['appendTurn', 'physicist'],
+    ]);
+    expect(second.isDone).toBe(false);
+
+    const last = later + 500;
+    const requestIds = ['request-chemist', 'request-physicist'];
+    const third = await episode(
+      [
+        ...history,
+        // The calls (ids 3, 4: the timer took 2), then the entities' replies.
+        ...appends.map((append, index) =>
+          historyEvents.eventSent(
+            later,
+            3 + index,
+            append.instanceId!,
+            'op',
+            entityRequestMessage({
+              id: requestIds[index]!,
+              operation: 'appendTurn',
+              input: JSON.stringify(append.input),
+              signal: false,
+              parent: { instanceId, executionId: 'execution-1' },
+              timestamp: later,
+              requestTime: later,
+            }),
+          ),
+        ),
+        historyEvents.orchestratorCompleted(later),
+        historyEvents.orchestratorStarted(last),
+        ...requestIds.map((id) =>
+          historyEvents.eventRaised(
+            last,
+            id,
+            entityResponseMessage(JSON.stringify({ ok: true, messageCount: 2 })),
+          ),
+        ),
+      ],
+      true,
+    );
+    expect(third.isDone).toBe(true);
+    const output = third.output as PanelResult;
     expect(output.summary).toBe('2 of 2 agents answered.');
-    expect(output.answers.map((answer: AgentOutcome) => answer.agent)).toEqual(['Physicist', 'Chemist']);
+    expect(
+      output.answers.map((answer: AgentOutcome) => [
+        answer.agent,
+        (answer as AgentAnswer).threadMessageCount,
+      ]),
+    ).toEqual([
+      ['Physicist', 2],
+      ['Chemist', 2],
+    ]);
     expect(output.failures).toEqual([]);
     expect(output.usage).toMatchObject({ inputTokens: 20, outputTokens: 10 });
+    // The replay hands the extension each model call once, though the race after the Chemist's answer held the
+    // Physicist's call again.
+    expect(flat(third.actions[0]!).filter((action) => action.functionName === 'runAgentTurn')).toHaveLength(
+      2,
+    );
   });
 });
