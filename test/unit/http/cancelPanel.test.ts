@@ -59,7 +59,8 @@ describe('POST /api/multiagent/{instanceId}/cancel', () => {
     });
     const response = await cancelPanel(cancelRequest('run1'), client, recordingContext().context, ownersOff);
     expect(response).toMatchObject({ status: 202 });
-    expect(client.terminated.sort()).toEqual(['run1', 'run1:_synthesis', 'run1:physicist']);
+    // The agents' turns run inside the run: only the run and the moderator's own turn are terminated.
+    expect(client.terminated.sort()).toEqual(['run1', 'run1:_synthesis']);
   });
 
   it('answers 409 not_running for a run that has ended', async () => {
