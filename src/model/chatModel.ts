@@ -1,6 +1,7 @@
 import type {} from '@azure/openai/types';
 import type OpenAI from 'openai';
 import type { ModelRequestOptions } from '../config/settings';
+import { assembleStream } from './chatStream';
 import { filteredCategories, ModelError, toModelError } from './modelError';
 
 /** A call the model asked for, as the Chat Completions API writes it in an assistant message. */
@@ -22,6 +23,14 @@ export interface ChatTool {
   description: string;
   parameters: Record<string, unknown>;
   strict: true;
+}
+
+/** What a call may ask beyond messages, model and tools. */
+export interface CompleteOptions {
+  /** Structured output: the answer must be JSON valid against `schema` (strict mode). */
+  output?: { name: string; schema: Record<string, unknown> };
+  /** Streaming: called with each text delta, in order, as the model writes; absent = a non-streaming request. */
+  onDelta?: (text: string) => void;
 }
 
 /** One call the model asked for: its id, the tool's name and the arguments as the raw JSON text it sent. */
@@ -64,8 +73,17 @@ export class ChatModel {
     private readonly maxRetryAfterMs: number,
   ) {}
 
-  /** Sends the messages; `tools`, when given and not empty, are offered to the model, which may call them. */
-  async complete(messages: ChatMessage[], model?: string, tools?: ChatTool[]): Promise<ChatCompletionResult> {
+  /**
+   * Sends the messages; `tools`, when given and not empty, are offered to the model, which may call them. With
+   * `options.onDelta` the request streams and the text arrives in deltas as the model writes; the result, and
+   * every failure, is the same as without.
+   */
+  async complete(
+    messages: ChatMessage[],
+    model?: string,
+    tools?: ChatTool[],
+    options: CompleteOptions = {},
+  ): Promise<ChatCompletionResult> {
     const requestedModel = model ?? this.defaultModel;
     // One controller per call, released in finally: a signal shared across calls (or AbortSignal.any over one)
     // accumulates dependants that Node walks on every abort check (nodejs/node#55351) and stalls the event loop.
@@ -74,12 +92,19 @@ export class ChatModel {
       deadline.abort();
     }, this.options.timeoutMs);
     try {
-      const completion = await this.client.chat.completions.create(
-        this.requestBody(messages, requestedModel, tools),
-        {
-          signal: deadline.signal,
-        },
-      );
+      const body = this.requestBody(messages, requestedModel, tools);
+      const { onDelta } = options;
+      if (onDelta !== undefined) {
+        const stream = await this.client.chat.completions.create(
+          { ...body, stream: true, stream_options: { include_usage: true } },
+          { signal: deadline.signal },
+        );
+        const assembled = await assembleStream(stream, onDelta, deadline.signal);
+        return toResult(assembled, requestedModel);
+      }
+      const completion = await this.client.chat.completions.create(body, {
+        signal: deadline.signal,
+      });
       return toResult(completion, requestedModel);
     } catch (error) {
       if (deadline.signal.aborted) {
