@@ -87,7 +87,9 @@ export function completionChunks(body: CompletionJson, includeUsage: boolean, ch
   (message.tool_calls ?? []).forEach((call, index) => {
     chunks.push(
       delta({
-        tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }],
+        tool_calls: [
+          { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
+        ],
       }),
     );
     for (const piece of cut(call.function.arguments, 8)) {
@@ -96,7 +98,9 @@ export function completionChunks(body: CompletionJson, includeUsage: boolean, ch
   });
   chunks.push({
     ...base,
-    choices: [{ index: 0, delta: {}, finish_reason: choice?.finish_reason ?? 'stop', logprobs: null, ...filter }],
+    choices: [
+      { index: 0, delta: {}, finish_reason: choice?.finish_reason ?? 'stop', logprobs: null, ...filter },
+    ],
   });
   if (includeUsage) {
     chunks.push({ ...base, choices: [], usage: body.usage ?? null });
@@ -132,7 +136,11 @@ export async function writeStream(
 }
 
 /** The `data:` lines for a reply body: the raw chunks when given, else the completion's chunks. */
-export function streamLines(body: CompletionJson, requestBody: Record<string, unknown>, options: StreamOptions): string[] {
+export function streamLines(
+  body: CompletionJson,
+  requestBody: Record<string, unknown>,
+  options: StreamOptions,
+): string[] {
   if (options.rawChunks !== undefined) return options.rawChunks;
   const streamOptions = requestBody.stream_options as { include_usage?: unknown } | undefined;
   return completionChunks(body, streamOptions?.include_usage === true, options.chunkChars).map((chunk) =>

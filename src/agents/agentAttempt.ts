@@ -7,7 +7,9 @@ import { optionalTraceCarrier } from '../telemetry/traceCarrier';
 import { threadMessageSchema } from '../threads/thread';
 import { toolArgumentsMaxChars } from '../tools/tool';
 import { toolRegistry } from '../tools/toolCatalog';
-import { agentDefinitionSchema } from './agentDefinition';
+import type { StreamKey } from '../streams/streamKey';
+import type { StreamWriter } from '../streams/streamWriter';
+import { agentDefinitionSchema, agentKey } from './agentDefinition';
 
 /**
  * Where an attempt belongs, for its span, metrics and log lines: set by the turn orchestration from its own
@@ -124,6 +126,19 @@ export type ModelCallObserver = (call: {
   messages: ChatMessage[];
 }) => (outcome: ModelCallOutcome) => void;
 
+/**
+ * Opens the display stream of one model call (its run, agent and attempt), or gives undefined when there is
+ * none to write to; then the call is made without streaming. Whatever it returns never fails the attempt.
+ */
+export type OpenAttemptStream = (key: StreamKey) => StreamWriter | undefined;
+
+/** Where a model call's text is shown: the panel run's stream, or the turn's own when it runs alone. */
+export function attemptStreamKey(input: AgentAttemptInput): StreamKey | undefined {
+  const where = input.telemetry;
+  if (where === undefined) return undefined;
+  return { runId: where.runId ?? where.turnId, agent: agentKey(input.agent.name), attempt: where.attempt };
+}
+
 function errorTypeOf(error: unknown): string {
   if (error instanceof ModelError) {
     return error.code;
@@ -190,11 +205,15 @@ export function failedAttempt(error: AgentError): AgentAttemptResult {
   };
 }
 
-/** One attempt of one agent at one prompt, with its thread's earlier messages. */
+/**
+ * One attempt of one agent at one prompt, with its thread's earlier messages. With `openStream`, the model's
+ * text is also written, as it arrives, to the attempt's display stream; the result is the same either way.
+ */
 export async function runAgentAttempt(
   rawInput: unknown,
   chat: () => ChatModel,
   observe?: ModelCallObserver,
+  openStream?: OpenAttemptStream,
 ): Promise<AgentAttemptResult> {
   const parsed = agentAttemptInputSchema.safeParse(rawInput);
   if (!parsed.success) {
@@ -210,11 +229,24 @@ export async function runAgentAttempt(
     });
   }
   let ended: ((outcome: ModelCallOutcome) => void) | undefined;
+  const key = attemptStreamKey(input);
+  const stream = key === undefined ? undefined : openStream?.(key);
   try {
     const model = chat();
     const messages = buildMessages(input);
     ended = observe?.({ model: input.agent.model ?? model.defaultModel, messages });
-    const completion = await model.complete(messages, input.agent.model, tools);
+    const completion = await model.complete(
+      messages,
+      input.agent.model,
+      tools,
+      stream === undefined
+        ? {}
+        : {
+            onDelta: (text) => {
+              stream.write(text);
+            },
+          },
+    );
     ended?.({ completion });
     ended = undefined;
     if (completion.toolCalls !== undefined && completion.toolCalls.length > 0) {
@@ -251,5 +283,8 @@ export async function runAgentAttempt(
       ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
       ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
     });
+  } finally {
+    // The last batch is written before the attempt returns, so the text is whole when the answer is known.
+    await stream?.close();
   }
 }

@@ -22,7 +22,8 @@ interface Assembly {
   refusal: string | undefined;
   finishReason: string | undefined;
   filterResults: Record<string, unknown> | undefined;
-  toolCalls: ToolCallParts[];
+  /** By the index the deltas give; a gap the service left stays empty. */
+  toolCalls: (ToolCallParts | undefined)[];
   usage: OpenAI.Completions.CompletionUsage | undefined;
 }
 
@@ -39,7 +40,12 @@ function addToolCalls(assembly: Assembly, raw: unknown): void {
   if (raw === undefined || raw === null) return;
   if (!Array.isArray(raw)) throw malformedStream('tool_calls is not an array');
   for (const part of raw as unknown[]) {
-    if (!isRecord(part) || typeof part.index !== 'number' || !Number.isInteger(part.index) || part.index < 0) {
+    if (
+      !isRecord(part) ||
+      typeof part.index !== 'number' ||
+      !Number.isInteger(part.index) ||
+      part.index < 0
+    ) {
       throw malformedStream('a tool call delta without an index');
     }
     const call = (assembly.toolCalls[part.index] ??= { id: '', name: '', arguments: '' });
@@ -113,19 +119,27 @@ export async function assembleStream(
       });
     }
     if (error instanceof APIError) throw error;
-    throw new ModelError('connection_failed', 'The connection to the model service broke while it answered.', {
-      retryable: true,
-      cause: error,
-    });
+    throw new ModelError(
+      'connection_failed',
+      'The connection to the model service broke while it answered.',
+      {
+        retryable: true,
+        cause: error,
+      },
+    );
   }
   // The client ends the stream quietly when its signal aborts: a deadline passed mid-answer is still a timeout.
   if (deadline.aborted) throw new Error('The stream was aborted at the deadline.');
   if (assembly.finishReason === undefined) {
-    throw new ModelError('connection_failed', 'The model service ended the stream before the answer was complete.', {
-      retryable: true,
-    });
+    throw new ModelError(
+      'connection_failed',
+      'The model service ended the stream before the answer was complete.',
+      {
+        retryable: true,
+      },
+    );
   }
-  const toolCalls = assembly.toolCalls.filter((call) => call !== undefined);
+  const toolCalls = assembly.toolCalls.filter((call): call is ToolCallParts => call !== undefined);
   return {
     id: 'streamed',
     object: 'chat.completion',
@@ -134,7 +148,8 @@ export async function assembleStream(
     choices: [
       {
         index: 0,
-        finish_reason: assembly.finishReason as OpenAI.Chat.Completions.ChatCompletion.Choice['finish_reason'],
+        finish_reason:
+          assembly.finishReason as OpenAI.Chat.Completions.ChatCompletion.Choice['finish_reason'],
         logprobs: null,
         message: {
           role: 'assistant',
@@ -154,5 +169,5 @@ export async function assembleStream(
       },
     ],
     ...(assembly.usage === undefined ? {} : { usage: assembly.usage }),
-  } as OpenAI.Chat.Completions.ChatCompletion;
+  };
 }

@@ -149,6 +149,13 @@ export function mergeEvents(
     }
     if (settled) {
       progress();
+      if (agent.state === 'failed' && at.shown === 1) {
+        // The agent is out of attempts: the partial text of its last one is no answer.
+        const failed = at.attempt;
+        at = { ...at, shown: 2 };
+        setAgent(key, at);
+        emit({ event: 'reset', data: { agent: agent.agent, attempt: failed } });
+      }
       if (agent.answer !== undefined && at.answered !== true) {
         at = { ...at, answered: true };
         setAgent(key, at);

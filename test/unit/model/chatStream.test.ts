@@ -42,7 +42,8 @@ function chatModel(request: Partial<ModelRequestOptions> = {}) {
   );
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; code: string; retryable: boolean; message: string };
+type Outcome =
+  { ok: true; value: unknown } | { ok: false; code: string; retryable: boolean; message: string };
 
 async function outcome(promise: Promise<unknown>): Promise<Outcome> {
   try {
@@ -73,7 +74,10 @@ describe('ChatModel streaming (onDelta): the same result as without, text as it 
     expect(deltas.length).toBeGreaterThan(5);
     expect(deltas.join('')).toBe(answer);
     expect(streamed).toEqual(plain);
-    expect(streamed).toMatchObject({ ok: true, value: { text: answer, usage: { outputTokens: answer.length } } });
+    expect(streamed).toMatchObject({
+      ok: true,
+      value: { text: answer, usage: { outputTokens: answer.length } },
+    });
   });
 
   it('assembles tool calls from their fragments exactly as the plain reply has them, without text deltas', async () => {
@@ -154,8 +158,14 @@ describe('ChatModel streaming (onDelta): the same result as without, text as it 
     ['a chunk that is not JSON', ['{"choices": [']],
     ['choices that are not an array', ['{"choices": 5}']],
     ['content that is not text', ['{"choices": [{"index": 0, "delta": {"content": 42}}]}']],
-    ['a tool call delta without an index', ['{"choices": [{"index": 0, "delta": {"tool_calls": [{"id": "a"}]}}]}']],
-    ['a stream that ends without a finish reason', ['{"choices": [{"index": 0, "delta": {"content": "Hi"}}]}']],
+    [
+      'a tool call delta without an index',
+      ['{"choices": [{"index": 0, "delta": {"tool_calls": [{"id": "a"}]}}]}'],
+    ],
+    [
+      'a stream that ends without a finish reason',
+      ['{"choices": [{"index": 0, "delta": {"content": "Hi"}}]}'],
+    ],
   ])('calls %s a retryable failure', async (_name, rawChunks) => {
     const reply: Reply = { status: 200, body: { choices: [] }, stream: { rawChunks } };
     server.enqueue(reply);
