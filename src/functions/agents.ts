@@ -5,8 +5,14 @@ import { getOwners, getSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { askAgent, deleteThread, getAgentTurn, getThread, listAgents } from '../http/agentRoutes';
 import { withJsonErrors } from '../http/errorResponse';
+import { processStreamChannel } from '../streams/processChannel';
 
-const dependencies = { settings: getSettings, catalog: agentCatalog, owners: getOwners };
+const dependencies = {
+  settings: getSettings,
+  catalog: agentCatalog,
+  owners: getOwners,
+  channel: processStreamChannel,
+};
 const durableClient = [df.input.durableClient()];
 
 app.http(functionNames.listAgents, {

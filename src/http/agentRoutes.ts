@@ -27,6 +27,8 @@ import { backendUnavailable, errorResponse, refusalResponse } from './errorRespo
 import { agentTurnUrl } from './panelRoutes';
 import { callerOwner } from './callerOwner';
 import { configuredQuestion } from './promptRequest';
+import type { StreamChannel } from '../streams/blobChannel';
+import { turnEventStream, wantsEventStream } from './turnStream';
 import {
   resolveSessionNames,
   sessionBodyFields,
@@ -39,6 +41,8 @@ export interface AgentRouteDependencies {
   catalog: AgentCatalog;
   /** Whether runs and threads belong to the signed-in caller (getOwners). */
   owners: () => boolean;
+  /** The stream channel a turn asked for as Server-Sent Events reads its text from (none: progress only). */
+  channel?: () => StreamChannel | undefined;
 }
 
 /** One turn in the caller's terms: 200 with the answer, 202 while it runs, 409/502 when it failed. */
@@ -212,6 +216,13 @@ export async function askAgent(
     return refusalResponse(started.error);
   }
   context.info(`Started ${agent.name}'s turn ${started.instanceId} on thread ${started.threadId}.`);
+  if (wantsEventStream(request)) {
+    const names = sessionResponseNames(started.threadId, target.target.sessionId);
+    return turnEventStream(client, context, agent, started.instanceId, caller.owner, {
+      channel: dependencies.channel?.(),
+      headers: names.headers,
+    });
+  }
   const waitMs = (names.wait ?? true) ? settings.responseWaitMs : 0;
   let status;
   try {
