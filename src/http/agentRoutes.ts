@@ -220,7 +220,11 @@ export async function askAgent(
     const names = sessionResponseNames(started.threadId, target.target.sessionId);
     return turnEventStream(client, context, agent, started.instanceId, caller.owner, {
       channel: dependencies.channel?.(),
-      headers: names.headers,
+      // Where the turn's answer stays readable should the stream be lost.
+      headers: {
+        ...names.headers,
+        Location: agentTurnUrl(request, agentKey(agent.name), started.instanceId),
+      },
     });
   }
   const waitMs = (names.wait ?? true) ? settings.responseWaitMs : 0;
