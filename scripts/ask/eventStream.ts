@@ -9,7 +9,9 @@ export interface ServerEvent {
  * Parses an event stream as it arrives (WHATWG HTML's rules, the parts the app uses: id, event, data, comments),
  * yielding each event once its blank line has come. Chunk boundaries may fall anywhere, even inside a character.
  */
-export async function* serverEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<ServerEvent> {
+export async function* serverEvents(
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<ServerEvent> {
   const decoder = new TextDecoder();
   let buffer = '';
   let id: string | undefined;

@@ -16,6 +16,8 @@ export interface StreamOptions {
   hangUpAfterChunks?: number;
   /** Sent instead of the chunks built from the body, each as one `data:` line (e.g. a malformed chunk). */
   rawChunks?: string[];
+  /** Told each chunk as it is written (the benchmark times the first token by it). */
+  onChunk?: (line: string) => void;
 }
 
 interface CompletionJson {
@@ -121,6 +123,9 @@ export async function writeStream(
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
   });
+  // Paced on a schedule from the first chunk, not by sleeps that add up their timer lag: the answer takes
+  // chunks x chunkDelayMs however busy the process is, as a model's would.
+  const started = Date.now();
   for (const [index, line] of lines.entries()) {
     if (options.hangUpAfterChunks !== undefined && index >= options.hangUpAfterChunks) {
       response.socket?.destroy();
@@ -128,8 +133,9 @@ export async function writeStream(
     }
     if (response.destroyed) return;
     response.write(`data: ${line}\n\n`);
+    options.onChunk?.(line);
     if (options.chunkDelayMs !== undefined && options.chunkDelayMs > 0) {
-      await wait(options.chunkDelayMs);
+      await wait(Math.max(0, started + (index + 1) * options.chunkDelayMs - Date.now()));
     }
   }
   response.end('data: [DONE]\n\n');

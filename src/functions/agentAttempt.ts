@@ -27,7 +27,7 @@ df.app.activity(functionNames.agentAttemptActivity, {
     let stream: StreamWriter | undefined;
     const openStream: OpenAttemptStream = (key) => {
       const channel = processStreamChannel();
-      stream = channel === undefined ? undefined : createStreamWriter(channel, key);
+      stream = channel === undefined ? undefined : createStreamWriter(channel, key, { createAtOnce: true });
       return stream;
     };
     let result;

@@ -1,3 +1,4 @@
+import { agentKey } from '../agents/agentDefinition';
 import type { AgentState, AnswerData, DoneData, ProgressData, StreamEvent } from './events';
 import { encodeCursor, type AgentCursor, type StreamCursor } from './streamCursor';
 import type { StoredDelta } from './streamReader';
@@ -94,13 +95,14 @@ export function mergeEvents(
   }
   const agents = [...snapshot.agents];
   for (const key of byAgent.keys()) {
-    if (key !== synthesisStream && !agents.some((a) => a.agent.toLowerCase() === key)) {
+    if (key !== synthesisStream && !agents.some((a) => agentKey(a.agent) === key)) {
       agents.push({ agent: key, state: 'answering', attempt: 1 });
     }
   }
 
   for (const agent of agents) {
-    const key = agent.agent.toLowerCase();
+    // Streams are keyed by the agent key ("Expert 1" -> expert-1), as the activity writes them.
+    const key = agentKey(agent.agent);
     let at: AgentCursor = next.agents[key] ?? { attempt: 0, offset: 0, shown: 0 };
     const sig = signature(agent);
     const settled = agent.state === 'answered' || agent.state === 'failed';
