@@ -46,11 +46,8 @@ function answerFor(systemPrompt: string | undefined, chars: number): string {
   );
 }
 
-async function loadHost(appEntry: string, env: Record<string, string | undefined>) {
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+async function loadHost(appEntry: string, env: Record<string, string>) {
+  Object.assign(process.env, env);
   const host = await FunctionsHost.load(appEntry);
   host.setFunctionKey(functionKey);
   const backend = await DurableBackend.start(host);
