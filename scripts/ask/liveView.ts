@@ -140,6 +140,7 @@ function terminalView(stream: ProgressStream, now: () => number, textLines: numb
 function plainView(stream: ProgressStream, now: () => number): LiveView {
   const partial = new Map<string, string>();
   const states = new Map<string, string>();
+  const attempts = new Map<string, number>();
   const flush = (agent: string, final: boolean) => {
     const lines = (partial.get(agent) ?? '').split('\n');
     // The unfinished last line waits for the rest of it, unless the text is over.
@@ -164,11 +165,15 @@ function plainView(stream: ProgressStream, now: () => number): LiveView {
           const state = `${event.data.state}|${String(event.data.attempt)}|${event.data.tool ?? ''}`;
           if (states.get(event.data.agent) === state) return;
           states.set(event.data.agent, state);
-          flush(event.data.agent, true);
+          // Finished lines only: the line being written may still be voided by a reset.
+          flush(event.data.agent, false);
           stream.write(`[${event.data.agent}] ${words}\n`);
           return;
         }
         case 'delta':
+          // Text of another attempt starts afresh: what is left of the last one was never an answer.
+          if (attempts.get(event.data.agent) !== event.data.attempt) partial.set(event.data.agent, '');
+          attempts.set(event.data.agent, event.data.attempt);
           partial.set(event.data.agent, (partial.get(event.data.agent) ?? '') + event.data.text);
           flush(event.data.agent, false);
           return;

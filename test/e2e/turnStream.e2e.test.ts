@@ -40,7 +40,7 @@ describe('POST /api/agents/{agent}/run as Server-Sent Events', () => {
   it('streams the turn: progress, its text as deltas, the answer equal to the text, then done, and ends', async () => {
     azurite = await AzuriteBlob.start();
     app = await BuiltApp.start({ AzureWebJobsStorage: azurite.connectionString });
-    app.model.respondWith(() => ({ stream: { chunkDelayMs: 10 } }));
+    app.model.respondWith(() => ({ stream: { chunkDelayMs: 30 } }));
     const stream = await askStreaming(app, { message: 'What is temperature?' });
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');

@@ -43,6 +43,24 @@ describe('serverEvents: the ask client’s incremental event-stream reader', () 
 });
 
 describe('the live view without a terminal', () => {
+  it('drops the unfinished line of an attempt that was reset or followed by another attempt', () => {
+    const out = new CapturedStream(false);
+    const view = createLiveView(out);
+    view.show({ event: 'delta', data: { agent: 'Chemist', attempt: 1, text: 'Bonds br' } });
+    view.show({
+      event: 'progress',
+      data: { agent: 'Chemist', state: 'retrying', attempt: 1, code: 'server_error' },
+    });
+    view.show({ event: 'reset', data: { agent: 'Chemist', attempt: 1 } });
+    view.show({ event: 'delta', data: { agent: 'Physicist', attempt: 1, text: 'Hea' } });
+    view.show({ event: 'delta', data: { agent: 'Physicist', attempt: 2, text: 'Heat.' } });
+    view.show({ event: 'delta', data: { agent: 'Chemist', attempt: 2, text: 'Bonds break.' } });
+    view.stop();
+    const lines = out.text.split('\n').filter((line) => !line.startsWith('['));
+    // Flushed at the end, in the order the agents first wrote.
+    expect(lines).toEqual(['Chemist: Bonds break.', 'Physicist: Heat.', '']);
+  });
+
   it('writes whole lines per agent, interleaved as they finish, and a state line per change', () => {
     const out = new CapturedStream(false);
     const view = createLiveView(out);
@@ -61,9 +79,9 @@ describe('the live view without a terminal', () => {
         '[Physicist] answering',
         'Chemist: Bonds',
         'Physicist: Heat is energy.',
-        'Chemist: break',
         '[Chemist] calling a tool: molar_mass',
         'Physicist: More',
+        'Chemist: break',
         '',
       ].join('\n'),
     );
