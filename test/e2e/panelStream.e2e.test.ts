@@ -32,8 +32,10 @@ async function readStream(running: BuiltApp, streamUri: string, headers: Record<
   const answer = await running.host.httpStream('GET', streamUri, {
     headers: { 'x-functions-key': functionKey, accept: 'text/event-stream', ...headers },
   });
-  let text = '';
-  for await (const chunk of answer.body) text += Buffer.from(chunk).toString('utf8');
+  // Decoded once at the end: a chunk boundary may fall inside a character.
+  const chunks: Buffer[] = [];
+  for await (const chunk of answer.body) chunks.push(Buffer.from(chunk));
+  const text = Buffer.concat(chunks).toString('utf8');
   return { status: answer.status, headers: answer.headers, text, events: parseEventStream(text) };
 }
 

@@ -1,5 +1,6 @@
 import type { DoneData } from '../../src/streams/events';
 import { parseEventStream, type ParsedSseEvent } from '../../src/streams/sse';
+import { completion } from '../../scripts/stub-model/fakeOpenAIServer';
 import { AzuriteBlob } from '../support/azuriteBlob';
 import { BuiltApp, functionKey } from './builtApp';
 
@@ -31,8 +32,10 @@ async function askStreaming(running: BuiltApp, body: unknown, headers: Record<st
     },
     body: JSON.stringify(body),
   });
-  let text = '';
-  for await (const chunk of answer.body) text += Buffer.from(chunk).toString('utf8');
+  // Decoded once at the end: a chunk boundary may fall inside a character.
+  const chunks: Buffer[] = [];
+  for await (const chunk of answer.body) chunks.push(Buffer.from(chunk));
+  const text = Buffer.concat(chunks).toString('utf8');
   return { status: answer.status, headers: answer.headers, events: parseEventStream(text), text };
 }
 
@@ -87,6 +90,23 @@ describe('POST /api/agents/{agent}/run as Server-Sent Events', () => {
     expect(answer.attempts).toBe(2);
     expect(after).toBe(answer.answer);
   });
+
+  it('carries a 2 MB answer whole as bounded deltas, while the durable answer keeps to its budget', async () => {
+    azurite = await AzuriteBlob.start();
+    app = await BuiltApp.start({ AzureWebJobsStorage: azurite.connectionString });
+    const unit = 'Entropy é ∆ 🧪 ';
+    const huge = unit.repeat(Math.ceil((2 * 1024 * 1024) / Buffer.byteLength(unit)));
+    app.model.respondWith((request) => ({ ...completion(request, huge), stream: { chunkChars: 16_384 } }));
+    const stream = await askStreaming(app, { message: 'Tell me everything.' });
+    const deltas = stream.events.filter((event) => event.event === 'delta').map((event) => dataOf(event));
+    expect(deltas.length).toBeGreaterThan(60);
+    expect(deltas.every((delta) => Buffer.byteLength(delta.text as string) <= 32 * 1024)).toBe(true);
+    expect(deltas.map((delta) => delta.text as string).join('')).toBe(huge);
+    const answer = dataOf(stream.events.find((event) => event.event === 'answer'));
+    expect(answer.truncated).toBe(true);
+    expect(huge.startsWith(answer.answer as string)).toBe(true);
+    expect(stream.events.at(-1)?.event).toBe('done');
+  }, 60_000);
 
   it('still answers the JSON way without the Accept header, and refuses an empty message before streaming', async () => {
     app = await BuiltApp.start();
