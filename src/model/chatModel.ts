@@ -99,7 +99,8 @@ export class ChatModel {
           { ...body, stream: true, stream_options: { include_usage: true } },
           { signal: deadline.signal },
         );
-        const assembled = await assembleStream(stream, onDelta, deadline.signal);
+        // Whatever fails after the deadline passed is reported as the timeout (below).
+        const assembled = await assembleStream(stream, onDelta);
         return toResult(assembled, requestedModel);
       }
       const completion = await this.client.chat.completions.create(body, {

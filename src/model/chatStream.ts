@@ -92,7 +92,6 @@ function addChunk(assembly: Assembly, chunk: unknown, onDelta: (text: string) =>
 export async function assembleStream(
   stream: AsyncIterable<Chunk>,
   onDelta: (text: string) => void,
-  deadline: AbortSignal,
 ): Promise<OpenAI.Chat.Completions.ChatCompletion> {
   const assembly: Assembly = {
     model: undefined,
@@ -108,8 +107,8 @@ export async function assembleStream(
       addChunk(assembly, chunk, onDelta);
     }
   } catch (error) {
-    // The deadline's abort, a malformed chunk and a bad chunk's JSON are classified by the caller.
-    if (deadline.aborted || error instanceof ModelError || error instanceof SyntaxError) throw error;
+    // A malformed chunk and a bad chunk's JSON are classified already, or by the caller.
+    if (error instanceof ModelError || error instanceof SyntaxError) throw error;
     const { APIError } = loadOpenAI();
     if (error instanceof APIError && error.status === undefined) {
       // An error event in the middle of a stream: the service failed after it began to answer.
@@ -128,8 +127,8 @@ export async function assembleStream(
       },
     );
   }
-  // The client ends the stream quietly when its signal aborts: a deadline passed mid-answer is still a timeout.
-  if (deadline.aborted) throw new Error('The stream was aborted at the deadline.');
+  // The client ends the stream quietly when its signal aborts; the caller sees its deadline passed and calls
+  // that a timeout, whatever is thrown here.
   if (assembly.finishReason === undefined) {
     throw new ModelError(
       'connection_failed',
