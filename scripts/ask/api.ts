@@ -103,6 +103,42 @@ export class PanelApi {
     );
   }
 
+  /**
+   * Opens a run's event stream (`Last-Event-ID` resumes after an event seen before); its body arrives as the run
+   * goes. No request deadline: the stream lasts as long as the run, and `signal` ends it.
+   */
+  async events(
+    streamUri: string,
+    signal: AbortSignal,
+    lastEventId?: string,
+  ): Promise<AsyncIterable<Uint8Array>> {
+    const url = new URL(streamUri, `${this.baseUrl}/`);
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.#key !== undefined) headers['x-functions-key'] = this.#key;
+    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+    let response: Response;
+    try {
+      response = await this.#fetch(url, { headers, signal });
+    } catch (error) {
+      throw new ApiError(`GET ${url.pathname} failed: ${messageOf(error)}`, 'request_failed');
+    }
+    const type = response.headers.get('content-type') ?? '';
+    if (response.status !== 200 || !type.startsWith('text/event-stream') || response.body === null) {
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      throw this.#failure(
+        { status: response.status, headers: response.headers, body, text },
+        `GET ${url.pathname}`,
+      );
+    }
+    return response.body;
+  }
+
   #pathOf(uri: string): string {
     const url = new URL(uri, this.baseUrl);
     return url.pathname;

@@ -86,6 +86,8 @@ export const panelStartedSchema = z.looseObject({
   agents: z.array(z.string()),
   statusUri: z.string(),
   cancelUri: z.string().optional(),
+  /** The run's Server-Sent Events (docs/streams.md); absent from an app that does not stream. */
+  streamUri: z.string().optional(),
 });
 
 /** POST /api/agents/{agent}/run, once answered (200). */

@@ -1,6 +1,8 @@
 import { ApiError, PanelApi } from './api';
 import type { AgentProgress, PanelStatus } from './apiTypes';
 import { askUsage, defaultBaseUrl, parseAskArguments, type AskOptions } from './options';
+import { serverEvents } from './eventStream';
+import { createLiveView, type LiveEvent } from './liveView';
 import { createProgress, isFinished, type ProgressStream } from './progress';
 import { agentTranscript, formatSeconds, panelTranscript } from './transcript';
 
@@ -73,6 +75,11 @@ export async function ask(argv: readonly string[], deps: AskDependencies): Promi
   }
 }
 
+type Started = Awaited<ReturnType<PanelApi['startPanel']>>;
+
+/** When each agent finished, from the start: the transcript shows it per agent. */
+type Elapsed = Map<string, number>;
+
 async function askPanel(options: AskOptions, api: PanelApi, deps: AskDependencies): Promise<number> {
   const now = deps.now ?? Date.now;
   const startedAt = now();
@@ -82,38 +89,26 @@ async function askPanel(options: AskOptions, api: PanelApi, deps: AskDependencie
     ...(options.conversationId === undefined ? {} : { conversationId: options.conversationId }),
     ...(options.synthesize ? { synthesize: true } : {}),
   });
-  const progress = createProgress(deps.stderr, { now });
-  const elapsed = new Map<string, number>();
-  const record = (agents: readonly AgentProgress[]) => {
-    for (const agent of agents) {
-      if (isFinished(agent) && !elapsed.has(agent.agent)) {
-        elapsed.set(agent.agent, now() - startedAt);
-      }
-    }
-  };
-  progress.update(started.agents.map((agent) => ({ agent, state: 'waiting', attempt: 0, maxAttempts: 0 })));
-
+  const elapsed: Elapsed = new Map();
   let status: PanelStatus;
   try {
-    for (;;) {
-      status = await api.panelStatus(started.statusUri);
-      record(status.agents);
-      progress.update(status.agents);
-      if (!unfinished.has(status.runtimeStatus)) {
-        break;
-      }
-      if (now() - startedAt > options.timeoutMs) {
-        progress.stop();
-        deps.stderr.write(
-          `Error: gave up after ${formatSeconds(options.timeoutMs)}: run ${started.instanceId} is still ${status.runtimeStatus}.\n` +
-            `Its status: ${started.statusUri}\n`,
-        );
-        return exitCodes.error;
-      }
-      await sleep(deps.pollIntervalMs ?? 1000, deps.signal);
+    // --json keeps to its one final body; everyone else watches the answers arrive when the app streams.
+    const streamed =
+      !options.json && started.streamUri !== undefined
+        ? await followStream(started.streamUri, api, deps, options, startedAt, elapsed)
+        : 'unavailable';
+    if (streamed === 'timeout') {
+      return gaveUp(started, options, deps);
     }
+    const polled =
+      streamed === 'done'
+        ? await api.panelStatus(started.statusUri)
+        : await pollPanel(started, api, deps, options, startedAt, elapsed);
+    if (polled === undefined) {
+      return gaveUp(started, options, deps);
+    }
+    status = polled;
   } catch (error) {
-    progress.stop();
     if (error instanceof Interrupted) {
       deps.stderr.write(
         `Stopped waiting; run ${started.instanceId} goes on in the app. Its status: ${started.statusUri}\n`,
@@ -122,17 +117,133 @@ async function askPanel(options: AskOptions, api: PanelApi, deps: AskDependencie
     }
     throw error;
   }
-  progress.stop();
+  return printPanelResult(status, { options, deps, elapsed, totalMs: now() - startedAt });
+}
 
-  const totalMs = now() - startedAt;
+function gaveUp(started: Started, options: AskOptions, deps: AskDependencies): number {
+  deps.stderr.write(
+    `Error: gave up after ${formatSeconds(options.timeoutMs)}: run ${started.instanceId} is still running.\n` +
+      `Its status: ${started.statusUri}\n`,
+  );
+  return exitCodes.error;
+}
+
+/**
+ * Shows the run's event stream (text as it arrives, tool calls and retries) until its `done`. A dropped or ended
+ * response is resumed after the last event seen (Last-Event-ID); 'unavailable' when the app gives no stream, so
+ * the caller polls the status instead; 'timeout' past --timeout.
+ */
+async function followStream(
+  streamUri: string,
+  api: PanelApi,
+  deps: AskDependencies,
+  options: AskOptions,
+  startedAt: number,
+  elapsed: Elapsed,
+): Promise<'done' | 'unavailable' | 'timeout'> {
+  const now = deps.now ?? Date.now;
+  const view = createLiveView(deps.stderr, { now });
+  const controller = new AbortController();
+  const abort = () => {
+    controller.abort();
+  };
+  deps.signal?.addEventListener('abort', abort, { once: true });
+  const timer = setTimeout(abort, Math.max(0, options.timeoutMs - (now() - startedAt)));
+  let lastEventId: string | undefined;
+  // A function, not the property: the signal changes under the awaits, which narrowing cannot see.
+  const stopped = () => controller.signal.aborted;
+  try {
+    for (let opened = 0; opened < maxStreamOpens && !stopped(); opened += 1) {
+      let body;
+      try {
+        body = await api.events(streamUri, controller.signal, lastEventId);
+      } catch (error) {
+        if (stopped()) break;
+        if (error instanceof ApiError && lastEventId === undefined) return 'unavailable';
+        continue;
+      }
+      try {
+        for await (const received of serverEvents(body)) {
+          lastEventId = received.id ?? lastEventId;
+          const event = { event: received.event, data: JSON.parse(received.data) as unknown } as LiveEvent;
+          view.show(event);
+          if (
+            event.event === 'progress' &&
+            finishedStates.has(event.data.state) &&
+            !elapsed.has(event.data.agent)
+          ) {
+            elapsed.set(event.data.agent, now() - startedAt);
+          }
+          if (event.event === 'done') return 'done';
+        }
+      } catch {
+        // A dropped connection: open it again after the last event seen.
+      }
+    }
+    if (deps.signal?.aborted === true) throw new Interrupted();
+    return stopped() ? 'timeout' : 'unavailable';
+  } finally {
+    clearTimeout(timer);
+    deps.signal?.removeEventListener('abort', abort);
+    view.stop();
+  }
+}
+
+/** Opens of one run's stream before the client falls back to reading its status. */
+const maxStreamOpens = 20;
+const finishedStates = new Set(['answered', 'failed', 'timed_out']);
+
+/** Reads the run's status until it ends, with progress lines on a terminal; undefined past --timeout. */
+async function pollPanel(
+  started: Started,
+  api: PanelApi,
+  deps: AskDependencies,
+  options: AskOptions,
+  startedAt: number,
+  elapsed: Elapsed,
+): Promise<PanelStatus | undefined> {
+  const now = deps.now ?? Date.now;
+  const progress = createProgress(deps.stderr, { now });
+  const record = (agents: readonly AgentProgress[]) => {
+    for (const agent of agents) {
+      if (isFinished(agent) && !elapsed.has(agent.agent)) {
+        elapsed.set(agent.agent, now() - startedAt);
+      }
+    }
+  };
+  progress.update(started.agents.map((agent) => ({ agent, state: 'waiting', attempt: 0, maxAttempts: 0 })));
+  try {
+    for (;;) {
+      const status = await api.panelStatus(started.statusUri);
+      record(status.agents);
+      progress.update(status.agents);
+      if (!unfinished.has(status.runtimeStatus)) {
+        return status;
+      }
+      if (now() - startedAt > options.timeoutMs) {
+        return undefined;
+      }
+      await sleep(deps.pollIntervalMs ?? 1000, deps.signal);
+    }
+  } finally {
+    progress.stop();
+  }
+}
+
+/** The final result: the transcript (or the --json body) on stdout, and the exit code that says how it went. */
+export function printPanelResult(
+  status: PanelStatus,
+  run: { options: AskOptions; deps: AskDependencies; elapsed: Elapsed; totalMs: number },
+): number {
+  const { options, deps } = run;
   deps.stdout.write(
     options.json
       ? `${JSON.stringify(status, null, 2)}\n`
       : panelTranscript({
           prompt: options.prompt,
           status,
-          agentElapsedMs: elapsed,
-          totalMs,
+          agentElapsedMs: run.elapsed,
+          totalMs: run.totalMs,
           command: commandPrefix(options, deps.env),
         }),
   );

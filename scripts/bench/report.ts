@@ -8,6 +8,8 @@ export interface TargetCheck {
   measured: string;
 }
 
+import type { StreamingResult } from './streaming';
+
 export interface BenchResults {
   mode: 'quick' | 'full';
   startedAt: string;
@@ -18,6 +20,7 @@ export interface BenchResults {
   fanOutModelLatencyMs: number;
   fanOut: FanOutRow[];
   throughput: ThroughputReport;
+  streaming: StreamingResult;
   targets: TargetCheck[];
 }
 

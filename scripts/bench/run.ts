@@ -14,10 +14,16 @@ import { measureFanOut } from './fanOut';
 import { startPanelHarness } from './panelHarness';
 import { mib, round } from './stats';
 import { printReport, type BenchResults, type TargetCheck } from './report';
+import { measureStreaming, printStreaming, streamingTargets } from './streaming';
 import { measureThroughput } from './throughput';
 
 const quick = process.argv.includes('--quick');
 const engineOnly = process.argv.includes('--engine');
+const streamingOnly = process.argv.includes('--streaming');
+// Streaming on versus off: a 2-agent panel whose 2,000-character answers take 2 s to write, as a short real one.
+const streamingSettings = quick
+  ? { runs: 2, agents: 2, latencyMs: 400, answerChars: 400 }
+  : { runs: 10, agents: 2, latencyMs: 2000, answerChars: 2000 };
 const settings = quick
   ? { coldPairs: 3, sizes: [1, 2, 4], latencyMs: 100, repeats: 1, cpuRepeats: 3, clients: 4, runs: 40 }
   : {
@@ -85,7 +91,18 @@ function checkTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
       holds: fanOut.every((row) => row.ratio <= 1.05),
       measured: `max x${Math.max(...fanOut.map((row) => row.ratio))}`,
     },
+    ...streamingTargets(results.streaming),
   ];
+}
+
+/** `--streaming`: only the streaming section (streaming.ts), for a quick look at its numbers. */
+async function mainStreaming(): Promise<void> {
+  console.log(`Streaming on and off, side by side: ${streamingSettings.runs} panels each...`);
+  const streaming = await measureStreaming(appEntry, streamingSettings);
+  printStreaming(streaming);
+  for (const check of streamingTargets(streaming)) {
+    console.log(`${check.holds ? 'holds' : 'MISSED'}  ${check.target}: ${check.measured}`);
+  }
 }
 
 /**
@@ -164,6 +181,10 @@ async function main(): Promise<void> {
     await mainEngine();
     return;
   }
+  if (streamingOnly) {
+    await mainStreaming();
+    return;
+  }
   const startedAt = new Date().toISOString();
   // Other processes on the machine slow every section; the load average says how busy it was.
   const loadAtStart = loadavg()[0] ?? 0;
@@ -205,6 +226,10 @@ async function main(): Promise<void> {
     latencyMs: throughputLatencyMs,
   });
 
+  console.log(`Streaming on and off, side by side: ${streamingSettings.runs} panels each...`);
+  const streaming = await measureStreaming(appEntry, streamingSettings);
+  printStreaming(streaming);
+
   const measured = {
     mode: quick ? ('quick' as const) : ('full' as const),
     ...runHeader(startedAt, loadAtStart),
@@ -213,6 +238,7 @@ async function main(): Promise<void> {
     fanOutModelLatencyMs: settings.latencyMs,
     fanOut,
     throughput,
+    streaming,
   };
   const results: BenchResults = { ...measured, targets: checkTargets(measured) };
   printReport(results);
@@ -228,7 +254,8 @@ async function main(): Promise<void> {
   if (
     coldLoad.functions === 0 ||
     fanOut.length !== settings.sizes.length ||
-    throughput.runs !== settings.runs
+    throughput.runs !== settings.runs ||
+    streaming.panelMsOn.runs !== streamingSettings.runs
   ) {
     throw new Error('The benchmark did not measure everything it should.');
   }

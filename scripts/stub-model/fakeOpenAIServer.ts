@@ -13,6 +13,7 @@ import {
   type ResponsesState,
 } from './fakeResponses';
 import { responseFormatRejection, structuredOutputText } from './fakeStructuredOutput';
+import { streamable, streamLines, writeStream, type StreamOptions } from './streamedReplies';
 
 /**
  * A loopback stand-in for Azure OpenAI (the v1 API `/openai/v1/chat/completions` and the dated deployments API
@@ -60,6 +61,11 @@ export interface Reply {
   hangUp?: boolean;
   /** Sent as is instead of body, e.g. a broken JSON document. */
   rawBody?: string;
+  /**
+   * How a request with `stream: true` gets this reply (streamedReplies.ts); the server's `stream` otherwise. A
+   * reply with only a delay and this is the default answer, late and paced.
+   */
+  stream?: StreamOptions;
 }
 
 export type Responder = (request: RecordedRequest) => Reply | undefined;
@@ -82,6 +88,8 @@ export interface FakeOpenAIOptions {
   port?: number;
   /** Address to listen on; default 127.0.0.1. */
   host?: string;
+  /** How requests with `stream: true` are streamed when their reply says nothing (pace, chunk size). */
+  stream?: StreamOptions;
 }
 
 /** Azure's reply when a reasoning model gets a parameter it does not take. */
@@ -342,6 +350,32 @@ export class FakeOpenAIServer {
       : defaultReply(request);
   }
 
+  /** Sends a completion as the services stream it; pauses are dropped with the server like any delay. */
+  private async stream(
+    response: ServerResponse,
+    requestId: string,
+    reply: Reply,
+    requestBody: RecordedRequest['body'],
+  ): Promise<void> {
+    const options = reply.stream ?? this.options.stream ?? {};
+    const wait = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.delays.delete(timer);
+          resolve();
+        }, ms);
+        this.delays.add(timer);
+      });
+    const lines = streamLines(reply.body as Parameters<typeof streamLines>[0], requestBody, options);
+    await writeStream(
+      response,
+      { 'x-request-id': requestId, 'apim-request-id': requestId, ...reply.headers },
+      lines,
+      options,
+      wait,
+    );
+  }
+
   private authorised(
     flavour: RecordedRequest['flavour'],
     headers: Record<string, string | undefined>,
@@ -427,6 +461,10 @@ export class FakeOpenAIServer {
       if (calls !== undefined) {
         recorded.toolCalls = calls;
       }
+      if (body.stream === true && streamable(reply.status, reply.body)) {
+        void this.stream(response, requestId, reply, body);
+        return;
+      }
       send(reply);
     };
 
@@ -485,7 +523,7 @@ export class FakeOpenAIServer {
     // A reply that only sets a delay is the default answer, late.
     const picked =
       chosen === undefined || isDelayOnly(chosen)
-        ? { ...this.defaultReplyFor(recorded), delayMs: chosen?.delayMs ?? 0 }
+        ? { ...this.defaultReplyFor(recorded), delayMs: chosen?.delayMs ?? 0, stream: chosen?.stream }
         : chosen;
     const reply = recorded.api === 'responses' && body.stream === true ? streamed(picked) : picked;
     const delayMs = (reply.delayMs ?? 0) + (this.options.delayMs ?? 0);

@@ -34,6 +34,8 @@ export async function startStubModel(options: StubModelOptions = {}): Promise<St
     port: options.port ?? 0,
     host: options.host ?? '127.0.0.1',
     delayMs: options.delayMs ?? 0,
+    // Asked to stream, it writes about 160 characters a second, slow enough to watch the text arrive.
+    stream: { chunkDelayMs: 25, chunkChars: 4 },
   });
   server.respondWith((request) =>
     request.api === 'responses'

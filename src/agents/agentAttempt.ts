@@ -10,7 +10,9 @@ import { toolArgumentsMaxChars } from '../tools/tool';
 import { mcpServerOf, mcpServerOffer } from '../tools/mcp/mcpNames';
 import { mcpToolSource, type McpToolSource } from '../tools/mcp/mcpToolSource';
 import { toolRegistry } from '../tools/toolCatalog';
-import { agentDefinitionSchema } from './agentDefinition';
+import type { StreamKey } from '../streams/streamKey';
+import type { StreamWriter } from '../streams/streamWriter';
+import { agentDefinitionSchema, agentKey } from './agentDefinition';
 import { structuredAnswer } from './structuredAnswer';
 
 /**
@@ -158,6 +160,19 @@ export type ModelCallObserver = (call: {
   messages: ChatMessage[];
 }) => (outcome: ModelCallOutcome) => void;
 
+/**
+ * Opens the display stream of one model call (its run, agent and attempt), or gives undefined when there is
+ * none to write to; then the call is made without streaming. Whatever it returns never fails the attempt.
+ */
+export type OpenAttemptStream = (key: StreamKey) => StreamWriter | undefined;
+
+/** Where a model call's text is shown: the panel run's stream, or the turn's own when it runs alone. */
+export function attemptStreamKey(input: AgentAttemptInput): StreamKey | undefined {
+  const where = input.telemetry;
+  if (where === undefined) return undefined;
+  return { runId: where.runId ?? where.turnId, agent: agentKey(input.agent.name), attempt: where.attempt };
+}
+
 function errorTypeOf(error: unknown): string {
   if (error instanceof ModelError) {
     return error.code;
@@ -261,13 +276,18 @@ export function failedAttempt(error: AgentError): AgentAttemptResult {
   };
 }
 
-/** One attempt of one agent at one prompt, with its thread's earlier messages. */
+/**
+ * One attempt of one agent at one prompt, with its thread's earlier messages. With `openStream`, the model's
+ * text is also written, as it arrives, to the attempt's display stream; the result is the same either way.
+ */
 export async function runAgentAttempt(
   rawInput: unknown,
   /** The model for this call; `toolTurn` when it offers tools or sends back a turn's tool rounds. */
   chat: (call: { toolTurn: boolean }) => CompletionModel,
   observe?: ModelCallObserver,
   mcp: McpToolSource = mcpToolSource,
+  /** Where the model's text is written as it arrives, when the activity has a channel. */
+  openStream?: OpenAttemptStream,
 ): Promise<AgentAttemptResult> {
   const parsed = agentAttemptInputSchema.safeParse(rawInput);
   if (!parsed.success) {
@@ -288,17 +308,23 @@ export async function runAgentAttempt(
   }
   const tools = offer.tools;
   let ended: ((outcome: ModelCallOutcome) => void) | undefined;
+  const key = attemptStreamKey(input);
+  const stream = key === undefined ? undefined : openStream?.(key);
   try {
     const model = chat({ toolTurn: tools.length > 0 || (input.rounds ?? []).length > 0 });
     const messages = buildMessages(input);
     ended = observe?.({ model: input.agent.model ?? model.defaultModel, messages });
     const output = input.agent.output;
-    const completion = await model.complete(
-      messages,
-      input.agent.model,
-      tools,
-      output === undefined ? {} : { output },
-    );
+    const completion = await model.complete(messages, input.agent.model, tools, {
+      ...(output === undefined ? {} : { output }),
+      ...(stream === undefined
+        ? {}
+        : {
+            onDelta: (text: string) => {
+              stream.write(text);
+            },
+          }),
+    });
     ended?.({ completion });
     ended = undefined;
     if (completion.toolCalls !== undefined && completion.toolCalls.length > 0) {
@@ -370,5 +396,8 @@ export async function runAgentAttempt(
       ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
       ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
     });
+  } finally {
+    // The last batch is written before the attempt returns, so the text is whole when the answer is known.
+    await stream?.close();
   }
 }

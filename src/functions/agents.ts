@@ -5,12 +5,14 @@ import { getOwners, getSettings, getThreadExpiry } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { askAgent, deleteThread, getAgentTurn, getThread, listAgents } from '../http/agentRoutes';
 import { withJsonErrors } from '../http/errorResponse';
+import { processStreamChannel } from '../streams/processChannel';
 
 const dependencies = {
   settings: getSettings,
   catalog: agentCatalog,
   owners: getOwners,
   threadExpiry: getThreadExpiry,
+  channel: processStreamChannel,
 };
 const durableClient = [df.input.durableClient()];
 

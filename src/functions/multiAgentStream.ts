@@ -4,18 +4,7 @@ import { getOwners } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { withJsonErrors } from '../http/errorResponse';
 import { streamPanelRun } from '../http/panelStream';
-import { blobStreamChannel, type StreamChannel } from '../streams/blobChannel';
-import { storageConnectionFrom } from '../streams/storageConnection';
-
-// One channel per process: it keeps its storage client (loaded on first use) for every stream.
-let channel: StreamChannel | undefined;
-const streamChannel = (): StreamChannel | undefined => {
-  if (channel === undefined) {
-    const connection = storageConnectionFrom(process.env);
-    channel = connection.ok ? blobStreamChannel(connection.connection) : undefined;
-  }
-  return channel;
-};
+import { processStreamChannel } from '../streams/processChannel';
 
 app.http(functionNames.panelStream, {
   route: 'multiagent/{instanceId}/stream',
@@ -24,6 +13,9 @@ app.http(functionNames.panelStream, {
   extraInputs: [df.input.durableClient()],
   handler: (request, context) =>
     withJsonErrors(context, () =>
-      streamPanelRun(request, df.getClient(context), context, { channel: streamChannel, owners: getOwners }),
+      streamPanelRun(request, df.getClient(context), context, {
+        channel: processStreamChannel,
+        owners: getOwners,
+      }),
     ),
 });

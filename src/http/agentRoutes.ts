@@ -28,6 +28,8 @@ import { agentTurnUrl } from './panelRoutes';
 import { callerOwner } from './callerOwner';
 import { configuredQuestion } from './promptRequest';
 import { checkedOutput } from './outputRequest';
+import type { StreamChannel } from '../streams/blobChannel';
+import { turnEventStream, wantsEventStream } from './turnStream';
 import {
   resolveSessionNames,
   sessionBodyFields,
@@ -42,6 +44,8 @@ export interface AgentRouteDependencies {
   owners: () => boolean;
   /** How threads expire (getThreadExpiry): an expired thread answers 404 before the sweep deletes it. */
   threadExpiry: () => ThreadExpirySettings;
+  /** The stream channel a turn asked for as Server-Sent Events reads its text from (none: progress only). */
+  channel?: () => StreamChannel | undefined;
 }
 
 /** One turn in the caller's terms: 200 with the answer, 202 while it runs, 409/502 when it failed. */
@@ -225,6 +229,17 @@ export async function askAgent(
     return refusalResponse(started.error);
   }
   context.info(`Started ${agent.name}'s turn ${started.instanceId} on thread ${started.threadId}.`);
+  if (wantsEventStream(request)) {
+    const names = sessionResponseNames(started.threadId, target.target.sessionId);
+    return turnEventStream(client, context, agent, started.instanceId, caller.owner, {
+      channel: dependencies.channel?.(),
+      // Where the turn's answer stays readable should the stream be lost.
+      headers: {
+        ...names.headers,
+        Location: agentTurnUrl(request, agentKey(agent.name), started.instanceId),
+      },
+    });
+  }
   const waitMs = (names.wait ?? true) ? settings.responseWaitMs : 0;
   let status;
   try {

@@ -1,6 +1,7 @@
 import type {} from '@azure/openai/types';
 import type OpenAI from 'openai';
 import type { ModelRequestOptions } from '../config/settings';
+import { assembleStream } from './chatStream';
 import { filteredCategories, ModelError, toModelError } from './modelError';
 
 /** A call the model asked for, as the Chat Completions API writes it in an assistant message. */
@@ -83,7 +84,11 @@ export class ChatModel {
     private readonly maxRetryAfterMs: number,
   ) {}
 
-  /** Sends the messages; `tools`, when given and not empty, are offered to the model, which may call them. */
+  /**
+   * Sends the messages; `tools`, when given and not empty, are offered to the model, which may call them. With
+   * `options.onDelta` the request streams and the text arrives in deltas as the model writes; the result, and
+   * every failure, is the same as without.
+   */
   async complete(
     messages: ChatMessage[],
     model?: string,
@@ -98,12 +103,20 @@ export class ChatModel {
       deadline.abort();
     }, this.options.timeoutMs);
     try {
-      const completion = await this.client.chat.completions.create(
-        this.requestBody(messages, requestedModel, tools, options.output),
-        {
-          signal: deadline.signal,
-        },
-      );
+      const body = this.requestBody(messages, requestedModel, tools, options.output);
+      const { onDelta } = options;
+      if (onDelta !== undefined) {
+        const stream = await this.client.chat.completions.create(
+          { ...body, stream: true, stream_options: { include_usage: true } },
+          { signal: deadline.signal },
+        );
+        // Whatever fails after the deadline passed is reported as the timeout (below).
+        const assembled = await assembleStream(stream, onDelta);
+        return toResult(assembled, requestedModel);
+      }
+      const completion = await this.client.chat.completions.create(body, {
+        signal: deadline.signal,
+      });
       return toResult(completion, requestedModel);
     } catch (error) {
       if (deadline.signal.aborted) {

@@ -8,7 +8,11 @@ import { parseStreamBlobName, streamBlobName, streamContainer, type StreamKey } 
  * byte offset it had reached.
  */
 export interface StreamChannel {
-  /** Creates (or empties, when an activity runs again for the same attempt) the key's blob. */
+  /**
+   * Creates the key's blob; rejects when it exists. The first execution of an attempt owns its stream: an
+   * activity run again for the same attempt (after a worker crash) must not empty or extend text a client may
+   * already have read, so it streams nothing and the client gets that agent's durable answer instead.
+   */
   create(key: StreamKey): Promise<void>;
   append(key: StreamKey, text: string): Promise<void>;
   /** Every stream of a run with its length in bytes. */
@@ -66,6 +70,15 @@ export function blobStreamChannel(connection: StorageConnection): StreamChannel 
         .getAppendBlobClient(streamBlobName(key))
         .create({
           blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' },
+          conditions: { ifNoneMatch: '*' },
+        })
+        .catch((error: unknown) => {
+          if (isStatus(error, 409)) {
+            throw new Error('This attempt was streamed by an earlier execution; this one streams nothing.', {
+              cause: error,
+            });
+          }
+          throw error;
         });
     },
     async append(key, text) {

@@ -1,3 +1,4 @@
+import { agentKey } from '../agents/agentDefinition';
 import type { AgentState, AnswerData, DoneData, ProgressData, StreamEvent } from './events';
 import { encodeCursor, type AgentCursor, type StreamCursor } from './streamCursor';
 import type { StoredDelta } from './streamReader';
@@ -96,13 +97,14 @@ export function mergeEvents(
   }
   const agents = [...snapshot.agents];
   for (const key of byAgent.keys()) {
-    if (key !== synthesisStream && !agents.some((a) => a.agent.toLowerCase() === key)) {
+    if (key !== synthesisStream && !agents.some((a) => agentKey(a.agent) === key)) {
       agents.push({ agent: key, state: 'answering', attempt: 1 });
     }
   }
 
   for (const agent of agents) {
-    const key = agent.agent.toLowerCase();
+    // Streams are keyed by the agent key ("Expert 1" -> expert-1), as the activity writes them.
+    const key = agentKey(agent.agent);
     let at: AgentCursor = next.agents[key] ?? { attempt: 0, offset: 0, shown: 0 };
     const sig = signature(agent);
     const settled = agent.state === 'answered' || agent.state === 'failed';
@@ -151,6 +153,13 @@ export function mergeEvents(
     }
     if (settled) {
       progress();
+      if (agent.state === 'failed' && at.shown === 1) {
+        // The agent is out of attempts: the partial text of its last one is no answer.
+        const failed = at.attempt;
+        at = { ...at, shown: 2 };
+        setAgent(key, at);
+        emit({ event: 'reset', data: { agent: agent.agent, attempt: failed } });
+      }
       if (agent.answer !== undefined && at.answered !== true) {
         at = { ...at, answered: true };
         setAgent(key, at);

@@ -4,7 +4,10 @@ import type { AgentState, DoneData } from './events';
 import type { AgentSnapshot, RunSnapshot } from './mergeEvents';
 
 /** A turn's states in the stream's words: a deadline or a cancellation ends an agent as `failed`, with the why. */
-function streamState(progress: AgentProgress): { state: AgentState; code?: string } {
+export function streamState(progress: Pick<AgentProgress, 'state' | 'lastErrorCode'>): {
+  state: AgentState;
+  code?: string;
+} {
   switch (progress.state) {
     case 'timed_out':
     case 'cancelled':

@@ -27,6 +27,12 @@ export interface StreamWriterReport {
 export interface StreamWriterOptions {
   intervalMs?: number;
   maxChars?: number;
+  /**
+   * Creates the blob at once instead of at the first text: its round trip then falls before the model's first
+   * token, not between that token and the client. A model call that writes no text leaves an empty blob, which
+   * readers skip.
+   */
+  createAtOnce?: boolean;
 }
 
 export const defaultStreamWriterOptions = { intervalMs: 100, maxChars: 2048 } as const;
@@ -62,17 +68,21 @@ export function createStreamWriter(
     }
   };
 
+  const ensureCreated = async () => {
+    if (!created) {
+      await channel.create(key);
+      created = true;
+      writes += 1;
+    }
+  };
+
   const writeBatch = (batch: string) => {
     chain = chain.then(async () => {
       if (problem !== undefined) {
         return;
       }
       try {
-        if (!created) {
-          await channel.create(key);
-          created = true;
-          writes += 1;
-        }
+        await ensureCreated();
         if (writes >= maxAppends) {
           throw new Error(`stopped at ${String(maxAppends)} appends`);
         }
@@ -101,6 +111,10 @@ export function createStreamWriter(
       buffer = buffer.slice(cut);
     }
   };
+
+  if (options.createAtOnce === true) {
+    chain = ensureCreated().catch(fail);
+  }
 
   return {
     get degraded() {

@@ -65,7 +65,10 @@ describe('npm run ask against the app', () => {
       env: { MULTIAGENT_FUNCTION_KEY: functionKey, npm_lifecycle_event: 'ask' },
     });
 
-    expect(stderr.text).toBe('');
+    // Not a terminal: the run's progress as plain lines, no control sequences.
+    expect(stderr.text).toMatch(/^\[Physicist\] answered$/m);
+    expect(stderr.text).toMatch(/^\[Chemist\] answered$/m);
+    expect(stderr.text).not.toContain('\x1b');
     expect(code).toBe(exitCodes.ok);
     const instanceId = /^Instance ID: ([0-9a-f]{32})$/m.exec(stdout)?.[1];
     expect(instanceId).toBeDefined();
@@ -136,7 +139,8 @@ describe('npm run ask against the app', () => {
       /^Chemist: no answer, failed after 1 attempt \(content_filter\)\n {2}The prompt was blocked/m,
     );
     expect(stdout).toMatch(/^Physicist \(/m);
-    expect(stderr.text).toBe('Only 1 of 2 agents answered: Chemist (content_filter).\n');
+    expect(stderr.text).toMatch(/^\[Chemist\] failed \(content_filter\)$/m);
+    expect(stderr.text.endsWith('Only 1 of 2 agents answered: Chemist (content_filter).\n')).toBe(true);
   });
 
   it('exits 1 with the reason when no agent answered', async () => {
@@ -146,7 +150,7 @@ describe('npm run ask against the app', () => {
     expect(stdout).toContain('Status: Failed');
     expect(stdout).toMatch(/^Physicist: no answer, failed after 3 attempts \(server_error\)/m);
     expect(stderr.text).toMatch(
-      /^Error: the run failed: No agent answered\. Physicist failed \(server_error\)/,
+      /^Error: the run failed: No agent answered\. Physicist failed \(server_error\)/m,
     );
   });
 

@@ -66,6 +66,10 @@ const notRunHere: [RegExp, string][] = [
     '.ci/run runs npm run bench -- --quick; the full run takes about an hour',
   ],
   [
+    /^npm run bench -- --streaming$/,
+    'twenty panels with real-time 2 s answers take about a minute; npm run bench -- --quick runs the same section',
+  ],
+  [
     /^npm run bench -- --engine$/,
     'bursts of 40 panels on the real extension take minutes; test/engine runs the same rig in every CI run',
   ],

@@ -1,8 +1,5 @@
 import type { DoneData } from '../../src/streams/events';
-import { blobStreamChannel } from '../../src/streams/blobChannel';
-import { storageConnectionFrom } from '../../src/streams/storageConnection';
 import { parseEventStream, type ParsedSseEvent } from '../../src/streams/sse';
-import { createStreamWriter } from '../../src/streams/streamWriter';
 import { AzuriteBlob } from '../support/azuriteBlob';
 import { BuiltApp, functionKey } from './builtApp';
 
@@ -35,8 +32,10 @@ async function readStream(running: BuiltApp, streamUri: string, headers: Record<
   const answer = await running.host.httpStream('GET', streamUri, {
     headers: { 'x-functions-key': functionKey, accept: 'text/event-stream', ...headers },
   });
-  let text = '';
-  for await (const chunk of answer.body) text += Buffer.from(chunk).toString('utf8');
+  // Decoded once at the end: a chunk boundary may fall inside a character.
+  const chunks: Buffer[] = [];
+  for await (const chunk of answer.body) chunks.push(Buffer.from(chunk));
+  const text = Buffer.concat(chunks).toString('utf8');
   return { status: answer.status, headers: answer.headers, text, events: parseEventStream(text) };
 }
 
@@ -141,36 +140,25 @@ describe('GET /api/multiagent/{instanceId}/stream on the test host', () => {
     expect((dataOf(stream.events.at(-1)) as DoneData).answered).toEqual(['Physicist', 'Chemist']);
   });
 
-  it('sends the text stored in the channel on Azurite as deltas before the agent’s durable answer', async () => {
+  it('streams each agent’s text, written by its model-call activity to the channel on Azurite, before its durable answer', async () => {
     const azurite = await AzuriteBlob.start();
     try {
       const running = await start({ AzureWebJobsStorage: azurite.connectionString });
-      const { instanceId, streamUri } = await startRun(running);
-      await running.backend.waitForCompletion(instanceId);
-      const connection = storageConnectionFrom({ AzureWebJobsStorage: azurite.connectionString });
-      if (!connection.ok) throw new Error(connection.problem);
-      // What the model-call activity will write as it streams (issue 19, phase 2b): one attempt's text. Written
-      // after the run ended, it still comes before the durable answer: the merge sends an agent's text first.
-      const writer = createStreamWriter(blobStreamChannel(connection.connection), {
-        runId: instanceId,
-        agent: 'physicist',
-        attempt: 1,
-      });
-      writer.write('Temperature is ');
-      writer.write('average kinetic energy.');
-      expect((await writer.close()).degraded).toBe(false);
+      const { streamUri } = await startRun(running);
       const stream = await readStream(running, streamUri);
-      const physicist = stream.events.filter(
-        (event) => (dataOf(event) as { agent?: string }).agent === 'Physicist',
-      );
-      const kinds = physicist.map((event) => event.event);
-      expect(kinds.indexOf('delta')).toBeGreaterThan(-1);
-      expect(kinds.indexOf('delta')).toBeLessThan(kinds.indexOf('answer'));
-      const text = physicist
-        .filter((event) => event.event === 'delta')
-        .map((event) => (dataOf(event) as { text: string }).text)
-        .join('');
-      expect(text).toBe('Temperature is average kinetic energy.');
+      for (const agent of ['Physicist', 'Chemist']) {
+        const own = stream.events.filter((event) => (dataOf(event) as { agent?: string }).agent === agent);
+        const kinds = own.map((event) => event.event);
+        expect(kinds.indexOf('delta')).toBeGreaterThan(-1);
+        expect(kinds.lastIndexOf('delta')).toBeLessThan(kinds.indexOf('answer'));
+        const text = own
+          .filter((event) => event.event === 'delta')
+          .map((event) => (dataOf(event) as { text: string }).text)
+          .join('');
+        const answer = own.find((event) => event.event === 'answer');
+        expect(text).toBe((dataOf(answer) as { answer: string }).answer);
+      }
+      expect(running.model.requests.every((request) => request.body.stream === true)).toBe(true);
       expect(stream.events.at(-1)?.event).toBe('done');
     } finally {
       await azurite.stop();

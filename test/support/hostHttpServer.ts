@@ -15,6 +15,7 @@ export class HostHttpServer {
     readonly host: FunctionsHost,
     readonly backend: DurableBackend,
     private readonly close_: () => Promise<void>,
+    private readonly sockets: Set<Socket>,
   ) {}
 
   /** Loads the app entry like FunctionsHost.load, with the host's origin set to this listener's. */
@@ -53,11 +54,24 @@ export class HostHttpServer {
       throw error;
     }
     const loaded = host;
-    return new HostHttpServer(origin, loaded, backend, async () => {
-      await closeServer();
-      await backend.close();
-      await loaded.stop();
-    });
+    return new HostHttpServer(
+      origin,
+      loaded,
+      backend,
+      async () => {
+        await closeServer();
+        await backend.close();
+        await loaded.stop();
+      },
+      sockets,
+    );
+  }
+
+  /** Breaks every open connection, as a network failure does; the server goes on accepting new ones. */
+  dropConnections(): void {
+    for (const socket of this.sockets) {
+      socket.destroy();
+    }
   }
 
   close(): Promise<void> {

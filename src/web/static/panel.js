@@ -235,12 +235,19 @@ function finish(runtimeStatus, summary, error) {
 async function followStream(streamUri) {
   let lastEventId;
   for (let tries = 0; tries < 20; tries += 1) {
-    const response = await fetch(streamUri, {
-      headers: headers({
-        accept: 'text/event-stream',
-        ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
-      }),
-    });
+    let response;
+    try {
+      response = await fetch(streamUri, {
+        headers: headers({
+          accept: 'text/event-stream',
+          ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+        }),
+      });
+    } catch {
+      // The network is away (a reconnect too early): wait and try again from the same id.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      continue;
+    }
     if (!response.ok || !response.body) throw new Error(`The stream answered ${response.status}.`);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';

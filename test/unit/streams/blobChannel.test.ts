@@ -103,6 +103,32 @@ describe('stream channel on Azurite', () => {
     expect(fromAttempt2.map((d) => d.text).join('')).toBe(' attempt');
   });
 
+  it('creates the blob at once when asked, before any text; readers skip it while it is empty', async () => {
+    const runId = newRun();
+    const key: StreamKey = { runId, agent: 'physicist', attempt: 1 };
+    const writer = createStreamWriter(channel, key, { createAtOnce: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await channel.list(runId)).toEqual([{ key, length: 0 }]);
+    expect(await readStoredDeltas(channel, runId, {})).toEqual([]);
+    writer.write('first words');
+    const report = await writer.close();
+    expect(report).toMatchObject({ degraded: false, writes: 2, chars: 11 });
+    expect(textOf(await readStoredDeltas(channel, runId, {}), 'physicist', 1)).toBe('first words');
+  });
+
+  it('refuses a second writer of the same attempt: the first execution owns its stream', async () => {
+    const key: StreamKey = { runId: newRun(), agent: 'chemist', attempt: 1 };
+    const first = createStreamWriter(channel, key);
+    first.write('from the first execution');
+    await first.close();
+    const again = createStreamWriter(channel, key, { createAtOnce: true });
+    again.write('from a second one');
+    expect(await again.close()).toMatchObject({ degraded: true });
+    expect(textOf(await readStoredDeltas(channel, key.runId, {}), 'chemist', 1)).toBe(
+      'from the first execution',
+    );
+  });
+
   it('carries a 2 MB answer whole, read back in bounded deltas of whole characters', async () => {
     const runId = newRun();
     const key: StreamKey = { runId, agent: 'chemist', attempt: 1 };

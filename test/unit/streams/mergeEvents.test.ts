@@ -226,6 +226,33 @@ describe('mergeEvents', () => {
     expect(events.map((e) => e.event.event)).toEqual(['progress', 'answer', 'progress', 'answer', 'done']);
     expect(view(events.map((e) => e.event)).agents.Chemist?.answer).toBe('Atoms bond.');
   });
+
+  it('resets the partial text of an agent whose last attempt failed for good', () => {
+    const answering = mergeEvents(
+      initialCursor(),
+      { agents: [{ agent: 'Chemist', state: 'answering', attempt: 1 }] },
+      [delta('chemist', 1, 'Partial te', 10)],
+    );
+    const failed = mergeEvents(
+      answering.cursor,
+      { agents: [{ agent: 'Chemist', state: 'failed', attempt: 1, code: 'content_filter' }] },
+      [delta('chemist', 1, 'Partial te', 10)],
+    );
+    expect(failed.events.map((e) => e.event)).toEqual([
+      { event: 'progress', data: { agent: 'Chemist', state: 'failed', attempt: 1, code: 'content_filter' } },
+      { event: 'reset', data: { agent: 'Chemist', attempt: 1 } },
+    ]);
+    const shown = view([...answering.events, ...failed.events].map((e) => e.event));
+    expect(shown.agents.Chemist?.text).toBe('');
+    // Once reset, a reconnect from there repeats nothing.
+    expect(
+      mergeEvents(
+        failed.cursor,
+        { agents: [{ agent: 'Chemist', state: 'failed', attempt: 1, code: 'content_filter' }] },
+        [],
+      ).events,
+    ).toEqual([]);
+  });
 });
 
 describe('the synthesis in the stream', () => {
