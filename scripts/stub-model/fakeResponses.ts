@@ -1,5 +1,6 @@
 import { strictSchemaProblems, type JsonSchema } from '../../src/tools/modelSchema';
 import type { RecordedRequest, Reply } from './fakeOpenAIServer';
+import { responsesStructuredText } from './fakeStructuredOutput';
 import { scriptedCalls } from './fakeToolCalls';
 
 /**
@@ -328,6 +329,11 @@ export function defaultResponsesReply(
   state: ResponsesState,
   defaultText: string,
 ): Reply {
+  // A structured answer is the schema's JSON at once, as on Chat Completions.
+  const structured = responsesStructuredText(request);
+  if (structured !== undefined) {
+    return responseText(request, state, structured);
+  }
   const items = inputItems(request.body);
   const lastUser = items.map((item) => item.role).lastIndexOf('user');
   const since = items.slice(lastUser + 1);

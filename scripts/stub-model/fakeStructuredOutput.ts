@@ -151,3 +151,21 @@ export function structuredOutputText(request: RecordedRequest): string | undefin
   }
   return JSON.stringify(sampleFor(format.json_schema.schema));
 }
+
+/**
+ * The same for a Responses request with a json_schema `text.format`: the service holds the answer text to the
+ * schema there too (tool calls stay allowed, as on Chat Completions the scripted ones are for text answers).
+ */
+export function responsesStructuredText(request: RecordedRequest): string | undefined {
+  const format = (request.body.text as { format?: { type?: unknown; schema?: unknown } } | undefined)?.format;
+  if (format?.type !== 'json_schema' || !isObject(format.schema)) {
+    return undefined;
+  }
+  const input = Array.isArray(request.body.input) ? (request.body.input as { role?: unknown }[]) : [];
+  const asked = (marker: string) => JSON.stringify(request.body.input ?? '').includes(marker);
+  const reask = input.length >= 2 && input.at(-2)?.role === 'assistant' && input.at(-1)?.role === 'user';
+  if (asked('[invalid output]') || (asked('[invalid output once]') && !reask)) {
+    return invalidOutputText;
+  }
+  return JSON.stringify(sampleFor(format.schema));
+}

@@ -72,8 +72,9 @@ describeEngine(
       const body = response.json() as { data: unknown; answer: string; instanceId: string; threadId: string };
       expect(body.data).toEqual({ value: 1, unit: 'unit (canned)' });
       expect(JSON.parse(body.answer)).toEqual(body.data);
-      expect(requestsSince(mark, physicist).map((request) => request.body.response_format)).toEqual([
-        { type: 'json_schema', json_schema: { name: 'reading', schema: reading, strict: true } },
+      // The Physicist has tools, so MODEL_API auto asks the Responses API, whose text.format is the schema.
+      expect(requestsSince(mark, physicist).map((request) => [request.api, request.body.text])).toEqual([
+        ['responses', { format: { type: 'json_schema', name: 'reading', schema: reading, strict: true } }],
       ]);
       expect(eventCounts(await durable().history(body.instanceId))).toMatchObject({ TaskCompleted: 1 });
       expect(
@@ -132,9 +133,14 @@ describeEngine(
       expect(asked!.lastUserMessage).toContain(`## Physicist\n${output.answers[0]!.answer}`);
       expect(asked!.lastUserMessage).toMatch(/No answer from: Chemist\.$/);
 
-      // The panel's history: the two turns, then the moderator's turn, each a sub-orchestration.
+      // The panel's history: the two turns inside it (their model calls its own activities), then the
+      // moderator's turn, its only sub-orchestration.
       const history = await durable().history(instanceId);
-      expect(eventCounts(history)).toMatchObject({ SubOrchestrationInstanceCompleted: 3 });
+      expect(eventCounts(history)).toMatchObject({ SubOrchestrationInstanceCompleted: 1 });
+      expect(
+        eventsOfType(history, 'TaskCompleted').filter((event) => event.FunctionName === 'runAgentTurn')
+          .length,
+      ).toBeGreaterThanOrEqual(2);
       const moderatorTurn = await durable().history(`${instanceId}:_synthesis`);
       expect(eventCounts(moderatorTurn)).toMatchObject({ TaskCompleted: 1, EventSent: 1 });
       expect(await durable().entity('agentThread', synthesis.threadId)).toMatchObject({

@@ -49,8 +49,9 @@ describeEngine(
       });
       expect(answer!.answer).toMatch(/molar_mass said .*"molarMass":194\.19/);
 
-      // The engine's history: the first model call returned the carry.
-      const turn = await new DurableApi(fixture.rig).history(`${instanceId}:chemist`);
+      // The engine's history: the first model call returned the carry (the turn runs inside the panel, whose
+      // only agent is the Chemist).
+      const turn = await new DurableApi(fixture.rig).history(instanceId);
       const attempts = eventsOfType(turn, 'TaskCompleted').filter(
         (event) => event.FunctionName === 'runAgentTurn',
       );
