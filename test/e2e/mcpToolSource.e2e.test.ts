@@ -57,11 +57,14 @@ async function ask(): Promise<{ instanceId: string; output: PanelResult }> {
   return { instanceId, output: snapshot.output as PanelResult };
 }
 
-/** The results of the turn's executeTool activities, in the order they completed. */
+/**
+ * The results of the turn's executeTool activities, in the order they completed. The turn runs inside the panel
+ * orchestration, and the run asks one agent only, so the panel's history holds that turn's calls and no others.
+ */
 function toolResults(
   instanceId: string,
 ): { status: string; tool: string; error?: { code: string; transient: boolean } }[] {
-  const turn = app.backend.getInstance(`${instanceId}:nuclear-physicist`) as InstanceSnapshot;
+  const turn = app.backend.getInstance(instanceId) as InstanceSnapshot;
   const names = new Map(
     turn.history
       .filter((event) => event.EventType === EventType.TaskScheduled)
