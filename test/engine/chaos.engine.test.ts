@@ -20,9 +20,17 @@ const physicist = 'You are an expert in physics. You answer questions from a phy
 const chemist = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
 const answerOf = (instructions: string, prompt: string): string => `[${instructions}] answers: ${prompt}`;
 const recoveryTimeoutMs = 150_000;
+/** The longest wait for a crash point (`until`'s default) and for the host to be ready again (startHost). */
+const crashPointTimeoutMs = 60_000;
+const hostStartTimeoutMs = 90_000;
+/**
+ * The host-kill scenario's own allowance: reach the crash point, restart the host, then recover; jest's limit is
+ * above it, so a slow machine fails it on its own waits (which say what did not happen) and not on jest's.
+ */
+const hostKillTestTimeoutMs = crashPointTimeoutMs + hostStartTimeoutMs + recoveryTimeoutMs + 30_000;
 
 /** Polls until `condition` holds; the crash points are conditions, never fixed sleeps. */
-async function until(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, condition: () => boolean, timeoutMs = crashPointTimeoutMs): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -233,31 +241,35 @@ describeEngine(
       console.log(`chaos: storage restart cost ${calls.length - 4} extra model calls for 4 turns`);
     });
 
-    it('loses nothing when the host is killed (SIGKILL) mid-run and restarted', async () => {
-      const model = rig().model!;
-      const before = model.requests.length;
-      model.respondWith((request) =>
-        model.requests.indexOf(request) < before + 4 ? { delayMs: 3_000 } : { delayMs: 200 },
-      );
-      const runs = await startPanels('host-kill', 2);
-      await until('4 open model calls', () => model.requests.length >= before + 4);
+    it(
+      'loses nothing when the host is killed (SIGKILL) mid-run and restarted',
+      async () => {
+        const model = rig().model!;
+        const before = model.requests.length;
+        model.respondWith((request) =>
+          model.requests.indexOf(request) < before + 4 ? { delayMs: 3_000 } : { delayMs: 200 },
+        );
+        const runs = await startPanels('host-kill', 2);
+        await until('4 open model calls', () => model.requests.length >= before + 4);
 
-      const killedAt = Date.now();
-      await rig().killHost();
-      await rig().startHost();
+        const killedAt = Date.now();
+        await rig().killHost();
+        await rig().startHost();
 
-      for (const run of runs) await expectWholePanel(run);
-      const recoveredMs = Date.now() - killedAt;
-      // The activities the dead host had taken ran again once their messages became visible again.
-      const calls = model.requests.slice(before);
-      for (const run of runs) {
-        expect([callsFor(calls, physicist, run.prompt), callsFor(calls, chemist, run.prompt)]).toEqual([
-          2, 2,
-        ]);
-      }
-      console.log(
-        `chaos: host killed with 4 model calls open; 2 panels completed ${recoveredMs} ms after the kill`,
-      );
-    });
+        for (const run of runs) await expectWholePanel(run);
+        const recoveredMs = Date.now() - killedAt;
+        // The activities the dead host had taken ran again once their messages became visible again.
+        const calls = model.requests.slice(before);
+        for (const run of runs) {
+          expect([callsFor(calls, physicist, run.prompt), callsFor(calls, chemist, run.prompt)]).toEqual([
+            2, 2,
+          ]);
+        }
+        console.log(
+          `chaos: host killed with 4 model calls open; 2 panels completed ${recoveredMs} ms after the kill`,
+        );
+      },
+      hostKillTestTimeoutMs,
+    );
   },
 );
