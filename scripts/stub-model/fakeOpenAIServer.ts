@@ -346,7 +346,11 @@ export class FakeOpenAIServer {
 
   private defaultReplyFor(request: RecordedRequest): Reply {
     return request.api === 'responses'
-      ? defaultResponsesReply(request, this.responsesState, defaultAnswer(request))
+      ? defaultResponsesReply(
+          request,
+          this.responsesState,
+          summaryOrRecallText(request) ?? defaultAnswer(request),
+        )
       : defaultReply(request);
   }
 

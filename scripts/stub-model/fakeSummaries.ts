@@ -1,4 +1,5 @@
 import type { RecordedRequest } from './fakeOpenAIServer';
+import { inputItems, textOf } from './fakeResponses';
 
 /**
  * The loopback model's memory for compaction tests, deterministic so a test can check it:
@@ -17,9 +18,29 @@ interface MessageJson {
 const summaryRequest = /^Summarize the conversation below/;
 const factLine = /\bfact\b/i;
 
+/**
+ * A request's messages as Chat Completions sends them. A Responses request has its leading system messages joined
+ * into `instructions` (blank-line separated, src/model/responsesModel.ts) and the rest as input items.
+ */
+function messagesOf(request: RecordedRequest): MessageJson[] {
+  if (request.api !== 'responses') {
+    return (request.body.messages ?? []) as MessageJson[];
+  }
+  const instructions = typeof request.body.instructions === 'string' ? request.body.instructions : '';
+  return [
+    ...instructions
+      .split('\n\n')
+      .filter((part) => part !== '')
+      .map((content) => ({ role: 'system', content })),
+    ...inputItems(request.body).flatMap((item) =>
+      item.role === undefined ? [] : [{ role: item.role, content: textOf(item) ?? '' }],
+    ),
+  ];
+}
+
 /** The text the loopback model answers with for a summary or first-fact request; undefined for any other. */
 export function summaryOrRecallText(request: RecordedRequest): string | undefined {
-  const messages = (request.body.messages ?? []) as MessageJson[];
+  const messages = messagesOf(request);
   if (summaryRequest.test(request.systemPrompt ?? '')) {
     const transcript = messages.find((message) => message.role === 'user')?.content ?? '';
     const facts = transcript
