@@ -24,7 +24,7 @@ const factLine = /\bfact\b/i;
  */
 function messagesOf(request: RecordedRequest): MessageJson[] {
   if (request.api !== 'responses') {
-    return (request.body.messages ?? []) as MessageJson[];
+    return request.body.messages ?? [];
   }
   const instructions = typeof request.body.instructions === 'string' ? request.body.instructions : '';
   return [

@@ -9,6 +9,8 @@
  * so the checks hold whether an agent's turn is a sub-orchestration or runs inside the panel orchestration.
  * These scenarios are not recorded for replay: their app is a test build and their MCP server is gone by then.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import * as path from 'node:path';
 import type { RecordedRequest } from '../../scripts/stub-model/fakeOpenAIServer';
 import { toolCallsReply } from '../../scripts/stub-model/fakeToolCalls';
@@ -49,6 +51,9 @@ const settings = (model: { azureEndpoint: string } | undefined, mcpTimeoutMs: nu
   AGENT_MAX_ATTEMPTS: '3',
   AGENT_RETRY_DELAY_MS: '500',
   AGENT_RETRY_MAX_DELAY_MS: '1000',
+  // The scenarios script tool calls as Chat Completions replies (toolCallsReply); the Responses API's tool turn on
+  // the engine is responses.engine.test.ts.
+  MODEL_API: 'chat',
   MCP_SERVERS: JSON.stringify({
     nuclear: {
       url: mcp.url,
@@ -155,6 +160,27 @@ function concurrentToolCalls(rig: EngineRig, mark: number, instanceId: string): 
   return batches.map((batch) => batch.map((id) => toolOf.get(id) ?? '?').sort());
 }
 
+/**
+ * `npm run ask` as a user runs it, in a child process (it builds the tools first), against the rig's origin with
+ * its function key in MULTIAGENT_FUNCTION_KEY, as the docs tell a user with a deployed app to pass it.
+ */
+async function npmRunAsk(
+  rig: EngineRig,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn('npm', ['run', '--silent', 'ask', '--', '--url', rig.origin, ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, MULTIAGENT_FUNCTION_KEY: rig.functionKey },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
+}
+
 describeEngine(
   'tool calls and MCP tool sources on the real Durable engine',
   {
@@ -182,9 +208,9 @@ describeEngine(
       return { instanceId, final, mark, since };
     }
 
-    it('answers the caffeine and eV question with the default agents, each calling its tools at once as activities, over HTTP and over MCP ask_panel', async () => {
-      // What both the HTTP body and the ask_panel arguments carry (the moderator's `synthesize: true` goes here).
-      const ask = { prompt: caffeine };
+    it('answers the caffeine and eV question with the default agents, each calling its tools at once as activities, with the synthesis, over HTTP, over MCP ask_panel and through npm run ask', async () => {
+      // What both the HTTP body and the ask_panel arguments carry.
+      const ask = { prompt: caffeine, synthesize: true };
       const expectedTools = {
         Physicist: ['convert_units', 'physical_constant'],
         Chemist: ['molar_mass', 'element_facts'],
@@ -199,6 +225,11 @@ describeEngine(
       ]);
       expect(answers[0]!.answer).toMatch(/convert_units said .*1\.602176634e-19/);
       expect(answers[1]!.answer).toMatch(/molar_mass said .*"molarMass":194\.19/);
+      // The moderator merged both answers, after the fan-in.
+      expect(final.output!.synthesis).toMatchObject({ status: 'answered', agent: 'Moderator' });
+      const merged = (final.output!.synthesis as { answer: string }).answer;
+      expect(merged).toContain('## Physicist');
+      expect(merged).toContain('## Chemist');
 
       // Every call is an executeTool activity in the engine's history, each ran once and succeeded.
       const { instanceIds, activities } = await runActivities(fixture.rig, instanceId, since);
@@ -207,8 +238,15 @@ describeEngine(
           .map((result) => `${result.tool}:${result.status}`)
           .sort(),
       ).toEqual([...expectedTools.Physicist, ...expectedTools.Chemist].map((tool) => `${tool}:ok`).sort());
-      // Each agent's two calls were both scheduled before either completed: they ran concurrently.
-      const batches = instanceIds.flatMap((id) => concurrentToolCalls(fixture.rig, mark, id));
+      // Each agent's two calls were both scheduled before either completed: they ran concurrently. Both turns run
+      // inside the panel, so a batch may hold both agents' calls: it is split by whose tools they are.
+      const batches = instanceIds
+        .flatMap((id) => concurrentToolCalls(fixture.rig, mark, id))
+        .flatMap((batch) =>
+          Object.values(expectedTools)
+            .map((tools) => batch.filter((tool) => tools.includes(tool)))
+            .filter((calls) => calls.length > 0),
+        );
       expect(batches.sort()).toEqual(
         [[...expectedTools.Chemist].sort(), [...expectedTools.Physicist].sort()].sort(),
       );
@@ -223,9 +261,21 @@ describeEngine(
       expect(reply).toMatchObject({ runtimeStatus: 'Completed', summary: '2 of 2 agents answered.' });
       expect(reply.answers.map((answer) => answer.agent)).toEqual(['Physicist', 'Chemist']);
       expect(reply.answers[1]!.answer).toMatch(/molar_mass said .*"molarMass":194\.19/);
+      expect(reply).toMatchObject({
+        synthesis: { agent: 'Moderator', answer: expect.stringContaining('## Chemist') },
+      });
       const overMcp = await runActivities(fixture.rig, reply.instanceId, overMcpSince);
       expect(toolResults(overMcp.activities)).toHaveLength(4);
-    });
+
+      // Through npm run ask, as a user runs it, against the rig's origin with its function key.
+      const cli = await npmRunAsk(fixture.rig, ['--synthesize', caffeine]);
+      expect(cli.code).toBe(0);
+      expect(cli.stdout).toContain('Status: Completed, 2 of 2 agents answered.');
+      expect(cli.stdout).toMatch(/^Physicist \(.*\)\n {2}.*convert_units said .*1\.602176634e-19/m);
+      expect(cli.stdout).toMatch(/^Chemist \(.*\)\n {2}.*molar_mass said .*"molarMass":194\.19/m);
+      const synthesisAt = cli.stdout.search(/^Synthesis by Moderator \(.*\)\n {2}\S/m);
+      expect(synthesisAt).toBeGreaterThan(cli.stdout.indexOf('Chemist ('));
+    }, 300_000);
 
     it("calls an MCP server's tool as an activity beside the agent's own tool, both at once, and answers from it", async () => {
       const { instanceId, final, mark, since } = await run({
