@@ -114,10 +114,14 @@ describe('ResponsesModel against the Azure OpenAI v1 API', () => {
       required: ['kelvin'],
       additionalProperties: false,
     };
-    await responsesModel().complete(messages, undefined, undefined, { output: { name: 'reading', schema } });
+    const structured = await responsesModel().complete(messages, undefined, undefined, {
+      output: { name: 'reading', schema },
+    });
     expect(server.requests[0]!.body.text).toEqual({
       format: { type: 'json_schema', name: 'reading', schema, strict: true },
     });
+    // The loopback holds the answer to the schema, as the service does.
+    expect(JSON.parse(structured.text)).toEqual({ kelvin: 1 });
     const loose = await failure(
       responsesModel().complete(messages, undefined, undefined, {
         output: { name: 'reading', schema: { type: 'object', properties: { kelvin: { type: 'number' } } } },
@@ -125,6 +129,18 @@ describe('ResponsesModel against the Azure OpenAI v1 API', () => {
     );
     expect([loose.code, loose.retryable]).toEqual(['bad_request', false]);
     expect(loose.message).toMatch(/Invalid schema for response_format 'reading'/);
+  });
+
+  it("sends a summary as instructions after the agent's own; the loopback recalls the first fact from it", async () => {
+    const answer = await responsesModel().complete([
+      messages[0]!,
+      { role: 'system', content: '- Remember this fact: the codename is Kestrel.' },
+      { role: 'user', content: 'What was the first fact?' },
+    ]);
+    expect(server.requests[0]!.body.instructions).toBe(
+      'You are an expert in physics.\n\n- Remember this fact: the codename is Kestrel.',
+    );
+    expect(answer.text).toBe('The first fact was: the codename is Kestrel.');
   });
 
   it('asks a model without reasoning again without include once it rejects it, and without it from then on', async () => {
