@@ -73,10 +73,14 @@ function protocolHeaders(headers: Record<string, string>): Record<string, string
 /** The extension's RPC routes, with ids and names taken out: `instances/{id}`, `orchestrators/{name}`. */
 function rpcRoute(url: string): string {
   const route = new URL(url).pathname.replace(/^.*?\/durabletask\//, '');
-  return route
-    .replace(/^instances\/[^/]+/, 'instances/{id}')
-    .replace(/^orchestrators\/[^/]+(\/[^/]+)?$/, 'orchestrators/{name}$1')
-    .replace(/^entities\/[^/]+\/[^/]+/, 'entities/{name}/{key}');
+  return (
+    route
+      .replace(/^instances\/[^/]+/, 'instances/{id}')
+      // A lone turn is started under the instance id the app mints for it (`<agent>-<uuid>`), new on every run.
+      .replace(/^orchestrators\/[^/]+\/[^/]+$/, 'orchestrators/{name}/{id}')
+      .replace(/^orchestrators\/[^/]+$/, 'orchestrators/{name}')
+      .replace(/^entities\/[^/]+\/[^/]+/, 'entities/{name}/{key}')
+  );
 }
 
 /**
