@@ -10,11 +10,6 @@ import { sseHeaders } from '../streams/sse';
 import { initialCursor } from '../streams/streamCursor';
 import { turnRunSnapshot } from '../streams/turnSnapshot';
 
-/** Whether a caller asked for Server-Sent Events (`Accept: text/event-stream`). */
-export function wantsEventStream(request: HttpRequest): boolean {
-  return (request.headers.get('accept') ?? '').toLowerCase().includes('text/event-stream');
-}
-
 export interface TurnStreamOptions {
   channel: StreamChannel | undefined;
   timing?: Pick<RunEventStreamOptions, 'pollMs' | 'heartbeatMs' | 'maxMs'>;
