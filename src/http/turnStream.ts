@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import type { AgentDefinition } from '../agents/agentDefinition';
 import { readAgentTurn } from '../conversations/agentTurns';
