@@ -17,6 +17,7 @@ export const agentProgressSchema = z.looseObject({
   maxAttempts: z.number(),
   nextAttemptAt: z.string().optional(),
   lastErrorCode: z.string().optional(),
+  tool: z.string().optional(),
 });
 
 export const answerSchema = z.looseObject({

@@ -165,8 +165,9 @@ function plainView(stream: ProgressStream, now: () => number): LiveView {
           const state = `${event.data.state}|${String(event.data.attempt)}|${event.data.tool ?? ''}`;
           if (states.get(event.data.agent) === state) return;
           states.set(event.data.agent, state);
-          // Finished lines only: the line being written may still be voided by a reset.
-          flush(event.data.agent, false);
+          // Finished lines only: the line being written may still be voided by a reset, unless the agent has
+          // answered (its text is all written: the activity closes its stream before it returns).
+          flush(event.data.agent, event.data.state === 'answered');
           stream.write(`[${event.data.agent}] ${words}\n`);
           return;
         }

@@ -26,7 +26,12 @@ export function describeProgress(progress: AgentProgress, nowMs: number): string
     case 'waiting':
       return 'waiting';
     case 'answering':
-      return attempt > 1 ? `answering (attempt ${attempt} of ${maxAttempts})` : 'answering';
+      // Only a retry names its attempt: a turn's attempts also count its calls after tool rounds.
+      return lastErrorCode === undefined
+        ? 'answering'
+        : `answering (attempt ${attempt}, after ${lastErrorCode})`;
+    case 'calling_tool':
+      return progress.tool === undefined ? 'calling a tool' : `calling a tool: ${progress.tool}`;
     case 'retrying': {
       const at = nextAttemptAt === undefined ? Number.NaN : Date.parse(nextAttemptAt);
       const wait = Number.isNaN(at) ? '' : ` in ${Math.max(0, Math.ceil((at - nowMs) / 1000))} s`;

@@ -1,6 +1,7 @@
 import { completion, FakeOpenAIServer, type RecordedRequest } from './fakeOpenAIServer';
 import { responseText } from './fakeResponses';
 import { structuredOutputText } from './fakeStructuredOutput';
+import { scriptedToolReply } from './fakeToolCalls';
 
 /** The model name npm start gives the app for the stub; the stub answers to any name. */
 export const stubModelName = 'stub-model';
@@ -28,6 +29,17 @@ export interface StubModelOptions {
   delayMs?: number;
 }
 
+/**
+ * A question its tools can answer (a molar mass, an energy in eV, ...) has an agent with tools call them, all at
+ * once, and answer quoting their results, so a first run shows the tool loop at work; anything else is canned.
+ */
+function cannedOrTools(request: RecordedRequest) {
+  const canned = cannedAnswer(request);
+  return (
+    scriptedToolReply(request, (text) => completion(request, text), canned) ?? completion(request, canned)
+  );
+}
+
 /** The OpenAI-compatible stand-in for a chat model that npm start and npm run stub-model serve. */
 export async function startStubModel(options: StubModelOptions = {}): Promise<StubModel> {
   const server = await FakeOpenAIServer.start({
@@ -37,11 +49,13 @@ export async function startStubModel(options: StubModelOptions = {}): Promise<St
     // Asked to stream, it writes about 160 characters a second, slow enough to watch the text arrive.
     stream: { chunkDelayMs: 25, chunkChars: 4 },
   });
-  server.respondWith((request) =>
-    request.api === 'responses'
-      ? responseText(request, server.responsesState, cannedAnswer(request))
-      : completion(request, structuredOutputText(request) ?? cannedAnswer(request)),
-  );
+  server.respondWith((request) => {
+    if (request.api === 'responses') {
+      return responseText(request, server.responsesState, cannedAnswer(request));
+    }
+    const structured = structuredOutputText(request);
+    return structured === undefined ? cannedOrTools(request) : completion(request, structured);
+  });
   return {
     openaiBaseUrl: server.openaiBaseUrl,
     get requestCount() {

@@ -4,10 +4,11 @@ import { agentNames, resolvePanel, type AgentCatalog } from '../agents/catalog';
 import type { AppSettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import type { PanelInput } from '../orchestration/panelOrchestration';
-import { ok, type Result } from '../result';
+import { ok, type Failed, type Result } from '../result';
 import { startPanelSpan } from '../telemetry/panelTelemetry';
 import type { TraceCarrier } from '../telemetry/traceCarrier';
-import { turnLimitsOf } from './agentTurns';
+import type { AgentDefinition } from '../agents/agentDefinition';
+import { threadOf, turnLimitsOf } from './agentTurns';
 import { readPanelRun } from './panelRunView';
 import { refuse, type Refusal } from './refusal';
 
@@ -98,7 +99,7 @@ async function conversationOf(
  * child, and the run carries that span's context.
  */
 export async function startPanelRun(
-  client: Pick<DurableClient, 'startNew' | 'getStatus'>,
+  client: Pick<DurableClient, 'startNew' | 'getStatus' | 'readEntityState'>,
   request: PanelRequest,
   settings: AppSettings,
   catalog: AgentCatalog,
@@ -122,7 +123,7 @@ export async function startPanelRun(
 }
 
 async function schedulePanelRun(
-  client: Pick<DurableClient, 'startNew' | 'getStatus'>,
+  client: Pick<DurableClient, 'startNew' | 'getStatus' | 'readEntityState'>,
   request: PanelRequest,
   settings: AppSettings,
   catalog: AgentCatalog,
@@ -169,6 +170,25 @@ async function schedulePanelRun(
     synthesize && moderator !== undefined
       ? { agent: moderator, ...(moderatorThread === undefined ? {} : { threadId: moderatorThread }) }
       : undefined;
+  if (request.conversationId !== undefined) {
+    const gone = await goneThread(
+      client,
+      [
+        ...panel.agents.flatMap((agent) => {
+          const threadId = continued[agentKey(agent.name)];
+          return threadId === undefined ? [] : [{ agent, threadId }];
+        }),
+        ...(moderatorInput?.threadId === undefined
+          ? []
+          : [{ agent: moderatorInput.agent, threadId: moderatorInput.threadId }]),
+      ],
+      request,
+      settings,
+    );
+    if (gone !== undefined) {
+      return gone;
+    }
+  }
   const input = panelInputFor(
     request.prompt,
     panel.agents,
@@ -190,4 +210,31 @@ async function schedulePanelRun(
       }),
     ),
   });
+}
+
+/**
+ * The first thread of a conversation that is gone (expired, deleted, or not the caller's): a follow-up must not
+ * go on with an agent that silently forgot it, so it is refused, saying to start a new conversation.
+ */
+async function goneThread(
+  client: Pick<DurableClient, 'getStatus' | 'readEntityState'>,
+  threads: { agent: AgentDefinition; threadId: string }[],
+  request: PanelRequest,
+  settings: AppSettings,
+): Promise<Failed<Refusal> | undefined> {
+  const reads = await Promise.all(
+    threads.map(({ agent, threadId }) =>
+      threadOf(client, agent, threadId, request.owner, settings.threadExpiry),
+    ),
+  );
+  const index = reads.findIndex((read) => !read.ok && read.error.status === 404);
+  const gone = threads[index];
+  if (gone === undefined) {
+    return undefined;
+  }
+  return refuse(
+    404,
+    'thread_not_found',
+    `${gone.agent.name}'s thread in conversation "${request.conversationId ?? ''}" has expired or was deleted. Start a new conversation: send the prompt without conversationId.`,
+  );
 }

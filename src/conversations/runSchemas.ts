@@ -59,11 +59,21 @@ export const agentOutcomeSchema = z.discriminatedUnion('status', [
 
 export const agentProgressSchema = z.object({
   agent: z.string(),
-  state: z.enum(['waiting', 'answering', 'retrying', 'answered', 'failed', 'timed_out', 'cancelled']),
+  state: z.enum([
+    'waiting',
+    'answering',
+    'calling_tool',
+    'retrying',
+    'answered',
+    'failed',
+    'timed_out',
+    'cancelled',
+  ]),
   attempt: z.number(),
   maxAttempts: z.number(),
   nextAttemptAt: z.string().optional(),
   lastErrorCode: failureCode.optional(),
+  tool: z.string().max(1024).optional(),
 }) satisfies z.ZodType<AgentProgress>;
 
 const synthesisSchema = z.union([

@@ -29,7 +29,8 @@ import { callerOwner } from './callerOwner';
 import { configuredQuestion } from './promptRequest';
 import { checkedOutput } from './outputRequest';
 import type { StreamChannel } from '../streams/blobChannel';
-import { turnEventStream, wantsEventStream } from './turnStream';
+import { answerFormatOf } from './answerFormat';
+import { turnEventStream } from './turnStream';
 import {
   resolveSessionNames,
   sessionBodyFields,
@@ -72,6 +73,14 @@ export function turnResponse(
       };
     }
     case 'answered': {
+      if (answerFormatOf(request) === 'text') {
+        // Agent Framework's plain answer: the text alone, its thread and session in the headers.
+        return {
+          status: 200,
+          headers: { ...threadHeader, 'Content-Type': 'text/plain; charset=utf-8' },
+          body: view.answer,
+        };
+      }
       return {
         status: 200,
         headers: threadHeader,
@@ -229,7 +238,7 @@ export async function askAgent(
     return refusalResponse(started.error);
   }
   context.info(`Started ${agent.name}'s turn ${started.instanceId} on thread ${started.threadId}.`);
-  if (wantsEventStream(request)) {
+  if (answerFormatOf(request) === 'event-stream') {
     const names = sessionResponseNames(started.threadId, target.target.sessionId);
     return turnEventStream(client, context, agent, started.instanceId, caller.owner, {
       channel: dependencies.channel?.(),

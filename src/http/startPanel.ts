@@ -44,7 +44,10 @@ function managementUrls(payload: HttpManagementPayload): Record<string, string> 
  */
 export async function startPanel(
   request: HttpRequest,
-  durableClient: Pick<DurableClient, 'startNew' | 'getStatus' | 'createHttpManagementPayload'>,
+  durableClient: Pick<
+    DurableClient,
+    'startNew' | 'getStatus' | 'readEntityState' | 'createHttpManagementPayload'
+  >,
   context: InvocationContext,
   dependencies: StartPanelDependencies,
 ): Promise<HttpResponseInit> {

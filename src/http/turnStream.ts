@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import type { AgentDefinition } from '../agents/agentDefinition';
 import { readAgentTurn } from '../conversations/agentTurns';
@@ -9,11 +9,6 @@ import { runEventStream, type RunEventStreamOptions } from '../streams/runEventS
 import { sseHeaders } from '../streams/sse';
 import { initialCursor } from '../streams/streamCursor';
 import { turnRunSnapshot } from '../streams/turnSnapshot';
-
-/** Whether a caller asked for Server-Sent Events (`Accept: text/event-stream`). */
-export function wantsEventStream(request: HttpRequest): boolean {
-  return (request.headers.get('accept') ?? '').toLowerCase().includes('text/event-stream');
-}
 
 export interface TurnStreamOptions {
   channel: StreamChannel | undefined;

@@ -182,7 +182,7 @@ const askPanelSchema = z.object({
  */
 export async function askPanel(
   raw: Record<string, unknown>,
-  client: Pick<DurableClient, 'startNew' | 'getStatus'>,
+  client: Pick<DurableClient, 'startNew' | 'getStatus' | 'readEntityState'>,
   dependencies: ToolDependencies,
   invocation: ToolInvocation,
 ): Promise<ToolReply> {

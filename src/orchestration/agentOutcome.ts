@@ -47,7 +47,7 @@ export type AgentOutcome = AgentAnswer | AgentFailure;
 
 /** `cancelled`: the run or turn was terminated (by a caller) before this agent ended. */
 export type AgentState =
-  'waiting' | 'answering' | 'retrying' | 'answered' | 'failed' | 'timed_out' | 'cancelled';
+  'waiting' | 'answering' | 'calling_tool' | 'retrying' | 'answered' | 'failed' | 'timed_out' | 'cancelled';
 
 /** An agent's live state: a lone turn's custom status, or its entry in its panel run's. */
 export interface AgentProgress {
@@ -59,6 +59,8 @@ export interface AgentProgress {
   nextAttemptAt?: string;
   /** The code of the last failed attempt, while retrying or once failed. */
   lastErrorCode?: AgentFailureCode;
+  /** The tools of the round being run, comma-separated, while calling tools. */
+  tool?: string;
 }
 
 export function sumUsage(usages: TokenUsage[]): TokenUsage {

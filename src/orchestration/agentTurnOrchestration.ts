@@ -302,7 +302,12 @@ function* askWithRetries(
   let emptyAnswers = 0;
   let lastErrorCode: AgentErrorCode | undefined;
   for (let attempt = 1; ; attempt++) {
-    scope.progress('answering', attemptsBefore + attempt);
+    // After a failed attempt, its code says this one is a retry (an attempt after a tool round is not).
+    scope.progress(
+      'answering',
+      attemptsBefore + attempt,
+      lastErrorCode === undefined ? {} : { lastErrorCode },
+    );
     const result = yield* callModel(scope, history, attemptsBefore + attempt, lastErrorCode, tooling);
     if (result.status !== 'failed') {
       return ok({ answer: result, attempts: attempt });
@@ -384,6 +389,10 @@ function* askWithTools(
         ),
       );
     }
+    // Readable live (status, stream, page) while the round runs: which tools, by name, never their arguments.
+    scope.progress('calling_tool', attempts, {
+      tool: [...new Set(asked.answer.calls.map((call) => call.name))].join(', ').slice(0, 1024),
+    });
     const results = yield* runToolCalls(scope, asked.answer.calls, round + 1, limits.maxCallsPerRound);
     calls += asked.answer.calls.length;
     rounds = fitRounds([

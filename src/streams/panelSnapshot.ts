@@ -51,6 +51,7 @@ export function panelRunSnapshot(
       attempt: progress.attempt,
       ...(progress.maxAttempts > 0 ? { maxAttempts: progress.maxAttempts } : {}),
       ...(progress.nextAttemptAt === undefined ? {} : { nextAttemptAt: progress.nextAttemptAt }),
+      ...(progress.tool === undefined ? {} : { tool: progress.tool }),
       ...(answer === undefined
         ? {}
         : {

@@ -20,6 +20,7 @@ export function turnRunSnapshot(view: TurnView): RunSnapshot {
                 attempt: progress.attempt,
                 ...(progress.maxAttempts > 0 ? { maxAttempts: progress.maxAttempts } : {}),
                 ...(progress.nextAttemptAt === undefined ? {} : { nextAttemptAt: progress.nextAttemptAt }),
+                ...(progress.tool === undefined ? {} : { tool: progress.tool }),
               },
         ],
       };

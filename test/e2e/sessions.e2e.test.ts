@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultAnswer } from '../../scripts/stub-model/fakeOpenAIServer';
 import { BuiltApp, functionKey, messagesOf, physicistPrompt } from './builtApp';
 
 /** Agent Framework's session API on POST /api/agents/{agent}/run, beside this app's own names. */
@@ -209,6 +210,35 @@ describe("Agent Framework's session names", () => {
     await app.backend.waitForIdle();
     expect(bare.status).toBe(200);
     expect((bare.json() as TurnBody).threadMessageCount).toBe(4);
+  });
+
+  it("answers the text alone when asked for text/plain, as Agent Framework's hosting does, the session in the headers", async () => {
+    const response = await app.host.http('POST', '/api/agents/physicist/run', {
+      headers: {
+        'x-functions-key': 'e2e-function-key',
+        'x-ms-session-id': 'plain-2',
+        accept: 'text/plain',
+      },
+      body: 'What is temperature?',
+    });
+    await app.backend.waitForIdle();
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
+    // The body is the model's answer as it wrote it, nothing around it.
+    expect(response.body).toBe(defaultAnswer(app.model.requests.at(-1)!));
+    expect(response.headers['x-ms-session-id']).toBe('plain-2');
+    expect(response.headers['x-ms-thread-id']).toMatch(sessionThread);
+    // JSON when the caller prefers it, whatever else it accepts.
+    const json = await app.host.http('POST', '/api/agents/physicist/run', {
+      headers: {
+        'x-functions-key': 'e2e-function-key',
+        'x-ms-session-id': 'plain-2',
+        accept: 'text/plain;q=0.5, application/json',
+      },
+      body: 'And pressure?',
+    });
+    await app.backend.waitForIdle();
+    expect((json.json() as TurnBody).threadMessageCount).toBe(4);
   });
 });
 

@@ -137,10 +137,11 @@ function setState(entry, progress) {
   if (progress.state === 'retrying' && progress.nextAttemptAt) {
     words += ` at ${new Date(progress.nextAttemptAt).toLocaleTimeString()}`;
   }
-  if (progress.attempt > 1 || progress.state === 'retrying') {
+  // Only a retry names its attempt: a turn's attempts also count its calls after tool rounds.
+  const code = progress.code ?? progress.lastErrorCode;
+  if (code || progress.state === 'retrying') {
     words += ` (attempt ${progress.attempt}${progress.maxAttempts ? ` of ${progress.maxAttempts}` : ''})`;
   }
-  const code = progress.code ?? progress.lastErrorCode;
   if (code && progress.state !== 'answered') words += ` — ${code}`;
   entry.state.textContent = words;
 }

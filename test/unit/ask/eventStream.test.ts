@@ -86,4 +86,15 @@ describe('the live view without a terminal', () => {
       ].join('\n'),
     );
   });
+
+  it('prints an agent’s last line as soon as it has answered, before another agent finishes', () => {
+    const out = new CapturedStream(false);
+    const view = createLiveView(out);
+    view.show({ event: 'delta', data: { agent: 'Physicist', attempt: 1, text: 'Heat is energy.' } });
+    view.show({ event: 'delta', data: { agent: 'Chemist', attempt: 1, text: 'Bonds br' } });
+    view.show({ event: 'progress', data: { agent: 'Physicist', state: 'answered', attempt: 1 } });
+    expect(out.text).toBe(['Physicist: Heat is energy.', '[Physicist] answered', ''].join('\n'));
+    view.stop();
+    expect(out.text.endsWith('Chemist: Bonds br\n')).toBe(true);
+  });
 });

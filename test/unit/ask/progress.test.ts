@@ -7,7 +7,16 @@ describe('describeProgress', () => {
   it.each([
     [{ state: 'waiting', attempt: 0, maxAttempts: 0 }, 'waiting'],
     [{ state: 'answering', attempt: 1, maxAttempts: 4 }, 'answering'],
-    [{ state: 'answering', attempt: 2, maxAttempts: 4 }, 'answering (attempt 2 of 4)'],
+    // The second call of a turn after a tool round is no retry.
+    [{ state: 'answering', attempt: 2, maxAttempts: 4 }, 'answering'],
+    [
+      { state: 'answering', attempt: 2, maxAttempts: 4, lastErrorCode: 'rate_limited' },
+      'answering (attempt 2, after rate_limited)',
+    ],
+    [
+      { state: 'calling_tool', attempt: 1, maxAttempts: 4, tool: 'molar_mass, element_facts' },
+      'calling a tool: molar_mass, element_facts',
+    ],
     [
       {
         state: 'retrying',

@@ -26,7 +26,20 @@ const answered = (agent: string, threadId: string) => ({
   usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
 });
 
+/** A thread as its entity stores it, its last turn `at`. */
+function storeThread(client: FakeDurableClient, agent: string, threadId: string, at = new Date()) {
+  client.entities.set(`${functionNames.threadEntity}@${threadId}`, {
+    agent,
+    messages: [
+      { role: 'user', content: 'Hi', at: at.toISOString() },
+      { role: 'assistant', content: 'ok', at: at.toISOString() },
+    ],
+  });
+}
+
 function finishedRun(client: FakeDurableClient, runtimeStatus = OrchestrationRuntimeStatus.Completed) {
+  storeThread(client, 'Physicist', 'physicist-1');
+  storeThread(client, 'Chemist', 'chemist-1');
   client.instances.set('run1', {
     name: functionNames.panelOrchestration,
     runtimeStatus,
@@ -84,6 +97,31 @@ describe('startPanelRun', () => {
     expect(input).toMatchObject({ threads: { physicist: 'physicist-1', chemist: 'chemist-1' } });
   });
 
+  it("refuses a follow-up whose agent's thread expired with 404 thread_not_found, and starts nothing", async () => {
+    const client = new FakeDurableClient();
+    finishedRun(client);
+    const idle = settings.threadExpiry.idleSeconds * 1000;
+    storeThread(client, 'Chemist', 'chemist-1', new Date(Date.now() - idle - 1000));
+    const count = client.instances.size;
+    const started = await startPanelRun(
+      client,
+      { prompt: 'And then?', conversationId: 'run1' },
+      settings,
+      agentCatalog,
+    );
+    expect(started).toMatchObject({ ok: false, error: { status: 404, code: 'thread_not_found' } });
+    expect(!started.ok && started.error.message).toBe(
+      'Chemist\'s thread in conversation "run1" has expired or was deleted. Start a new conversation: send the prompt without conversationId.',
+    );
+    expect(client.instances.size).toBe(count);
+    // A deleted thread is gone the same way.
+    client.entities.delete(`${functionNames.threadEntity}@chemist-1`);
+    storeThread(client, 'Chemist', 'chemist-2');
+    await expect(
+      startPanelRun(client, { prompt: 'And then?', conversationId: 'run1' }, settings, agentCatalog),
+    ).resolves.toMatchObject({ ok: false, error: { code: 'thread_not_found' } });
+  });
+
   it('carries the moderator in the input of a run that asks for a synthesis, and refuses one without a moderator', async () => {
     const client = new FakeDurableClient();
     const started = await startPanelRun(client, { prompt: 'Hi', synthesize: true }, settings, agentCatalog);
@@ -108,6 +146,7 @@ describe('startPanelRun', () => {
     finishedRun(client);
     const run = client.instances.get('run1')!;
     (run.output as Record<string, unknown>).synthesis = answered('Moderator', 'moderator-1');
+    storeThread(client, 'Moderator', 'moderator-1');
     const followUp = await startPanelRun(
       client,
       { prompt: 'And?', conversationId: 'run1' },

@@ -89,6 +89,8 @@ type Script = {
 };
 
 interface Played {
+  /** The turn's custom status (its live progress) after each episode. */
+  statuses: unknown[];
   /** What each episode scheduled, as "activity:tool" or "timer", per episode that scheduled anything. */
   episodes: string[][];
   attempts: AgentAttemptInput[];
@@ -107,7 +109,7 @@ async function play(turn: AgentTurnRequest, script: Script): Promise<Played> {
       input: JSON.stringify(turn),
     }),
   ];
-  const played: Played = { episodes: [], attempts: [], tools: [], append: undefined };
+  const played: Played = { statuses: [], episodes: [], attempts: [], tools: [], append: undefined };
   let now = startedAt;
   let scheduled = 0;
   for (let episode = 0; episode < 40; episode++) {
@@ -126,6 +128,7 @@ async function play(turn: AgentTurnRequest, script: Script): Promise<Played> {
       },
       new DummyOrchestrationContext('agentTurn'),
     );
+    played.statuses.push(state.customStatus);
     const flat = state.actions
       .flat()
       .flatMap((action) => (action.actionType === WhenAll ? (action.compoundActions ?? []) : [action]));
@@ -193,6 +196,17 @@ describe('the tool loop of a turn', () => {
       ['runAgentTurn'],
       ['executeTool:molar_mass', 'executeTool:element_facts'],
       ['runAgentTurn'],
+    ]);
+    // While the round runs its progress names its tools; the call after it is no retry.
+    expect(played.statuses.slice(1, 3)).toEqual([
+      {
+        agent: 'Chemist',
+        state: 'calling_tool',
+        attempt: 1,
+        maxAttempts: 3,
+        tool: 'molar_mass, element_facts',
+      },
+      { agent: 'Chemist', state: 'answering', attempt: 2, maxAttempts: 3 },
     ]);
     expect(played.attempts[0]!.tools).toEqual(['molar_mass', 'element_facts']);
     expect(played.attempts[0]!.rounds).toBeUndefined();
