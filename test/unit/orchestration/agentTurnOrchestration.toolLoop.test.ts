@@ -128,7 +128,8 @@ async function play(turn: AgentTurnRequest, script: Script): Promise<Played> {
       },
       new DummyOrchestrationContext('agentTurn'),
     );
-    played.statuses.push(state.customStatus);
+    // The state the worker returns carries the custom status, though its type leaves it out.
+    played.statuses.push((state as { customStatus?: unknown }).customStatus);
     const flat = state.actions
       .flat()
       .flatMap((action) => (action.actionType === WhenAll ? (action.compoundActions ?? []) : [action]));
