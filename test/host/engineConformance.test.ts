@@ -70,6 +70,11 @@ const notPlayable: { scenario: string; why: string }[] = [
       'outputAndSynthesis--merges-the-answers-there-are-when-one-agent-failed-as-one-more-sub-orchestration-after-the-fan-in.json',
     why: "the status is polled as the run starts: on the engine the first poll lands before the run's first episode (no custom status yet, so no moderator and no read of the moderator's turn), on the emulation after it; engineReplay.test.ts still plays its orchestrator histories",
   },
+  {
+    scenario:
+      'conversation-expiry--continues-the-threads-within-the-idle-time-and-refuses-the-follow-up-with-404-once-they-expired.json',
+    why: "the follow-up names the run id the engine run minted, and expiry needs real time: the emulation's virtual clock jumps to each panel's deadline timer, so its threads look minutes newer",
+  },
   ...[
     'threads--files-a-thread-answers-404-once-it-is-idle-and-the-sweep-deletes-it-with-its-index-entries.json',
     'threads--keeps-a-thread-used-since-it-was-filed-the-sweep-files-it-again-and-deletes-it-once-idle.json',

@@ -137,9 +137,11 @@ function setState(entry, progress) {
   if (progress.state === 'retrying' && progress.nextAttemptAt) {
     words += ` at ${new Date(progress.nextAttemptAt).toLocaleTimeString()}`;
   }
-  // Only a retry names its attempt: a turn's attempts also count its calls after tool rounds.
+  // While it works, only a retry names its attempt (a turn's attempts also count its calls after tool rounds);
+  // once it has ended, how many calls it took.
   const code = progress.code ?? progress.lastErrorCode;
-  if (code || progress.state === 'retrying') {
+  const working = progress.state === 'answering' || progress.state === 'calling_tool';
+  if (code || progress.state === 'retrying' || (!working && progress.attempt > 1)) {
     words += ` (attempt ${progress.attempt}${progress.maxAttempts ? ` of ${progress.maxAttempts}` : ''})`;
   }
   if (code && progress.state !== 'answered') words += ` — ${code}`;
