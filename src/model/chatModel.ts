@@ -2,7 +2,8 @@ import type {} from '@azure/openai/types';
 import type OpenAI from 'openai';
 import type { ModelRequestOptions } from '../config/settings';
 import { assembleStream } from './chatStream';
-import { filteredCategories, ModelError, toModelError } from './modelError';
+import { withModelDeadline } from './modelCall';
+import { filteredCategories, ModelError } from './modelError';
 
 /** A call the model asked for, as the Chat Completions API writes it in an assistant message. */
 export interface ChatToolCall {
@@ -96,40 +97,18 @@ export class ChatModel {
     options: CompleteOptions = {},
   ): Promise<ChatCompletionResult> {
     const requestedModel = model ?? this.defaultModel;
-    // One controller per call, released in finally: a signal shared across calls (or AbortSignal.any over one)
-    // accumulates dependants that Node walks on every abort check (nodejs/node#55351) and stalls the event loop.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => {
-      deadline.abort();
-    }, this.options.timeoutMs);
-    try {
+    return withModelDeadline(this.options.timeoutMs, this.maxRetryAfterMs, async (signal) => {
       const body = this.requestBody(messages, requestedModel, tools, options.output);
       const { onDelta } = options;
       if (onDelta !== undefined) {
         const stream = await this.client.chat.completions.create(
           { ...body, stream: true, stream_options: { include_usage: true } },
-          { signal: deadline.signal },
+          { signal },
         );
-        // Whatever fails after the deadline passed is reported as the timeout (below).
-        const assembled = await assembleStream(stream, onDelta);
-        return toResult(assembled, requestedModel);
+        return toResult(await assembleStream(stream, onDelta), requestedModel);
       }
-      const completion = await this.client.chat.completions.create(body, {
-        signal: deadline.signal,
-      });
-      return toResult(completion, requestedModel);
-    } catch (error) {
-      if (deadline.signal.aborted) {
-        throw new ModelError(
-          'timeout',
-          `The model did not answer within ${this.options.timeoutMs} ms (MODEL_TIMEOUT_MS).`,
-          { retryable: true, cause: error },
-        );
-      }
-      throw toModelError(error, this.maxRetryAfterMs);
-    } finally {
-      clearTimeout(timer);
-    }
+      return toResult(await this.client.chat.completions.create(body, { signal }), requestedModel);
+    });
   }
 
   /**

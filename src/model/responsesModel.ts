@@ -8,7 +8,8 @@ import type {
   ModelToolCall,
   TokenUsage,
 } from './chatModel';
-import { ModelError, toModelError } from './modelError';
+import { withModelDeadline } from './modelCall';
+import { ModelError } from './modelError';
 import { loadOpenAI } from './openaiModule';
 
 type InputItem = OpenAI.Responses.ResponseInputItem;
@@ -49,18 +50,13 @@ export class ResponsesModel {
     options: CompleteOptions = {},
   ): Promise<ChatCompletionResult> {
     const requestedModel = model ?? this.defaultModel;
-    // One controller per call, released in finally (see ChatModel.complete).
-    const deadline = new AbortController();
-    const timer = setTimeout(() => {
-      deadline.abort();
-    }, this.options.timeoutMs);
-    const send = async (include: boolean): Promise<unknown> => {
-      const body = this.requestBody(messages, requestedModel, tools, options, include);
-      return options.onDelta === undefined
-        ? await this.created(body, deadline.signal)
-        : await this.streamed(body, options.onDelta, deadline.signal);
-    };
-    try {
+    return withModelDeadline(this.options.timeoutMs, this.maxRetryAfterMs, async (signal) => {
+      const send = (include: boolean): Promise<unknown> => {
+        const body = this.requestBody(messages, requestedModel, tools, options, include);
+        return options.onDelta === undefined
+          ? this.created(body, signal)
+          : this.streamed(body, options.onDelta, signal);
+      };
       const include = !this.withoutEncryptedReasoning.has(requestedModel);
       let response: unknown;
       try {
@@ -73,18 +69,7 @@ export class ResponsesModel {
         response = await send(false);
       }
       return toResult(response, requestedModel);
-    } catch (error) {
-      if (deadline.signal.aborted) {
-        throw new ModelError(
-          'timeout',
-          `The model did not answer within ${this.options.timeoutMs} ms (MODEL_TIMEOUT_MS).`,
-          { retryable: true, cause: error },
-        );
-      }
-      throw toModelError(error, this.maxRetryAfterMs);
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
   /**
