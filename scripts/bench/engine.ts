@@ -121,6 +121,8 @@ async function startRig(name: 'panel' | 'floor', entry: string, model: FakeOpenA
       AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
       AZURE_OPENAI_API_KEY: apiKey,
       OPENAI_BASE_URL: '',
+      // The loopback model speaks Chat Completions (see panelHarness.ts).
+      MODEL_API: 'chat',
     }),
   });
 }

@@ -39,6 +39,8 @@ export async function startPanelHarness(
   const { model, endpoint } = await startModel();
   process.env.AZURE_OPENAI_ENDPOINT = endpoint.azureEndpoint;
   process.env.AZURE_OPENAI_CHAT_DEPLOYMENT_NAME = 'chat';
+  // The loopback model speaks Chat Completions; on an Azure endpoint `auto` would send tool turns to Responses.
+  process.env.MODEL_API = 'chat';
   process.env.AZURE_OPENAI_API_KEY = endpoint.apiKey;
   const host = await FunctionsHost.load(appEntry);
   host.setFunctionKey(functionKey);

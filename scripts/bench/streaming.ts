@@ -82,6 +82,8 @@ export async function measureStreaming(
     AZURE_OPENAI_ENDPOINT: model.azureEndpoint,
     AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
     AZURE_OPENAI_API_KEY: apiKey,
+    // The loopback model speaks Chat Completions (see panelHarness.ts).
+    MODEL_API: 'chat',
   };
   const saved = process.env.AzureWebJobsStorage;
   // Each host decides on its channel at its first model call, from the environment then.
