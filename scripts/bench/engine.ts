@@ -41,6 +41,8 @@ export interface EngineResults {
 export const askPollIntervalMs = 1000;
 const terminal = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 const apiKey = 'bench-engine-key-0123456789';
+/** How long after a run's visible end its signals are still counted as its own. */
+const signalSettleMs = 3000;
 
 interface Target {
   name: 'panel' | 'floor';
@@ -89,24 +91,27 @@ function functionsInvoked(exchanges: Exchange[]): Record<string, number> & { tot
 }
 
 /**
- * Durable Task Scheduler actions, from the recorded histories: starting an orchestration or sub-orchestration
+ * Durable Task Scheduler actions: from the recorded histories, starting an orchestration or sub-orchestration
  * (ExecutionStarted of each instance), an activity scheduled and its result processed (TaskCompleted or
- * TaskFailed), each entity operation (EventSent to an entity), each timer firing (TimerFired).
+ * TaskFailed) and each timer firing (TimerFired); from the entities' recorded invocations, each entity operation
+ * processed, whoever sent it (a run, or another entity: a thread's note to an index is an operation too).
  */
-function actionsOf(histories: DurableHistoryEvent[][]): Record<string, number> & { total: number } {
+function actionsOf(
+  histories: DurableHistoryEvent[][],
+  exchanges: Exchange[],
+): Record<string, number> & { total: number } {
   const counts = { orchestrationStarts: 0, activities: 0, entityOperations: 0, timersFired: 0 };
   for (const history of histories) {
     for (const event of history) {
       if (event.EventType === 'ExecutionStarted') counts.orchestrationStarts += 1;
       if (event.EventType === 'TaskCompleted' || event.EventType === 'TaskFailed') counts.activities += 1;
-      if (
-        event.EventType === 'EventSent' &&
-        typeof event.InstanceId === 'string' &&
-        event.InstanceId.startsWith('@')
-      ) {
-        counts.entityOperations += 1;
-      }
       if (event.EventType === 'TimerFired') counts.timersFired += 1;
+    }
+  }
+  for (const exchange of exchanges) {
+    if (exchange.kind === 'entity') {
+      const { batch } = exchange.payload as { batch?: unknown[] };
+      counts.entityOperations += batch?.length ?? 0;
     }
   }
   return { ...counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
@@ -195,13 +200,15 @@ export async function measureEngine(settings: EngineSettings): Promise<EngineRes
         if (status === 'Running') readsWhileRunning = Math.max(readsWhileRunning, reads);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      // Every invocation of the panel has been recorded once its end is visible.
+      // The signals a run sends as it ends (its threads' appends, and what those tell the indexes) can land
+      // after its end is visible: count what arrived within a few seconds of the end.
+      await new Promise((resolve) => setTimeout(resolve, signalSettleMs));
       const functions = functionsInvoked(recorder.since(mark));
       const durable = new DurableApi(target.rig);
       const histories = await Promise.all(target.instances(instanceId).map((id) => durable.history(id)));
       counts.push({
         functionsPerPanel: functions,
-        actionsPerPanel: actionsOf(histories),
+        actionsPerPanel: actionsOf(histories, recorder.since(mark)),
         managementReadsPerStatusGet: { whileRunning: readsWhileRunning, afterEnd: readsAfterEnd },
       });
     }

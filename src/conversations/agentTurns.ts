@@ -1,25 +1,23 @@
-import * as z from 'zod';
 import type { ToolLoopLimits } from '../orchestration/toolRounds';
-import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
-import { EntityId, OrchestrationRuntimeStatus } from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
+import { EntityId } from 'durable-functions';
 import { agentNames, findAgent, type AgentCatalog } from '../agents/catalog';
 import type { AgentDefinition } from '../agents/agentDefinition';
 import type { AppSettings, ThreadExpirySettings } from '../config/settings';
 import { functionNames } from '../functionNames';
 import { answerBytesFor } from '../limits/payloadLimits';
-import type { AgentAnswer, AgentFailure, AgentProgress } from '../orchestration/agentOutcome';
 import type { AgentTurnRequest } from '../orchestration/agentTurnOrchestration';
 import type { TraceCarrier } from '../telemetry/traceCarrier';
 import { threadExpiry } from '../threads/expiry';
 import type { ThreadState } from '../threads/thread';
 import { agentExpiryPolicy, idleTimeText } from './threadExpiry';
 import { ok, type Failed, type Result } from '../result';
-import { statusIfAny, statusOfCallerId } from './durableErrors';
+import { statusOfCallerId } from './durableErrors';
 import { isValidThreadId, newThreadId } from './ids';
 import { ownedBy } from './owners';
+import { turnView, type TurnView } from './turnView';
+import { firstRecordOf, holderEnded } from './pendingRecord';
 import { refuse, type Refusal } from './refusal';
-import { agentOutcomeSchema, agentProgressSchema, parsedOrUndefined } from './runSchemas';
-import { isRunning } from './waitForRun';
 
 /** The longest part of a caller's agent name an error message repeats. */
 const maxEchoedNameChars = 64;
@@ -43,22 +41,6 @@ export function agentOrError(
   return agent === undefined ? unknownAgent(catalog, name) : ok({ agent });
 }
 
-/** Whether the thread's first turn (started with the thread's id as its instance id) is still running. */
-async function firstTurnRunning(
-  client: Pick<DurableClient, 'getStatus'>,
-  agent: AgentDefinition,
-  threadId: string,
-  owner: string | undefined,
-): Promise<boolean> {
-  const status = await statusIfAny(client, threadId, true);
-  return (
-    status !== undefined &&
-    turnView(status)?.agent === agent.name &&
-    ownedBy(status, owner) &&
-    isRunning(status)
-  );
-}
-
 function threadNotFoundMessage(
   agent: AgentDefinition,
   threadId: string,
@@ -70,22 +52,21 @@ function threadNotFoundMessage(
 }
 
 /**
- * Reads a thread for an agent: 404 when it does not exist or (owners on) is not the caller's, 409 when it
- * belongs to another agent (a thread id never reaches another agent) or when its first turn has not recorded it
- * yet. Another owner's thread answers exactly as a missing one, before anything else, so no reply tells a
- * caller that someone else's id exists.
+ * How long a reader waits for a thread to show an ended turn's signal (its exchange, or the end of its hold)
+ * before answering with what it has. The signal usually lands within a second of the run's end; a backlog on the
+ * entity's queue can delay it.
  */
-export async function threadOf(
+export const recordWaitMs = 10_000;
+
+/** One read of a thread: what to answer, and whether an ended turn's signal is still on its way to it. */
+async function readThreadOnce(
   client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   agent: AgentDefinition,
   threadId: string,
   owner: string | undefined,
   expiry: ThreadExpirySettings,
-  now: number = Date.now(),
-): Promise<Result<{ thread: ThreadState }, Refusal>> {
-  if (!isValidThreadId(threadId)) {
-    return refuse(400, 'invalid_thread_id', 'The thread id is malformed. Use a threadId this app returned.');
-  }
+  now: number,
+): Promise<{ result: Result<{ thread: ThreadState }, Refusal>; pending: boolean }> {
   const entity = await client.readEntityState<ThreadState | null>(
     new EntityId(functionNames.threadEntity, threadId),
   );
@@ -95,29 +76,70 @@ export async function threadOf(
   // A state of null means no thread either (an entity whose state was never set).
   if (!entity.entityExists || entity.entityState === undefined || entity.entityState === null) {
     // A new thread exists only once its first turn records it; until then that turn is what holds it.
-    return (await firstTurnRunning(client, agent, threadId, owner))
-      ? refuse(
-          409,
-          'thread_busy',
-          `The first turn on thread "${threadId}" is still running; ask again when it ends.`,
-        )
-      : notFound;
+    const first = await firstRecordOf(client, agent, threadId, owner);
+    if (first === 'none') {
+      return { result: notFound, pending: false };
+    }
+    const message =
+      first === 'running'
+        ? `The first turn on thread "${threadId}" is still running; ask again when it ends.`
+        : `The first exchange on thread "${threadId}" is still being recorded; ask again in a moment.`;
+    return { result: refuse(409, 'thread_busy', message), pending: first === 'sent' };
   }
-  if (owner !== undefined && entity.entityState.owner !== owner) {
-    return notFound;
+  const state = entity.entityState;
+  if (owner !== undefined && state.owner !== owner) {
+    return { result: notFound, pending: false };
   }
   // Expired but not swept yet: gone for every reader at once; the sweep deletes it later.
-  if (threadExpiry(entity.entityState, agentExpiryPolicy(agent, expiry), new Date(now)).state === 'expired') {
-    return notFound;
+  if (threadExpiry(state, agentExpiryPolicy(agent, expiry), new Date(now)).state === 'expired') {
+    return { result: notFound, pending: false };
   }
-  if (entity.entityState.agent !== agent.name) {
-    return refuse(
-      409,
-      'thread_conflict',
-      `Thread "${threadId}" belongs to another agent, not ${agent.name}.`,
-    );
+  if (state.agent !== agent.name) {
+    return {
+      result: refuse(
+        409,
+        'thread_conflict',
+        `Thread "${threadId}" belongs to another agent, not ${agent.name}.`,
+      ),
+      pending: false,
+    };
   }
-  return ok({ thread: entity.entityState });
+  // Held by a turn whose run has ended: its exchange and the end of its hold are on their way.
+  const holder = state.activeTurn;
+  const pending =
+    holder !== undefined && Date.parse(holder.until) > now && (await holderEnded(client, holder.turnId));
+  return { result: ok({ thread: state }), pending };
+}
+
+/**
+ * Reads a thread for an agent: 404 when it does not exist or (owners on) is not the caller's, 409 when it
+ * belongs to another agent (a thread id never reaches another agent) or when its first turn has not recorded it
+ * yet. Another owner's thread answers exactly as a missing one, before anything else, so no reply tells a
+ * caller that someone else's id exists. A thread an ended run has not finished recording on is read again until
+ * it has (at most `waitMs`), so a caller who continues a thread the moment its run ended sees the exchange.
+ */
+export async function threadOf(
+  client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
+  agent: AgentDefinition,
+  threadId: string,
+  owner: string | undefined,
+  expiry: ThreadExpirySettings,
+  now: number = Date.now(),
+  waitMs: number = recordWaitMs,
+): Promise<Result<{ thread: ThreadState }, Refusal>> {
+  if (!isValidThreadId(threadId)) {
+    return refuse(400, 'invalid_thread_id', 'The thread id is malformed. Use a threadId this app returned.');
+  }
+  const started = Date.now();
+  for (let pauseMs = 50; ; pauseMs = Math.min(pauseMs * 2, 500)) {
+    const elapsed = Date.now() - started;
+    const read = await readThreadOnce(client, agent, threadId, owner, expiry, now + elapsed);
+    const left = waitMs - (Date.now() - started);
+    if (!read.pending || left <= 0) {
+      return read.result;
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, left)));
+  }
 }
 
 /** The limits every turn runs under, from the settings: one mapping for a panel's turns and a lone turn's. */
@@ -224,73 +246,6 @@ export async function startAgentTurn(
     ...(threadId === undefined ? { instanceId: id } : {}),
   });
   return ok({ instanceId, agent: agent.name, threadId: id });
-}
-
-/** What a caller sees of one agent's turn. */
-export type TurnView =
-  | {
-      state: 'running';
-      instanceId: string;
-      agent: string;
-      threadId: string;
-      sessionId?: string;
-      progress?: AgentProgress;
-    }
-  | ({ state: 'answered'; instanceId: string; sessionId?: string } & AgentAnswer)
-  | {
-      state: 'failed';
-      instanceId: string;
-      sessionId?: string;
-      agent: string;
-      threadId: string;
-      failure: Omit<AgentFailure, 'agent' | 'threadId'>;
-    };
-
-const turnInputSchema = z.object({
-  agent: z.object({ name: z.string() }),
-  threadId: z.string(),
-  sessionId: z.string().optional(),
-  owner: z.string().optional(),
-});
-
-/** A turn's status in the caller's terms; undefined when the instance is not a turn started on its own. */
-export function turnView(status: DurableOrchestrationStatus): TurnView | undefined {
-  const input = parsedOrUndefined(turnInputSchema, status.input);
-  if (status.name !== functionNames.agentTurnOrchestration || input === undefined) {
-    return undefined;
-  }
-  const session = input.sessionId === undefined ? {} : { sessionId: input.sessionId };
-  const base = {
-    instanceId: status.instanceId,
-    agent: input.agent.name,
-    threadId: input.threadId,
-    ...session,
-  };
-  if (isRunning(status)) {
-    const progress = parsedOrUndefined(agentProgressSchema, status.customStatus);
-    return { state: 'running', ...base, ...(progress ? { progress } : {}) };
-  }
-  const outcome =
-    status.runtimeStatus === OrchestrationRuntimeStatus.Completed
-      ? parsedOrUndefined(agentOutcomeSchema, status.output)
-      : undefined;
-  if (outcome !== undefined) {
-    if (outcome.status === 'answered') {
-      return { state: 'answered', ...outcome, instanceId: status.instanceId, ...session };
-    }
-    const { status: failedStatus, code, message, attempts } = outcome;
-    return { state: 'failed', ...base, failure: { status: failedStatus, code, message, attempts } };
-  }
-  return {
-    state: 'failed',
-    ...base,
-    failure: {
-      status: 'failed',
-      code: 'orchestration_failed',
-      message: `The turn ended ${status.runtimeStatus.toLowerCase()}.`,
-      attempts: 0,
-    },
-  };
 }
 
 /**

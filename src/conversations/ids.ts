@@ -55,3 +55,31 @@ export function sessionThreadId(agentName: string, sessionId: string, owner: str
     .slice(0, 40);
   return `${agentKey(agentName)}-s-${digest}`;
 }
+
+const runIdPattern = /^[0-9a-f]{32}$/;
+const runThreadPattern = new RegExp(`^[a-z0-9-]+-(${uuidPattern})$`);
+
+/**
+ * The thread a panel run mints for one of its agents: "<agent key>-<the run's id as a uuid>", so the thread's id
+ * names the run that records its first exchange (see recordingRunOf). Undefined when the run's id is not one the
+ * backend minted (32 hex characters): such a run mints an unrelated id.
+ */
+export function runThreadId(agentName: string, runId: string): string | undefined {
+  if (!runIdPattern.test(runId)) {
+    return undefined;
+  }
+  const uuid = [
+    runId.slice(0, 8),
+    runId.slice(8, 12),
+    runId.slice(12, 16),
+    runId.slice(16, 20),
+    runId.slice(20),
+  ];
+  return `${agentKey(agentName)}-${uuid.join('-')}`;
+}
+
+/** The panel run a thread id minted by runThreadId names (undefined for any other id). */
+export function recordingRunOf(threadId: string): string | undefined {
+  const uuid = runThreadPattern.exec(threadId)?.[1];
+  return uuid === undefined ? undefined : uuid.replaceAll('-', '');
+}

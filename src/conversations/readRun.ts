@@ -1,6 +1,6 @@
 import type { DurableClient } from 'durable-functions';
 import { ok, type Result } from '../result';
-import { turnView, type TurnView } from './agentTurns';
+import { turnView, type TurnView } from './turnView';
 import { statusIfAny } from './durableErrors';
 import { ownedBy } from './owners';
 import { panelRunView, type PanelRunView } from './panelRunView';

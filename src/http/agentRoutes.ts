@@ -12,9 +12,8 @@ import {
   startAgentTurn,
   threadOf,
   type ThreadTarget,
-  turnView,
-  type TurnView,
 } from '../conversations/agentTurns';
+import { turnView, type TurnView } from '../conversations/turnView';
 import type { ThreadState } from '../threads/thread';
 import { isOwnThreadIdOf, isValidSessionId, sessionIdMaxChars, sessionThreadId } from '../conversations/ids';
 import { refuse, type Refusal } from '../conversations/refusal';

@@ -24,6 +24,7 @@ import { optionalTraceCarrier } from '../telemetry/traceCarrier';
 import { compactionSettingsSchema } from '../threads/compaction';
 import { expiryPolicyOf } from '../threads/expiry';
 import {
+  applyThreadOperation,
   threadLimitsSchema,
   type ThreadExpiryInput,
   type AppendTurnInput,
@@ -31,6 +32,7 @@ import {
   type EndTurnInput,
   type ThreadMessage,
   type ThreadOperationResult,
+  type ThreadState,
 } from '../threads/thread';
 import {
   durableFailureReason,
@@ -61,7 +63,7 @@ export const threadExpirySettingsSchema = z
   .strict();
 
 /** What the turn tells the thread about its expiry: the agent's idle time (null: never) and the index shape. */
-function threadExpiryOf(request: AgentTurnRequest): { expiry?: ThreadExpiryInput } {
+export function threadExpiryOf(request: AgentTurnRequest): { expiry?: ThreadExpiryInput } {
   if (request.expiry === undefined) {
     return {};
   }
@@ -101,6 +103,8 @@ export const agentTurnRequestSchema = z
     expiry: threadExpirySettingsSchema.optional(),
     /** When and how a thread near its limits is summarized; absent: trimmed as before compaction. */
     compaction: compactionSettingsSchema.optional(),
+    /** The expiry bucket the panel run filed this new thread in (one filing for all of its new threads). */
+    filedIn: z.string().min(1).max(128).optional(),
   })
   .strict();
 export type AgentTurnRequest = z.infer<typeof agentTurnRequestSchema>;
@@ -196,7 +200,7 @@ export function turnScope(
  */
 function* holdThread(
   scope: TurnScope,
-): TurnStep<Result<{ held: boolean; history: ThreadMessage[] }, AgentFailure>> {
+): TurnStep<Result<{ held: boolean; history: ThreadMessage[]; state?: ThreadState }, AgentFailure>> {
   const { context, request, turn, thread, turnId, deadline } = scope;
   if (!request.readThread) {
     return ok({ held: false, history: [] });
@@ -232,6 +236,7 @@ function* holdThread(
   return ok({
     held: true,
     history: (begun.thread?.messages ?? []).map(({ role, content }) => ({ role, content })),
+    ...(begun.thread === undefined ? {} : { state: begun.thread }),
   });
 }
 
@@ -573,18 +578,21 @@ function* runToolCalls(
 }
 
 /**
- * Step 4: record the exchange on the thread (which also ends this turn's hold), in one operation. A call, not a
- * signal: the next turn on the thread waits on it (a caller may continue the thread the moment this run ends, and
- * must find the exchange there and the thread free), so the run ends only once the thread holds it. The answer is
- * kept whatever happens to the thread: it is paid for, and the caller may still want it.
+ * Step 4: record the exchange on the thread (which also ends this turn's hold), in one operation. A signal, not a
+ * call: nothing in the run waits on it, so the run ends without the entity's round trip. Its reply is known
+ * anyway: the entity's operation is a pure function of the state this turn's hold returned (none for a new
+ * thread, which no one else can know yet), so the turn applies it here to say what the thread kept. A reader
+ * that comes before the signal lands waits for it (threadOf, in conversations/agentTurns.ts). The answer is kept
+ * whatever happens to the thread: it is paid for, and the caller may still want it.
  */
-function* recordOnThread(
+function recordOnThread(
   scope: TurnScope,
   answer: AnsweredAttempt,
   attempts: number,
   tools: ToolUse = { names: [], calls: 0 },
   compacted: CompactedHistory = { history: [] },
-): TurnStep<AgentAnswer> {
+  held?: ThreadState,
+): AgentAnswer {
   const { context, request, turn, thread, turnId } = scope;
   const at = context.df.currentUtcDateTime.toISOString();
   const outcome: AgentAnswer = {
@@ -601,33 +609,31 @@ function* recordOnThread(
     ...(answer.data === undefined ? {} : { data: answer.data }),
     ...(tools.calls === 0 ? {} : { toolCalls: tools.calls, tools: tools.names }),
   };
-  let recorded: ThreadOperationResult | undefined;
-  try {
-    recorded = (yield context.df.callEntity(thread, 'appendTurn', {
-      agent: turn.agent,
-      turnId,
-      messages: [
-        { role: 'user', content: request.prompt, at },
-        // Of the tool use, only the names: the answer states what the results said (see docs/architecture.md).
-        {
-          role: 'assistant',
-          content: answer.answer,
-          at,
-          ...(tools.names.length === 0 ? {} : { tools: tools.names }),
-        },
-      ],
-      limits: request.thread,
-      ...(request.owner === undefined ? {} : { owner: request.owner }),
-      ...threadExpiryOf(request),
-      ...(compacted.append === undefined ? {} : { compaction: compacted.append }),
-    } satisfies AppendTurnInput)) as ThreadOperationResult;
-    if (recorded.ok) {
-      outcome.threadMessageCount = recorded.messageCount;
-    } else {
-      outcome.threadError = recorded.error.message;
-    }
-  } catch (error) {
-    outcome.threadError = `Recording the thread failed: ${durableFailureReason(error)}`;
+  const append = {
+    agent: turn.agent,
+    turnId,
+    messages: [
+      { role: 'user', content: request.prompt, at },
+      // Of the tool use, only the names: the answer states what the results said (see docs/architecture.md).
+      {
+        role: 'assistant',
+        content: answer.answer,
+        at,
+        ...(tools.names.length === 0 ? {} : { tools: tools.names }),
+      },
+    ],
+    limits: request.thread,
+    ...(request.owner === undefined ? {} : { owner: request.owner }),
+    ...threadExpiryOf(request),
+    ...(compacted.append === undefined ? {} : { compaction: compacted.append }),
+    ...(request.filedIn === undefined ? {} : { filedIn: request.filedIn }),
+  } satisfies AppendTurnInput;
+  context.df.signalEntity(thread, 'appendTurn', append);
+  const recorded = applyThreadOperation(held, 'appendTurn', append, request.threadId).result;
+  if (recorded.ok) {
+    outcome.threadMessageCount = recorded.messageCount;
+  } else {
+    outcome.threadError = recorded.error.message;
   }
   const note = threadNoteOf(compacted, recorded);
   if (note !== undefined) {
@@ -653,7 +659,7 @@ export function* agentTurn(scope: TurnScope): TurnStep<AgentOutcome> {
     const answered = yield* askWithTools(scope, compacted.history);
     const asked = answered.ok ? yield* askAgainOnInvalidOutput(scope, compacted.history, answered) : answered;
     outcome = asked.ok
-      ? yield* recordOnThread(scope, asked.answer, asked.attempts, asked.tools, compacted)
+      ? recordOnThread(scope, asked.answer, asked.attempts, asked.tools, compacted, held.state)
       : asked.error;
   }
   // A successful append ended the hold; any other end of a held thread must end it here.

@@ -2,6 +2,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import { toolLoopLimitsSchema } from './toolRounds';
 import * as z from 'zod';
 import { agentKey, panelSchema } from '../agents/agentDefinition';
+import { runThreadId } from '../conversations/ids';
 import { functionNames } from '../functionNames';
 import { answerBytesFor } from '../limits/payloadLimits';
 import type { TokenUsage } from '../model/chatModel';
@@ -25,6 +26,7 @@ import {
   type TurnStep,
 } from './agentTurnOrchestration';
 import { compactionSettingsSchema } from '../threads/compaction';
+import { fileNewThreads } from './expiryFiling';
 import { interleave } from './interleave';
 import { agentRetryPolicySchema } from './retryPolicy';
 import { moderatorInputSchema, synthesize, type Synthesis } from './synthesis';
@@ -192,12 +194,16 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
   };
   publish();
 
-  const requests = input.agents.map((agent): AgentTurnRequest => {
+  const asked = input.agents.map((agent): AgentTurnRequest => {
     const existingThread = input.threads?.[agentKey(agent.name)];
     return {
       agent,
-      // "<agent key>-<guid>", like the ids the agent routes mint, readable in the dashboard.
-      threadId: existingThread ?? `${agentKey(agent.name)}-${context.df.newGuid(context.df.instanceId)}`,
+      // "<agent key>-<the run's id>": readable in the dashboard, and a reader that finds no thread yet can tell
+      // from the id which run records it (the append is a signal that may land after the run ends).
+      threadId:
+        existingThread ??
+        runThreadId(agent.name, context.df.instanceId) ??
+        `${agentKey(agent.name)}-${context.df.newGuid(context.df.instanceId)}`,
       prompt: input.prompt,
       readThread: existingThread !== undefined,
       retry: input.retry,
@@ -213,6 +219,7 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
       ...(input.compaction === undefined ? {} : { compaction: input.compaction }),
     };
   });
+  const requests = fileNewThreads(context, asked, deadline);
   // Every agent's turn runs here, side by side: the same steps as a lone turn, with no orchestration of its own
   // to start, replay and read (see docs/architecture.md).
   const turns = requests.map((request, index) =>

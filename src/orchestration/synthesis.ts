@@ -1,6 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import * as z from 'zod';
 import { agentDefinitionSchema, agentKey } from '../agents/agentDefinition';
+import { runThreadId } from '../conversations/ids';
 import { functionNames } from '../functionNames';
 import { answerBytesFor, fitText } from '../limits/payloadLimits';
 import { durableFailureReason, type AgentAnswer, type AgentFailure, type AgentOutcome } from './agentOutcome';
@@ -72,8 +73,12 @@ export function* synthesize(
   deadline: Date,
 ): Generator<Task, Synthesis, unknown> {
   const { agent } = moderator;
+  // Named after the run like the agents' threads, unless the moderator is also one of the run's agents.
+  const asAgent = input.agents.some((panelAgent) => agentKey(panelAgent.name) === agentKey(agent.name));
   const threadId =
-    moderator.threadId ?? `${agentKey(agent.name)}-${context.df.newGuid(context.df.instanceId)}`;
+    moderator.threadId ??
+    (asAgent ? undefined : runThreadId(agent.name, context.df.instanceId)) ??
+    `${agentKey(agent.name)}-${context.df.newGuid(context.df.instanceId)}`;
   const timedOut = (attempts: number): Synthesis => ({
     agent: agent.name,
     threadId,

@@ -1,4 +1,4 @@
-import type { TurnView } from '../conversations/agentTurns';
+import type { TurnView } from '../conversations/turnView';
 import type { RunSnapshot } from './mergeEvents';
 import { streamState } from './panelSnapshot';
 

@@ -16,7 +16,10 @@ export interface ExpiryBucketState {
 /** ≈ 80 bytes a thread: 3,000 threads keep a bucket near 240 KB, the payload share; more shards spread them. */
 export const expiryBucketMax = 3000;
 
-const addSchema = z.object({ threadId: z.string().min(1).max(256), agent: z.string().min(1) }).strict();
+const entrySchema = z.object({ threadId: z.string().min(1).max(256), agent: z.string().min(1) }).strict();
+/** One thread (a thread filing itself), or a panel run's new threads at once (one operation for the run). */
+const addSchema = z.union([entrySchema, z.object({ threads: z.array(entrySchema).min(1).max(64) }).strict()]);
+export type ExpiryBucketAddInput = z.infer<typeof addSchema>;
 const drainSchema = z.object({ max: z.number().int().min(1).max(5000) }).strict();
 
 type IndexError = { code: 'invalid_input' | 'unknown_operation' | 'bucket_full'; message: string };
@@ -31,7 +34,7 @@ function invalid(error: z.ZodError): IndexError {
 }
 
 /**
- * `add {threadId, agent}` files a thread (idempotent); `drain {max}` hands out up to max threads and forgets
+ * `add {threadId, agent}` (or `add {threads}`) files threads (idempotent); `drain {max}` hands out up to max threads and forgets
  * them. An emptied bucket deletes itself.
  */
 export function applyExpiryBucketOperation(
@@ -46,16 +49,27 @@ export function applyExpiryBucketOperation(
       if (!parsed.success) {
         return { state, result: failed(invalid(parsed.error)) };
       }
-      const count = Object.keys(threads).length;
-      if (!(parsed.data.threadId in threads) && count >= expiryBucketMax) {
-        // The thread is still expired on every read; only its deletion waits (raise THREAD_EXPIRY_SHARDS).
+      const entries = 'threads' in parsed.data ? parsed.data.threads : [parsed.data];
+      const next = { ...threads };
+      let refused = 0;
+      for (const { threadId, agent } of entries) {
+        if (!(threadId in next) && Object.keys(next).length >= expiryBucketMax) {
+          refused += 1;
+        } else {
+          next[threadId] = agent;
+        }
+      }
+      if (refused > 0) {
+        // Those threads are still expired on every read; only their deletion waits (raise THREAD_EXPIRY_SHARDS).
         return {
-          state,
-          result: failed({ code: 'bucket_full', message: `The bucket holds ${count} threads already.` }),
+          state: { threads: next },
+          result: failed({
+            code: 'bucket_full',
+            message: `The bucket holds ${Object.keys(next).length} threads; ${refused} more were not filed.`,
+          }),
         };
       }
-      const next = { threads: { ...threads, [parsed.data.threadId]: parsed.data.agent } };
-      return { state: next, result: ok({ remaining: Object.keys(next.threads).length }) };
+      return { state: { threads: next }, result: ok({ remaining: Object.keys(next).length }) };
     }
     case 'drain': {
       const parsed = drainSchema.safeParse(input);

@@ -71,6 +71,8 @@ const appendTurnSchema = z
     owner: ownerSchema.optional(),
     /** How the thread expires: its first recorded turn files it in the expiry index. */
     expiry: threadExpiryInputSchema.optional(),
+    /** The bucket the turn's panel run has filed this new thread in already: recorded, with no filing of its own. */
+    filedIn: z.string().min(1).max(128).optional(),
     /** A summary that replaces the thread's oldest messages (compaction), applied before the new turn. */
     compaction: appendCompactionSchema.optional(),
   })
@@ -194,9 +196,13 @@ function filedForExpiry(
   expiry: ThreadExpiryInput | undefined,
   threadId: string | undefined,
   refile: boolean,
+  filedIn?: string,
 ): { state: ThreadState; expiryIndex?: ExpiryIndexNote } {
   if (expiry === undefined || threadId === undefined || (next.expiryBucket !== undefined && !refile)) {
     return { state: next };
+  }
+  if (filedIn !== undefined && !refile) {
+    return { state: { ...next, expiryBucket: filedIn } };
   }
   const last = lastActivityMs(next);
   if (expiry.idleMs === null || last === undefined) {
@@ -246,7 +252,7 @@ export function applyThreadOperation(
       if (!parsed.success) {
         return { state, result: failure('invalid_input', parsed.error.issues[0]?.message ?? 'invalid') };
       }
-      const { agent, messages, limits, owner, expiry, compaction } = parsed.data;
+      const { agent, messages, limits, owner, expiry, compaction, filedIn } = parsed.data;
       const refused = refusedTurn(state, agent, owner);
       if (refused !== undefined) {
         return { state, result: refused };
@@ -261,6 +267,7 @@ export function applyThreadOperation(
         expiry,
         threadId,
         false,
+        filedIn,
       );
       const next = filed.state;
       const trimmed = all.length - kept.length;

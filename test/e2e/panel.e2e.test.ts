@@ -38,6 +38,7 @@ interface Action {
   actionType: number;
   functionName?: string;
   instanceId?: string;
+  operation?: string;
   input?: { agent?: { name: string } };
   compoundActions?: Action[];
 }
@@ -223,8 +224,12 @@ describe('the multi-agent panel, end to end', () => {
   it("runs every agent's turn inside the panel: one model call each, raced against the deadline timer", async () => {
     const { instanceId, snapshot } = await runToEnd();
     const [episodeActions] = snapshot.episodes[0]!.actions as unknown as Action[][];
-    expect(episodeActions).toHaveLength(1);
-    const [race] = episodeActions!;
+    // The run files both new threads in the expiry index with one signal, then races the agents' steps.
+    expect(episodeActions!.map((action) => [action.actionType, action.operation])).toEqual([
+      [ActionType.SignalEntity, 'add'],
+      [ActionType.WhenAny, undefined],
+    ]);
+    const [, race] = episodeActions!;
     expect(race!.actionType).toBe(ActionType.WhenAny);
     expect(race!.compoundActions!.map((action) => [action.actionType, action.functionName])).toEqual([
       [ActionType.CallActivity, 'runAgentTurn'],
@@ -234,12 +239,12 @@ describe('the multi-agent panel, end to end', () => {
       [ActionType.WhenAll, undefined],
     ]);
     // One instance for the whole run: each answer comes back once, in its model call's result, and each exchange
-    // goes to its thread in one operation, whose reply the run waits for.
+    // goes to its thread in one signal, which the run does not wait for: three operations sent, no reply.
     expect(backend.listInstances().map((instance) => instance.instanceId)).toEqual([instanceId]);
     const types = typesOf(snapshot);
     expect(types.filter((type) => type === EventType.TaskCompleted)).toHaveLength(2);
-    expect(types.filter((type) => type === EventType.EventSent)).toHaveLength(2);
-    expect(types.filter((type) => type === EventType.EventRaised)).toHaveLength(2);
+    expect(types.filter((type) => type === EventType.EventSent)).toHaveLength(3);
+    expect(types.filter((type) => type === EventType.EventRaised)).toHaveLength(0);
   });
 
   it('runs the agents concurrently', async () => {

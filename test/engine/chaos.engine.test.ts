@@ -107,8 +107,9 @@ describeEngine(
         ['Chemist', answerOf(chemist, run.prompt)],
       ]);
       // The lost work was run again by the engine, not failed and retried by the app: no TaskFailed, no retry
-      // timer (the deadline's only); one answer per agent and one append per thread (EventSent, and its reply as
-      // EventRaised), in the panel's history (every agent's turn runs inside it).
+      // timer (the deadline's only); one answer per agent, one append per thread and one filing of both threads
+      // in the expiry index (EventSent: signals, with no reply), in the panel's history (every agent's turn runs
+      // inside it).
       const history = await durable().history(run.instanceId);
       const counts: Record<string, number> = {};
       for (const event of history) counts[event.EventType] = (counts[event.EventType] ?? 0) + 1;
@@ -116,12 +117,16 @@ describeEngine(
         ExecutionStarted: 1,
         TaskCompleted: 2,
         TimerCreated: 1,
-        EventSent: 2,
-        EventRaised: 2,
+        EventSent: 3,
         ExecutionCompleted: 1,
       });
       for (const answer of answers) {
-        const thread = (await durable().entity('agentThread', answer.threadId)) as {
+        // The append is a signal: it may land a moment after the run's end is visible.
+        const thread = (await durable().entityWhen(
+          'agentThread',
+          answer.threadId,
+          (state) => (state as { messages?: unknown[] } | undefined)?.messages !== undefined,
+        )) as {
           messages: { role: string; content: string }[];
           activeTurn?: unknown;
         };
@@ -161,9 +166,9 @@ describeEngine(
     it('loses nothing and duplicates nothing when the worker dies as a thread operation reaches it', async () => {
       const model = rig().model!;
       const before = model.requests.length;
-      // A worker that kills itself (SIGKILL) when the first entity operation batch reaches it: an append in flight.
+      // A worker that kills itself (SIGKILL) when the first thread operation batch reaches it: an append in flight.
       await rig().killWorker();
-      await rig().restartWorkerDyingOnEntity();
+      await rig().restartWorkerDyingOnEntity('agentThread');
       const [run] = await startPanels('entity-kill', 1);
       await until('the worker to die on the thread operation', () => !rig().workerRunning);
       await rig().restartWorker();
@@ -182,11 +187,13 @@ describeEngine(
       const { final } = await panel().waitForEnd(run!.instanceId, recoveryTimeoutMs, 500);
       const first = final.output!.answers[0]!;
       const before = model.requests.length;
+      // The first run's append is a signal: once it has landed, the next thread operation is the follow-up's.
+      await durable().entityWhen('agentThread', first.threadId, (state) => state !== undefined);
 
       // The follow-up turn's first thread operation is the lease (beginTurn); the worker dies as it arrives. The
       // worker also served the caller's HTTP request, so the caller sees its connection cut.
       await rig().killWorker();
-      await rig().restartWorkerDyingOnEntity();
+      await rig().restartWorkerDyingOnEntity('agentThread');
       const followUp = 'And at absolute zero?';
       const call = rig()
         .http('POST', '/api/agents/physicist/run', {

@@ -59,7 +59,8 @@ describeEngine(
       const { threadId, sessionId } = first.json() as { threadId: string; sessionId: string };
       expect(sessionId).toBe('session-001');
       expect(threadId).toMatch(/^physicist-s-[0-9a-f]{40}$/);
-      const state = (await durable().entity('agentThread', threadId)) as {
+      // The turn's append is a signal: it may land a moment after the reply.
+      const state = (await durable().entityWhen('agentThread', threadId, (read) => read !== undefined)) as {
         owner?: string;
         messages: unknown[];
       };

@@ -111,14 +111,13 @@ describeEngine(
       expect(final.output!.failures).toEqual([]);
 
       // What the engine recorded (its history view leaves out the scheduling events): one instance, a deadline
-      // timer, one model attempt per agent, and each exchange appended to its thread (EventSent, and the entity's
-      // reply as EventRaised).
+      // timer, one model attempt per agent, one filing of both new threads in the expiry index, and each exchange
+      // appended to its thread by a signal (EventSent), whose reply the run does not wait for (no EventRaised).
       const history = await durable().history(instanceId);
       expect(eventCounts(history)).toEqual({
         ExecutionStarted: 1,
         TaskCompleted: 2,
-        EventSent: 2,
-        EventRaised: 2,
+        EventSent: 3,
         TimerCreated: 1,
         ExecutionCompleted: 1,
       });
@@ -132,7 +131,13 @@ describeEngine(
       );
       for (const answer of answers) {
         expect(completedBy(history, answer.agent)).toHaveLength(1);
-        expect(await durable().entity('agentThread', answer.threadId)).toEqual({
+        // The append is a signal: it may land a moment after the run's end is visible.
+        const thread = await durable().entityWhen(
+          'agentThread',
+          answer.threadId,
+          (state) => state !== undefined,
+        );
+        expect(thread).toEqual({
           agent: answer.agent,
           messages: [
             { role: 'user', content: prompt, at: expect.any(String) as unknown },
@@ -168,8 +173,7 @@ describeEngine(
         TaskCompleted: 3,
         TimerCreated: 2,
         TimerFired: 1,
-        EventSent: 2,
-        EventRaised: 2,
+        EventSent: 3,
         ExecutionCompleted: 1,
       });
       const failed = eventsOfType(history, 'TaskCompleted').find(
@@ -200,19 +204,21 @@ describeEngine(
       expect(final.output!.failures).toMatchObject([
         { agent: 'Chemist', status: 'failed', code: 'content_filter', attempts: 1 },
       ]);
-      // Not retried, and no thread written for the agent without an answer: one attempt each, one append.
+      // Not retried, and no thread written for the agent without an answer: one attempt each, one append (and
+      // the filing of both new threads, sent before either agent answered).
       const history = await durable().history(instanceId);
       expect(eventCounts(history)).toEqual({
         ExecutionStarted: 1,
         TaskCompleted: 2,
         TimerCreated: 1,
-        EventSent: 1,
-        EventRaised: 1,
+        EventSent: 2,
         ExecutionCompleted: 1,
       });
-      expect(eventsOfType(history, 'EventSent')[0]!.InstanceId).toBe(
-        `@agentthread@${final.output!.answers[0]!.threadId}`,
-      );
+      expect(
+        eventsOfType(history, 'EventSent')
+          .map((event) => String(event.InstanceId))
+          .filter((id) => id.startsWith('@agentthread@')),
+      ).toEqual([`@agentthread@${final.output!.answers[0]!.threadId}`]);
       expect(final.output!.failures[0]).toMatchObject({
         status: 'failed',
         code: 'content_filter',
@@ -240,15 +246,18 @@ describeEngine(
       );
 
       // Each agent made its three attempts with two timers between them (beside the deadline timer); the panel
-      // failed once both had, and wrote no thread.
+      // failed once both had, and wrote no thread (the one operation sent is the new threads' expiry filing,
+      // which the sweep skips for threads that were never recorded).
       const history = await durable().history(instanceId);
       expect(eventCounts(history)).toEqual({
         ExecutionStarted: 1,
         TaskCompleted: 6,
         TimerCreated: 5,
         TimerFired: 4,
+        EventSent: 1,
         ExecutionCompleted: 1,
       });
+      expect(String(eventsOfType(history, 'EventSent')[0]!.InstanceId)).toMatch(/^@threadexpirybucket@/);
       expect(eventsOfType(history, 'ExecutionCompleted')[0]).toMatchObject({ OrchestrationStatus: 'Failed' });
     });
 
@@ -294,12 +303,65 @@ describeEngine(
         `assistant: ${first.answer}`,
         'user: And in a vacuum?',
       ]);
-      const thread = (await durable().entity('agentThread', first.threadId)) as {
+      // The follow-up's append (which ends its hold) is a signal: it may land a moment after the reply.
+      const thread = (await durable().entityWhen(
+        'agentThread',
+        first.threadId,
+        (state) => (state as { messages: unknown[] }).messages.length === 4,
+      )) as {
         messages: unknown[];
         activeTurn?: unknown;
       };
       expect(thread.messages).toHaveLength(4);
       expect(thread.activeTurn).toBeUndefined();
+    });
+
+    it('continues conversations the instant each run ends: every follow-up sees every earlier exchange', async () => {
+      // The append that records an exchange and ends a turn's hold is a signal, which can land after the run's
+      // end is visible; the follow-up's route waits for it. Two conversations of three runs each, every
+      // follow-up sent as soon as a fast poll sees the run before it end.
+      const conversation = async (tag: string): Promise<number[][]> => {
+        const counts: number[][] = [];
+        let previous: string | undefined;
+        for (const turn of [1, 2, 3]) {
+          const response = await fixture.rig.http('POST', '/api/multiagent/run', {
+            body: JSON.stringify({
+              prompt: `${tag}: question ${turn}?`,
+              ...(previous === undefined ? {} : { conversationId: previous }),
+            }),
+            contentType: 'application/json',
+          });
+          expect([response.status, response.text]).toEqual([202, expect.any(String)]);
+          previous = (response.json() as { instanceId: string }).instanceId;
+          const { final } = await panel().waitForEnd(previous, 90_000, 25);
+          expect(final.runtimeStatus).toBe('Completed');
+          counts.push(final.output!.answers.map((answer) => answer.threadMessageCount ?? 0));
+        }
+        return counts;
+      };
+      const tags = ['kestrel', 'osprey'];
+      const results = await Promise.all(tags.map((tag) => conversation(tag)));
+      for (const counts of results) {
+        expect(counts).toEqual([
+          [2, 2],
+          [4, 4],
+          [6, 6],
+        ]);
+      }
+      // The third question of each conversation reached each model with both earlier exchanges.
+      for (const tag of tags) {
+        const last = fixture.rig.model!.requests.filter((request) =>
+          messagesOf(request).includes(`user: ${tag}: question 3?`),
+        );
+        expect(last).toHaveLength(2);
+        for (const request of last) {
+          expect(messagesOf(request).filter((message) => message.startsWith(`user: ${tag}:`))).toEqual([
+            `user: ${tag}: question 1?`,
+            `user: ${tag}: question 2?`,
+            `user: ${tag}: question 3?`,
+          ]);
+        }
+      }
     });
 
     it('never interleaves two turns on one thread: the second gets 409 thread_busy', async () => {
@@ -477,7 +539,8 @@ describeEngine(
         'executeTool',
         'runAgentTurn',
       ]);
-      expect(eventCounts(history)).toMatchObject({ TaskCompleted: 4, EventSent: 2 });
+      // Two appends and the filing of both new threads in the expiry index.
+      expect(eventCounts(history)).toMatchObject({ TaskCompleted: 4, EventSent: 3 });
       const toolCall = eventsOfType(history, 'TaskCompleted').find(
         (event) => event.FunctionName === 'executeTool',
       )!;

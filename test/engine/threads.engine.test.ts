@@ -199,7 +199,11 @@ describeEngine(
       const anew = await ask({ message: 'What is the codename?', sessionId: 'lease-1' });
       expect(anew.status).toBe(200);
       expect((anew.json() as { threadId: string }).threadId).toBe(threadId);
-      const fresh = await thread(threadId);
+      // The append that ends the turn's hold is a signal: it may land a moment after the reply.
+      const fresh = await eventually(
+        () => thread(threadId),
+        (state) => state?.activeTurn === undefined,
+      );
       expect(fresh?.messages.map((message) => message.content)).toEqual([
         'What is the codename?',
         expect.not.stringContaining('Osprey') as unknown,
@@ -222,7 +226,10 @@ describeEngine(
       expect(notes.filter((note) => note !== undefined)).toContainEqual(
         expect.objectContaining({ compaction: 'summarized' }),
       );
-      const state = await thread(threadId);
+      const state = await eventually(
+        () => thread(threadId),
+        (read) => read?.messages.at(-1)?.content === answer.answer,
+      );
       expect(state?.messages[0]).toMatchObject({
         role: 'system',
         content: expect.stringContaining('Kestrel') as unknown,

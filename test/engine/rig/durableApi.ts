@@ -91,6 +91,24 @@ export class DurableApi {
     return response.json();
   }
 
+  /**
+   * An entity's state once `ready` holds for it (read again every 100 ms, for at most `timeoutMs`): a signal sent
+   * as a run ends may land after the run's end is visible. The last state read, ready or not.
+   */
+  async entityWhen(
+    name: string,
+    key: string,
+    ready: (state: unknown) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<unknown> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await this.entity(name, key);
+      if (ready(state) || Date.now() >= until) return state;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   /** Every orchestration instance created at or after `since`. */
   async instancesCreatedSince(since: Date): Promise<DurableStatus[]> {
     const { baseUrl, code } = this.urls;

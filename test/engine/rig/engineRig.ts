@@ -200,9 +200,9 @@ export class EngineRig {
     await this.#startWorker(env).connected;
   }
 
-  /** Starts the worker that dies as the first entity operation batch reaches it (see workerProcess.ts). */
-  async restartWorkerDyingOnEntity(): Promise<void> {
-    await this.restartWorker({ ENGINE_WORKER_DIE_ON_ENTITY: '1' });
+  /** Starts the worker that dies as the first operation batch of `entity` reaches it (see workerProcess.ts). */
+  async restartWorkerDyingOnEntity(entity: string): Promise<void> {
+    await this.restartWorker({ ENGINE_WORKER_DIE_ON_ENTITY: entity });
   }
 
   /** Whether the worker process is running (the chaos scenarios wait for one that kills itself). */

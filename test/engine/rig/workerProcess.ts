@@ -36,10 +36,15 @@ async function main(): Promise<void> {
     functionKey: required('ENGINE_FUNCTION_KEY'),
     recorder,
     port: Number(required('ENGINE_WORKER_PORT')),
-    ...(process.env.ENGINE_WORKER_DIE_ON_ENTITY === '1'
+    // Dies (SIGKILL) as the first batch of the named entity (a function name) reaches the worker.
+    ...(process.env.ENGINE_WORKER_DIE_ON_ENTITY !== undefined
       ? {
-          beforeInvoke: (kind: string): void => {
-            if (kind === 'entity') process.kill(process.pid, 'SIGKILL');
+          beforeInvoke: (kind: string, name: string): void => {
+            if (
+              kind === 'entity' &&
+              name.toLowerCase() === process.env.ENGINE_WORKER_DIE_ON_ENTITY?.toLowerCase()
+            )
+              process.kill(process.pid, 'SIGKILL');
           },
         }
       : {}),

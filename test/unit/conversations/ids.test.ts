@@ -2,6 +2,8 @@ import {
   isOwnThreadIdOf,
   isValidSessionId,
   newThreadId,
+  recordingRunOf,
+  runThreadId,
   sessionThreadId,
 } from '../../../src/conversations/ids';
 
@@ -44,5 +46,18 @@ describe('session ids and the threads they name', () => {
       false,
       false,
     ]);
+  });
+
+  it("names a panel run's new thread after the run, and finds the run from the thread's id", () => {
+    const runId = '0123456789abcdef0123456789abcdef';
+    const threadId = runThreadId('Physicist', runId)!;
+    expect(threadId).toBe('physicist-01234567-89ab-cdef-0123-456789abcdef');
+    expect(isOwnThreadIdOf('Physicist', threadId)).toBe(true);
+    expect(recordingRunOf(threadId)).toBe(runId);
+    expect(recordingRunOf(runThreadId('Lab Assistant', runId)!)).toBe(runId);
+    // A run id the backend did not mint names no thread; an id that is not "<key>-<uuid>" names no run.
+    expect(runThreadId('Physicist', 'my-run')).toBeUndefined();
+    expect(recordingRunOf(sessionThreadId('Physicist', 'a', undefined))).toBeUndefined();
+    expect(recordingRunOf('physicist-notes')).toBeUndefined();
   });
 });

@@ -6,12 +6,7 @@
  * (test/host/engineEvents.ts, checked against recordings of the real extension).
  */
 import { DummyOrchestrationContext, type OrchestrationHandler } from 'durable-functions';
-import {
-  entityRequestMessage,
-  entityResponseMessage,
-  historyEvents,
-  type HistoryEvent,
-} from '../../host/engineEvents';
+import { entityRequestMessage, historyEvents, type HistoryEvent } from '../../host/engineEvents';
 import type { AgentAnswer, AgentOutcome } from '../../../src/orchestration/agentOutcome';
 import type { AgentAttemptInput, AgentAttemptResult } from '../../../src/agents/agentAttempt';
 import {
@@ -54,6 +49,8 @@ const { Orchestrator } = require('durable-functions/lib/src/orchestrations/Orche
 };
 
 const instanceId = 'run-1';
+// durable-functions' ActionType.SignalEntity.
+const signalEntityAction = 9;
 const startedAt = Date.parse('2026-01-01T00:00:00Z');
 const input: PanelInput = {
   prompt: 'What is time?',
@@ -68,12 +65,16 @@ const input: PanelInput = {
 };
 
 /** One episode, as the extension would trigger it, on a fresh dummy context. */
-function episode(history: HistoryEvent[], isReplaying: boolean): Promise<OrchestratorState> {
+function episode(
+  history: HistoryEvent[],
+  isReplaying: boolean,
+  panelInput: PanelInput = input,
+): Promise<OrchestratorState> {
   const listen = new Orchestrator(panelOrchestrator).listen();
   return listen(
     {
       history,
-      input,
+      input: panelInput,
       instanceId,
       isReplaying,
       parentInstanceId: null,
@@ -87,15 +88,16 @@ function episode(history: HistoryEvent[], isReplaying: boolean): Promise<Orchest
   );
 }
 
-const started = [
+const startedWith = (panelInput: PanelInput) => [
   historyEvents.orchestratorStarted(startedAt),
   historyEvents.executionStarted(startedAt, {
     instanceId,
     executionId: 'execution-1',
     name: 'multiAgentPanel',
-    input: JSON.stringify(input),
+    input: JSON.stringify(panelInput),
   }),
 ];
+const started = startedWith(input);
 
 function answerFrom(request: AgentAttemptInput): AgentAttemptResult {
   return {
@@ -148,54 +150,19 @@ describe('the panel orchestrator on a DummyOrchestrationContext', () => {
       historyEvents.taskCompleted(later, 0, JSON.stringify(answerFrom(physicist!.input!))),
     ];
     const second = await episode(history, false);
-    // Each exchange goes to its thread, the Chemist's first; the run waits for both (a follow-up must find them).
-    const appends = flat(second.actions[0]!).filter((action) => action.operation !== undefined);
+    // Each exchange goes to its thread by signal, the Chemist's first, and the run ends in the same episode: it
+    // does not wait for the entities (a follow-up that comes first waits for them at its route).
+    const appends = flat(second.actions[0]!).filter((action) => action.operation === 'appendTurn');
     expect(
-      appends.map((action) => [action.operation, action.instanceId?.split('@')[2]?.split('-')[0]]),
+      appends.map((action) => [action.actionType, action.instanceId?.split('@')[2]?.split('-')[0]]),
     ).toEqual([
-      ['appendTurn', 'chemist'],
-      ['appendTurn', 'physicist'],
+      [signalEntityAction, 'chemist'],
+      [signalEntityAction, 'physicist'],
     ]);
-    expect(second.isDone).toBe(false);
-
-    const last = later + 500;
-    const requestIds = ['request-chemist', 'request-physicist'];
-    const third = await episode(
-      [
-        ...history,
-        // The calls (ids 3, 4: the timer took 2), then the entities' replies.
-        ...appends.map((append, index) =>
-          historyEvents.eventSent(
-            later,
-            3 + index,
-            append.instanceId!,
-            'op',
-            entityRequestMessage({
-              id: requestIds[index]!,
-              operation: 'appendTurn',
-              input: JSON.stringify(append.input),
-              signal: false,
-              parent: { instanceId, executionId: 'execution-1' },
-              timestamp: later,
-              requestTime: later,
-            }),
-          ),
-        ),
-        historyEvents.orchestratorCompleted(later),
-        historyEvents.orchestratorStarted(last),
-        ...requestIds.map((id) =>
-          historyEvents.eventRaised(
-            last,
-            id,
-            entityResponseMessage(JSON.stringify({ ok: true, messageCount: 2 })),
-          ),
-        ),
-      ],
-      true,
-    );
-    expect(third.isDone).toBe(true);
-    const output = third.output as PanelResult;
+    expect(second.isDone).toBe(true);
+    const output = second.output as PanelResult;
     expect(output.summary).toBe('2 of 2 agents answered.');
+    // What each thread holds now, as the entity will apply the append: the question and the answer.
     expect(
       output.answers.map((answer: AgentOutcome) => [
         answer.agent,
@@ -209,8 +176,64 @@ describe('the panel orchestrator on a DummyOrchestrationContext', () => {
     expect(output.usage).toMatchObject({ inputTokens: 20, outputTokens: 10 });
     // The replay hands the extension each model call once, though the race after the Chemist's answer held the
     // Physicist's call again.
-    expect(flat(third.actions[0]!).filter((action) => action.functionName === 'runAgentTurn')).toHaveLength(
+    expect(flat(second.actions[0]!).filter((action) => action.functionName === 'runAgentTurn')).toHaveLength(
       2,
     );
+  });
+
+  it('files every new thread in the expiry index with one signal in its first episode, and each append records it', async () => {
+    const expiring: PanelInput = {
+      ...input,
+      expiry: { idleSeconds: 86_400, bucketSeconds: 3600, shards: 16 },
+    };
+    const first = await episode(startedWith(expiring), false, expiring);
+    const signals = first.actions[0]!.filter((action) => action.actionType === signalEntityAction);
+    // Both threads at once; their latest expiry is the run's deadline (1 minute) plus a day, in the next slot.
+    expect(signals).toEqual([
+      expect.objectContaining({
+        instanceId: expect.stringMatching(/^@threadexpirybucket@2026-01-02T01:00:00\.000Z_\d+$/) as unknown,
+        operation: 'add',
+        input: {
+          threads: [
+            { threadId: expect.stringMatching(/^physicist-/) as unknown, agent: 'Physicist' },
+            { threadId: expect.stringMatching(/^chemist-/) as unknown, agent: 'Chemist' },
+          ],
+        },
+      }),
+    ]);
+    const [race] = first.actions[0]!.filter((action) => action.actionType !== signalEntityAction);
+    const [physicist] = race!.compoundActions!;
+    const bucket = signals[0]!.instanceId!.split('@')[2];
+    const second = await episode(
+      [
+        ...startedWith(expiring),
+        // The filing (id 0), then the model calls (1, 2) and the deadline timer (3).
+        historyEvents.eventSent(
+          startedAt,
+          0,
+          signals[0]!.instanceId!,
+          'op',
+          entityRequestMessage({
+            id: 'request-filing',
+            operation: 'add',
+            input: JSON.stringify(signals[0]!.input),
+            signal: true,
+            parent: { instanceId, executionId: 'execution-1' },
+            timestamp: startedAt,
+            requestTime: startedAt,
+          }),
+        ),
+        historyEvents.taskScheduled(startedAt, 1, 'runAgentTurn'),
+        historyEvents.taskScheduled(startedAt, 2, 'runAgentTurn'),
+        historyEvents.timerCreated(startedAt, 3, '2026-01-01T00:01:00.0000000Z'),
+        historyEvents.orchestratorCompleted(startedAt),
+        historyEvents.orchestratorStarted(startedAt + 1000),
+        historyEvents.taskCompleted(startedAt + 1000, 1, JSON.stringify(answerFrom(physicist!.input!))),
+      ],
+      false,
+      expiring,
+    );
+    const append = flat(second.actions.flat()).find((action) => action.operation === 'appendTurn');
+    expect(append?.input).toMatchObject({ agent: 'Physicist', filedIn: bucket });
   });
 });

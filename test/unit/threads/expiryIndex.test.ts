@@ -28,6 +28,36 @@ describe('an expiry bucket', () => {
     expect(second.state).toBeUndefined();
   });
 
+  it("files a panel run's new threads in one operation, and as many as fit when it is nearly full", () => {
+    const added = applyExpiryBucketOperation({ threads: { a: 'Physicist' } }, 'add', {
+      threads: [
+        { threadId: 'b', agent: 'Chemist' },
+        { threadId: 'a', agent: 'Physicist' },
+      ],
+    });
+    expect(added).toEqual({
+      state: { threads: { a: 'Physicist', b: 'Chemist' } },
+      result: { ok: true, remaining: 2 },
+    });
+    const nearlyFull = {
+      threads: Object.fromEntries(
+        Array.from({ length: expiryBucketMax - 1 }, (_, i) => [`t${i}`, 'Physicist']),
+      ),
+    };
+    const over = applyExpiryBucketOperation(nearlyFull, 'add', {
+      threads: [
+        { threadId: 'x', agent: 'Physicist' },
+        { threadId: 'y', agent: 'Chemist' },
+      ],
+    });
+    expect(over.result).toMatchObject({ ok: false, error: { code: 'bucket_full' } });
+    expect(Object.keys(over.state!.threads)).toHaveLength(expiryBucketMax);
+    expect(over.state!.threads.x).toBe('Physicist');
+    expect(applyExpiryBucketOperation(undefined, 'add', { threads: [] }).result).toMatchObject({
+      error: { code: 'invalid_input' },
+    });
+  });
+
   it('refuses bad input, unknown operations and a thread past the bound as values', () => {
     expect(applyExpiryBucketOperation(undefined, 'add', { threadId: '' }).result).toMatchObject({
       ok: false,

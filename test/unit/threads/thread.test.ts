@@ -233,6 +233,25 @@ describe('thread expiry', () => {
     ).toBeUndefined();
   });
 
+  it('records the bucket its panel run filed it in, and files nothing itself', () => {
+    const filed = applyThreadOperation(
+      undefined,
+      'appendTurn',
+      { ...withExpiry('q1', 'a1'), filedIn: '2026-11-25T11:00:00.000Z_2' },
+      'physicist-1',
+    );
+    expect(filed.expiryIndex).toBeUndefined();
+    expect(filed.state?.expiryBucket).toBe('2026-11-25T11:00:00.000Z_2');
+    // The sweep files a live thread again where its expiry now falls, whoever filed it first.
+    const swept = applyThreadOperation(
+      filed.state,
+      'expireIfIdle',
+      { now: '2026-11-25T10:00:30.000Z', expiry },
+      'physicist-1',
+    );
+    expect(swept.expiryIndex?.bucket).toMatch(/^2026-11-25T10:02:00\.000Z_/);
+  });
+
   it('deletes an idle thread on expireIfIdle and tells its owner index; files a live one again', () => {
     const owned = applyThreadOperation(
       undefined,

@@ -1,0 +1,175 @@
+/**
+ * A turn records its exchange (and ends its hold) with a signal, so for a moment after its run ends the thread
+ * may not show it. threadOf reads such a thread again until it does; these tests hold the signal back on a fake
+ * durable client and let it land later, as the entity would.
+ */
+import { OrchestrationRuntimeStatus } from 'durable-functions';
+import { agentCatalog } from '../../../src/agents/catalog';
+import { threadOf } from '../../../src/conversations/agentTurns';
+import { runThreadId } from '../../../src/conversations/ids';
+import { readThreadExpiry } from '../../../src/config/settings';
+import { functionNames } from '../../../src/functionNames';
+import type { ThreadState } from '../../../src/threads/thread';
+import { FakeDurableClient } from '../fakeDurableClient';
+
+const physicist = agentCatalog.agents.find((agent) => agent.name === 'Physicist')!;
+const expiry = readThreadExpiry({});
+const runId = '0123456789abcdef0123456789abcdef';
+const threadId = runThreadId('Physicist', runId)!;
+const entityKey = (id: string) => `${functionNames.threadEntity}@${id}`;
+const exchange: ThreadState = {
+  agent: 'Physicist',
+  messages: [
+    { role: 'user', content: 'What is time?', at: new Date().toISOString() },
+    { role: 'assistant', content: 'It flows.', at: new Date().toISOString() },
+  ],
+};
+
+function panelRun(runtimeStatus: OrchestrationRuntimeStatus, answered: boolean): FakeDurableClient {
+  const client = new FakeDurableClient();
+  const outcome = answered
+    ? { status: 'answered', agent: 'Physicist', threadId, attempts: 1, answer: 'It flows.', truncated: false }
+    : {
+        status: 'failed',
+        agent: 'Physicist',
+        threadId,
+        attempts: 3,
+        code: 'rate_limited',
+        message: 'Too many requests.',
+      };
+  client.instances.set(runId, {
+    name: functionNames.panelOrchestration,
+    runtimeStatus,
+    input: { prompt: 'What is time?' },
+    customStatus: { phase: 'completed', message: 'done', agents: ['Physicist'] },
+    output:
+      runtimeStatus === OrchestrationRuntimeStatus.Completed
+        ? {
+            prompt: 'What is time?',
+            summary: '1 of 1 agents answered.',
+            answers: answered
+              ? [
+                  {
+                    ...outcome,
+                    model: 'm',
+                    requestedModel: 'm',
+                    finishReason: 'stop',
+                    usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+                  },
+                ]
+              : [],
+            failures: answered ? [] : [outcome],
+            usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+          }
+        : null,
+  });
+  return client;
+}
+
+/** The entity's signal landing `afterMs` from now. */
+function landsLater(client: FakeDurableClient, id: string, state: ThreadState, afterMs: number): void {
+  setTimeout(() => client.entities.set(entityKey(id), state), afterMs);
+}
+
+describe('threadOf, for a thread whose run has just ended', () => {
+  it("waits for a panel run's first exchange to reach the new thread its id names, then reads it", async () => {
+    const client = panelRun(OrchestrationRuntimeStatus.Completed, true);
+    landsLater(client, threadId, exchange, 300);
+    const read = await threadOf(client, physicist, threadId, undefined, expiry);
+    expect(read).toMatchObject({
+      ok: true,
+      thread: { messages: [{ content: 'What is time?' }, { content: 'It flows.' }] },
+    });
+  });
+
+  it("waits for a lone turn's first exchange (the turn runs under its new thread's id)", async () => {
+    const client = new FakeDurableClient();
+    const lone = 'physicist-5b1f7c3e-1111-2222-3333-444455556666';
+    client.instances.set(lone, {
+      name: functionNames.agentTurnOrchestration,
+      runtimeStatus: OrchestrationRuntimeStatus.Completed,
+      input: { agent: { name: 'Physicist' }, threadId: lone },
+      output: {
+        status: 'answered',
+        agent: 'Physicist',
+        threadId: lone,
+        attempts: 1,
+        answer: 'It flows.',
+        truncated: false,
+        model: 'm',
+        requestedModel: 'm',
+        finishReason: 'stop',
+        usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+      },
+    });
+    landsLater(client, lone, exchange, 200);
+    await expect(threadOf(client, physicist, lone, undefined, expiry)).resolves.toMatchObject({ ok: true });
+  });
+
+  it('answers 404 at once when the run that names the thread did not answer on it', async () => {
+    const client = panelRun(OrchestrationRuntimeStatus.Completed, false);
+    landsLater(client, threadId, exchange, 300);
+    const began = Date.now();
+    await expect(threadOf(client, physicist, threadId, undefined, expiry)).resolves.toMatchObject({
+      ok: false,
+      error: { status: 404, code: 'thread_not_found' },
+    });
+    expect(Date.now() - began).toBeLessThan(250);
+  });
+
+  it('answers 409 thread_busy while the run that records the thread is still running', async () => {
+    const client = panelRun(OrchestrationRuntimeStatus.Running, true);
+    await expect(threadOf(client, physicist, threadId, undefined, expiry)).resolves.toMatchObject({
+      ok: false,
+      error: { status: 409, code: 'thread_busy' },
+    });
+  });
+
+  it('gives up after its wait with 409 thread_busy, saying the exchange is still being recorded', async () => {
+    const client = panelRun(OrchestrationRuntimeStatus.Completed, true);
+    const read = await threadOf(client, physicist, threadId, undefined, expiry, Date.now(), 400);
+    expect(read).toMatchObject({ ok: false, error: { status: 409, code: 'thread_busy' } });
+    expect(!read.ok && read.error.message).toContain('still being recorded');
+  });
+
+  it('waits for the end of a hold whose panel run has ended (the append that ends it is on its way)', async () => {
+    const client = panelRun(OrchestrationRuntimeStatus.Completed, true);
+    const until = new Date(Date.now() + 60_000).toISOString();
+    client.entities.set(entityKey(threadId), {
+      ...exchange,
+      activeTurn: { turnId: `${runId}:physicist`, until },
+    });
+    const appended: ThreadState = { ...exchange, messages: [...exchange.messages, ...exchange.messages] };
+    landsLater(client, threadId, appended, 300);
+    const read = await threadOf(client, physicist, threadId, undefined, expiry);
+    expect(read).toMatchObject({ ok: true, thread: { messages: { length: 4 } } });
+    expect(read.ok && read.thread.activeTurn).toBeUndefined();
+  });
+
+  it('reads a thread held by a turn that is still running as it is, without waiting', async () => {
+    const client = panelRun(OrchestrationRuntimeStatus.Running, true);
+    const until = new Date(Date.now() + 60_000).toISOString();
+    client.entities.set(entityKey(threadId), {
+      ...exchange,
+      activeTurn: { turnId: `${runId}:physicist`, until },
+    });
+    const began = Date.now();
+    const read = await threadOf(client, physicist, threadId, undefined, expiry);
+    expect(read.ok && read.thread.activeTurn?.turnId).toBe(`${runId}:physicist`);
+    expect(Date.now() - began).toBeLessThan(250);
+  });
+
+  it('does not wait for a hold whose run was cancelled: no signal will end it', async () => {
+    const client = panelRun(OrchestrationRuntimeStatus.Terminated, true);
+    const until = new Date(Date.now() + 60_000).toISOString();
+    client.entities.set(entityKey(threadId), {
+      ...exchange,
+      activeTurn: { turnId: `${runId}:physicist`, until },
+    });
+    const began = Date.now();
+    await expect(threadOf(client, physicist, threadId, undefined, expiry)).resolves.toMatchObject({
+      ok: true,
+    });
+    expect(Date.now() - began).toBeLessThan(250);
+  });
+});
