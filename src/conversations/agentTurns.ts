@@ -16,7 +16,7 @@ import { statusOfCallerId } from './durableErrors';
 import { isValidThreadId, newThreadId } from './ids';
 import { ownedBy } from './owners';
 import { turnView, type TurnView } from './turnView';
-import { firstRecordOf, holderEnded } from './pendingRecord';
+import { firstRecordOf, holderEndedUntil, recordWaitMs } from './pendingRecord';
 import { refuse, type Refusal } from './refusal';
 
 /** The longest part of a caller's agent name an error message repeats. */
@@ -52,13 +52,9 @@ function threadNotFoundMessage(
 }
 
 /**
- * How long a reader waits for a thread to show an ended turn's signal (its exchange, or the end of its hold)
- * before answering with what it has. The signal usually lands within a second of the run's end; a backlog on the
- * entity's queue can delay it.
+ * One read of a thread: what to answer, and until when an ended run's signal to it (its exchange, or the end of
+ * its hold) is still worth waiting for (absent when nothing is on its way).
  */
-export const recordWaitMs = 10_000;
-
-/** One read of a thread: what to answer, and whether an ended turn's signal is still on its way to it. */
 async function readThreadOnce(
   client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
   agent: AgentDefinition,
@@ -66,7 +62,7 @@ async function readThreadOnce(
   owner: string | undefined,
   expiry: ThreadExpirySettings,
   now: number,
-): Promise<{ result: Result<{ thread: ThreadState }, Refusal>; pending: boolean }> {
+): Promise<{ result: Result<{ thread: ThreadState }, Refusal>; waitUntil?: number }> {
   const entity = await client.readEntityState<ThreadState | null>(
     new EntityId(functionNames.threadEntity, threadId),
   );
@@ -77,22 +73,24 @@ async function readThreadOnce(
   if (!entity.entityExists || entity.entityState === undefined || entity.entityState === null) {
     // A new thread exists only once its first turn records it; until then that turn is what holds it.
     const first = await firstRecordOf(client, agent, threadId, owner);
-    if (first === 'none') {
-      return { result: notFound, pending: false };
+    if (first.state === 'running') {
+      const message = `The first turn on thread "${threadId}" is still running; ask again when it ends.`;
+      return { result: refuse(409, 'thread_busy', message) };
     }
-    const message =
-      first === 'running'
-        ? `The first turn on thread "${threadId}" is still running; ask again when it ends.`
-        : `The first exchange on thread "${threadId}" is still being recorded; ask again in a moment.`;
-    return { result: refuse(409, 'thread_busy', message), pending: first === 'sent' };
+    // Recorded and deleted since, once its run's signal has had time to land.
+    if (first.state === 'none' || Date.now() >= first.until) {
+      return { result: notFound };
+    }
+    const message = `The first exchange on thread "${threadId}" is still being recorded; ask again in a moment.`;
+    return { result: refuse(409, 'thread_busy', message), waitUntil: first.until };
   }
   const state = entity.entityState;
   if (owner !== undefined && state.owner !== owner) {
-    return { result: notFound, pending: false };
+    return { result: notFound };
   }
   // Expired but not swept yet: gone for every reader at once; the sweep deletes it later.
   if (threadExpiry(state, agentExpiryPolicy(agent, expiry), new Date(now)).state === 'expired') {
-    return { result: notFound, pending: false };
+    return { result: notFound };
   }
   if (state.agent !== agent.name) {
     return {
@@ -101,22 +99,24 @@ async function readThreadOnce(
         'thread_conflict',
         `Thread "${threadId}" belongs to another agent, not ${agent.name}.`,
       ),
-      pending: false,
     };
   }
   // Held by a turn whose run has ended: its exchange and the end of its hold are on their way.
   const holder = state.activeTurn;
-  const pending =
-    holder !== undefined && Date.parse(holder.until) > now && (await holderEnded(client, holder.turnId));
-  return { result: ok({ thread: state }), pending };
+  const until =
+    holder !== undefined && Date.parse(holder.until) > now
+      ? await holderEndedUntil(client, holder.turnId)
+      : undefined;
+  return { result: ok({ thread: state }), ...(until === undefined ? {} : { waitUntil: until }) };
 }
 
 /**
  * Reads a thread for an agent: 404 when it does not exist or (owners on) is not the caller's, 409 when it
  * belongs to another agent (a thread id never reaches another agent) or when its first turn has not recorded it
  * yet. Another owner's thread answers exactly as a missing one, before anything else, so no reply tells a
- * caller that someone else's id exists. A thread an ended run has not finished recording on is read again until
- * it has (at most `waitMs`), so a caller who continues a thread the moment its run ended sees the exchange.
+ * caller that someone else's id exists. A thread an ended run has not finished recording on (the append is a
+ * signal) is read again until it has, for at most recordWaitMs after the run's end, so a caller who continues a
+ * thread the moment its run ended sees the exchange there.
  */
 export async function threadOf(
   client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
@@ -125,17 +125,16 @@ export async function threadOf(
   owner: string | undefined,
   expiry: ThreadExpirySettings,
   now: number = Date.now(),
-  waitMs: number = recordWaitMs,
 ): Promise<Result<{ thread: ThreadState }, Refusal>> {
   if (!isValidThreadId(threadId)) {
     return refuse(400, 'invalid_thread_id', 'The thread id is malformed. Use a threadId this app returned.');
   }
   const started = Date.now();
   for (let pauseMs = 50; ; pauseMs = Math.min(pauseMs * 2, 500)) {
-    const elapsed = Date.now() - started;
-    const read = await readThreadOnce(client, agent, threadId, owner, expiry, now + elapsed);
-    const left = waitMs - (Date.now() - started);
-    if (!read.pending || left <= 0) {
+    const read = await readThreadOnce(client, agent, threadId, owner, expiry, now + (Date.now() - started));
+    // Never longer than recordWaitMs in all, whatever the backend's clock says of the run's end.
+    const left = Math.min((read.waitUntil ?? 0) - Date.now(), started + recordWaitMs - Date.now());
+    if (left <= 0) {
       return read.result;
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, left)));

@@ -24,8 +24,23 @@ function signalsSent(status: DurableOrchestrationStatus): boolean {
   );
 }
 
-/** What became of the turn that records a new thread's first exchange. */
-export type FirstRecord = 'running' | 'sent' | 'none';
+/**
+ * How long after a run's end its signals are waited for. They usually land within a second; a backlog on the
+ * entity's queue can delay them. Past this, a thread that still does not show them was recorded and has been
+ * deleted since (or its append was refused), and is read as it is.
+ */
+export const recordWaitMs = 5_000;
+
+/**
+ * What became of the turn that records a new thread's first exchange: still running, ended with its append on
+ * the way (`until`: the time up to which a reader waits for it), or none that is the caller's.
+ */
+export type FirstRecord = { state: 'running' } | { state: 'sent'; until: number } | { state: 'none' };
+
+/** Until when an ended run's signals are waited for (its end, as the backend recorded it, plus recordWaitMs). */
+function waitUntil(status: DurableOrchestrationStatus): number {
+  return new Date(status.lastUpdatedTime).getTime() + recordWaitMs;
+}
 
 /**
  * The turn that records a thread's first exchange, found from the thread's id: a lone turn runs under its new
@@ -42,23 +57,26 @@ export async function firstRecordOf(
   if (lone !== undefined && ownedBy(lone, owner)) {
     const turn = turnView(lone);
     if (turn?.agent === agent.name && turn.threadId === threadId) {
-      return isRunning(lone) ? 'running' : turn.state === 'answered' ? 'sent' : 'none';
+      if (isRunning(lone)) {
+        return { state: 'running' };
+      }
+      return turn.state === 'answered' ? { state: 'sent', until: waitUntil(lone) } : { state: 'none' };
     }
   }
   const runId = recordingRunOf(threadId);
   const status = runId === undefined ? undefined : await statusIfAny(client, runId, true);
   const run = status === undefined || !ownedBy(status, owner) ? undefined : panelRunView(status);
-  if (run === undefined) {
-    return 'none';
+  if (status === undefined || run === undefined) {
+    return { state: 'none' };
   }
   if (run.running) {
-    return 'running';
+    return { state: 'running' };
   }
   const { answers = [], synthesis } = run.result ?? {};
   const answered =
     answers.some((answer) => answer.threadId === threadId && answer.agent === agent.name) ||
     (synthesis !== undefined && 'answer' in synthesis && synthesis.threadId === threadId);
-  return answered ? 'sent' : 'none';
+  return answered ? { state: 'sent', until: waitUntil(status) } : { state: 'none' };
 }
 
 /**
@@ -74,11 +92,14 @@ function instanceOfTurn(turnId: string): string {
   return synthesisInstanceId(runId) === turnId ? turnId : runId;
 }
 
-/** Whether the turn holding a thread has ended with its release on the way (a cancelled turn sends none). */
-export async function holderEnded(
+/**
+ * Until when a reader waits for the end of a hold whose turn has ended with its release on the way; undefined
+ * when the turn is still running, was cancelled (which sends none) or is unknown.
+ */
+export async function holderEndedUntil(
   client: Pick<DurableClient, 'getStatus'>,
   turnId: string,
-): Promise<boolean> {
+): Promise<number | undefined> {
   const status = await statusIfAny(client, instanceOfTurn(turnId), false);
-  return status !== undefined && signalsSent(status);
+  return status !== undefined && signalsSent(status) ? waitUntil(status) : undefined;
 }

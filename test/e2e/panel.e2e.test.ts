@@ -402,12 +402,14 @@ describe('the multi-agent panel, end to end', () => {
         attempts: 1,
       },
     ]);
-    // Not retried (it would fail the same way), and only the answering agent's thread is written.
+    // Not retried (it would fail the same way), and only the answering agent's thread is written: one append,
+    // beside the filing of both new threads in the expiry index.
     expect(model.requests.filter(forAgent(chemistPrompt))).toHaveLength(1);
     expect(backend.getEntity('agentThread', final.output!.answers[0]!.threadId).exists).toBe(true);
     expect(
       typesOf(backend.getInstance(instanceId)).filter((type) => type === EventType.EventSent),
-    ).toHaveLength(1);
+    ).toHaveLength(2);
+    expect(backend.getEntity('agentThread', final.output!.failures[0]!.threadId).exists).toBe(false);
   });
 
   it('fails the run only when no agent answered, naming every agent and why', async () => {

@@ -35,6 +35,10 @@ const timingDependent: { fact: string; why: string }[] = [
     fact: 'IsPlayed EventRaised (earlier episode)',
     why: "two agents' threads that answer within milliseconds reach the panel in one episode or in two",
   },
+  {
+    fact: 'multiAgentPanel: operations sent before the final episode',
+    why: "an agent's append is sent in the episode that takes its answer: two answers that arrive within milliseconds reach the panel in one episode or in two",
+  },
   { fact: 'clientRpc GET instances/{id} 200', why: "a turn's status is read before or after it ends" },
   { fact: 'clientRpc GET instances/{id} 202', why: "a turn's status is read before or after it ends" },
 ];
@@ -59,6 +63,11 @@ const notPlayable: { scenario: string; why: string }[] = [
     scenario:
       'panel--shows-only-panel-runs-on-the-status-route-and-only-an-agent-s-own-turns-on-its-turn-route.json',
     why: "the status route is asked about a lone turn's id, which the engine run minted and a replay mints another",
+  },
+  {
+    scenario:
+      'panel--continues-conversations-the-instant-each-run-ends-every-follow-up-sees-every-earlier-exchange.json',
+    why: 'two conversations at once, each follow-up naming the run id the engine run minted, and a replay mints another',
   },
   {
     scenario:

@@ -194,12 +194,20 @@ function behaviourFacts(facts: FactSet, orchestrations: InvocationExchange[]): v
     byFunction.set(exchange.function, histories);
   }
   for (const [fn, histories] of byFunction) {
+    // Operations sent (EventSent) apart: a run sends one in the episode that takes the answer it records, so how
+    // many precede the final episode depends on which episode each answer reached.
+    const counts = histories.map(eventCounts);
     facts.add(
       `${fn}: events in the final history`,
-      histories
-        .map(eventCounts)
-        .map((c) => JSON.stringify(c))
+      counts
+        .map((c) =>
+          JSON.stringify(Object.fromEntries(Object.entries(c).filter(([name]) => name !== 'EventSent'))),
+        )
         .sort(),
+    );
+    facts.add(
+      `${fn}: operations sent before the final episode`,
+      counts.map((c) => String(c.EventSent ?? 0)).sort(),
     );
     facts.add(`${fn}: timer delays (ms)`, histories.map(timerDelays).sort());
     facts.add(`${fn}: TimerFired stamped at`, [...new Set(histories.flatMap(timerFiredStamps))].sort());

@@ -25,6 +25,8 @@ export interface FakeInstance {
   input?: unknown;
   output?: unknown;
   customStatus?: unknown;
+  /** When the instance last changed (an ended one: when it ended); ISO 8601. */
+  lastUpdatedTime?: string;
 }
 
 const running = new Set<string>([OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running]);
@@ -63,7 +65,7 @@ export class FakeDurableClient implements Pick<
         name: instance.name,
         instanceId,
         createdTime: '2026-01-01T00:00:00Z',
-        lastUpdatedTime: '2026-01-01T00:00:05Z',
+        lastUpdatedTime: instance.lastUpdatedTime ?? '2026-01-01T00:00:05Z',
         input: instance.input ?? null,
         output: instance.output ?? null,
         runtimeStatus: instance.runtimeStatus,

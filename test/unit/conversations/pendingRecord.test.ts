@@ -25,7 +25,12 @@ const exchange: ThreadState = {
   ],
 };
 
-function panelRun(runtimeStatus: OrchestrationRuntimeStatus, answered: boolean): FakeDurableClient {
+/** A panel run that named `threadId`, ended `endedAgoMs` ago by the backend's clock (negative: ahead of ours). */
+function panelRun(
+  runtimeStatus: OrchestrationRuntimeStatus,
+  answered: boolean,
+  endedAgoMs = 0,
+): FakeDurableClient {
   const client = new FakeDurableClient();
   const outcome = answered
     ? { status: 'answered', agent: 'Physicist', threadId, attempts: 1, answer: 'It flows.', truncated: false }
@@ -40,6 +45,7 @@ function panelRun(runtimeStatus: OrchestrationRuntimeStatus, answered: boolean):
   client.instances.set(runId, {
     name: functionNames.panelOrchestration,
     runtimeStatus,
+    lastUpdatedTime: new Date(Date.now() - endedAgoMs).toISOString(),
     input: { prompt: 'What is time?' },
     customStatus: { phase: 'completed', message: 'done', agents: ['Physicist'] },
     output:
@@ -88,6 +94,7 @@ describe('threadOf, for a thread whose run has just ended', () => {
     client.instances.set(lone, {
       name: functionNames.agentTurnOrchestration,
       runtimeStatus: OrchestrationRuntimeStatus.Completed,
+      lastUpdatedTime: new Date().toISOString(),
       input: { agent: { name: 'Physicist' }, threadId: lone },
       output: {
         status: 'answered',
@@ -125,12 +132,32 @@ describe('threadOf, for a thread whose run has just ended', () => {
     });
   });
 
-  it('gives up after its wait with 409 thread_busy, saying the exchange is still being recorded', async () => {
-    const client = panelRun(OrchestrationRuntimeStatus.Completed, true);
-    const read = await threadOf(client, physicist, threadId, undefined, expiry, Date.now(), 400);
+  it("waits no longer than 5 s after the run's end, then reads a thread that never showed it as deleted", async () => {
+    const client = panelRun(OrchestrationRuntimeStatus.Completed, true, 4_600);
+    const began = Date.now();
+    await expect(threadOf(client, physicist, threadId, undefined, expiry)).resolves.toMatchObject({
+      ok: false,
+      error: { status: 404, code: 'thread_not_found' },
+    });
+    expect(Date.now() - began).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - began).toBeLessThan(1_500);
+    // Deleted well after its run's end: gone at once.
+    const later = panelRun(OrchestrationRuntimeStatus.Completed, true, 60_000);
+    const at = Date.now();
+    await expect(threadOf(later, physicist, threadId, undefined, expiry)).resolves.toMatchObject({
+      error: { status: 404 },
+    });
+    expect(Date.now() - at).toBeLessThan(250);
+  });
+
+  it('gives up after 5 s in all, even when the backend dates the run ahead of this clock', async () => {
+    const client = panelRun(OrchestrationRuntimeStatus.Completed, true, -60_000);
+    const began = Date.now();
+    const read = await threadOf(client, physicist, threadId, undefined, expiry);
     expect(read).toMatchObject({ ok: false, error: { status: 409, code: 'thread_busy' } });
     expect(!read.ok && read.error.message).toContain('still being recorded');
-  });
+    expect(Date.now() - began).toBeLessThan(6_500);
+  }, 10_000);
 
   it('waits for the end of a hold whose panel run has ended (the append that ends it is on its way)', async () => {
     const client = panelRun(OrchestrationRuntimeStatus.Completed, true);
