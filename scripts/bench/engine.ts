@@ -184,6 +184,8 @@ export async function measureEngine(settings: EngineSettings): Promise<EngineRes
     const counts: Omit<EngineAppResult, 'app' | 'warmMs' | 'burstMs'>[] = [];
     for (const target of targets) {
       const { recorder } = target.rig;
+      // The warm-up's last signals must not count as this panel's.
+      await new Promise((resolve) => setTimeout(resolve, signalSettleMs));
       const mark = recorder.mark();
       const instanceId = await target.start('Count: what is work?');
       let readsWhileRunning = 0;

@@ -62,6 +62,7 @@ async function readThreadOnce(
   owner: string | undefined,
   expiry: ThreadExpirySettings,
   now: number,
+  recordedBy: string | undefined,
 ): Promise<{ result: Result<{ thread: ThreadState }, Refusal>; waitUntil?: number }> {
   const entity = await client.readEntityState<ThreadState | null>(
     new EntityId(functionNames.threadEntity, threadId),
@@ -72,7 +73,7 @@ async function readThreadOnce(
   // A state of null means no thread either (an entity whose state was never set).
   if (!entity.entityExists || entity.entityState === undefined || entity.entityState === null) {
     // A new thread exists only once its first turn records it; until then that turn is what holds it.
-    const first = await firstRecordOf(client, agent, threadId, owner);
+    const first = await firstRecordOf(client, agent, threadId, owner, recordedBy);
     if (first.state === 'running') {
       const message = `The first turn on thread "${threadId}" is still running; ask again when it ends.`;
       return { result: refuse(409, 'thread_busy', message) };
@@ -116,7 +117,8 @@ async function readThreadOnce(
  * yet. Another owner's thread answers exactly as a missing one, before anything else, so no reply tells a
  * caller that someone else's id exists. A thread an ended run has not finished recording on (the append is a
  * signal) is read again until it has, for at most recordWaitMs after the run's end, so a caller who continues a
- * thread the moment its run ended sees the exchange there.
+ * thread the moment its run ended sees the exchange there. `recordedBy` names a run the caller knows recorded
+ * the thread (a conversation's last run).
  */
 export async function threadOf(
   client: Pick<DurableClient, 'readEntityState' | 'getStatus'>,
@@ -125,13 +127,15 @@ export async function threadOf(
   owner: string | undefined,
   expiry: ThreadExpirySettings,
   now: number = Date.now(),
+  recordedBy?: string,
 ): Promise<Result<{ thread: ThreadState }, Refusal>> {
   if (!isValidThreadId(threadId)) {
     return refuse(400, 'invalid_thread_id', 'The thread id is malformed. Use a threadId this app returned.');
   }
   const started = Date.now();
   for (let pauseMs = 50; ; pauseMs = Math.min(pauseMs * 2, 500)) {
-    const read = await readThreadOnce(client, agent, threadId, owner, expiry, now + (Date.now() - started));
+    const elapsed = Date.now() - started;
+    const read = await readThreadOnce(client, agent, threadId, owner, expiry, now + elapsed, recordedBy);
     // Never longer than recordWaitMs in all, whatever the backend's clock says of the run's end.
     const left = Math.min((read.waitUntil ?? 0) - Date.now(), started + recordWaitMs - Date.now());
     if (left <= 0) {

@@ -224,7 +224,15 @@ async function goneThread(
 ): Promise<Failed<Refusal> | undefined> {
   const reads = await Promise.all(
     threads.map(({ agent, threadId }) =>
-      threadOf(client, agent, threadId, request.owner, settings.threadExpiry),
+      threadOf(
+        client,
+        agent,
+        threadId,
+        request.owner,
+        settings.threadExpiry,
+        Date.now(),
+        request.conversationId,
+      ),
     ),
   );
   const index = reads.findIndex((read) => !read.ok && read.error.status === 404);

@@ -627,6 +627,7 @@ function recordOnThread(
     ...threadExpiryOf(request),
     ...(compacted.append === undefined ? {} : { compaction: compacted.append }),
     ...(request.filedIn === undefined ? {} : { filedIn: request.filedIn }),
+    ...(held === undefined ? {} : { held: true as const }),
   } satisfies AppendTurnInput;
   context.df.signalEntity(thread, 'appendTurn', append);
   const recorded = applyThreadOperation(held, 'appendTurn', append, request.threadId).result;

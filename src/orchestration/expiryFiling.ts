@@ -9,8 +9,9 @@ import { threadExpiryOf, type AgentTurnRequest } from './agentTurnOrchestration'
  * Files a panel run's new threads in the expiry index, in the run's first episode: one bucket operation for the
  * run rather than one from each new thread's first append (each is an action the Durable Task Scheduler counts).
  * A thread goes in the bucket of the latest time it can expire (the run's deadline, its last possible append,
- * plus its agent's idle time), sharded by the run, so the sweep never finds it early; a thread the run never
- * records (its agent failed, or the run was cancelled) is missing when the sweep comes, which skips it. Returns
+ * plus its agent's idle time), sharded by the run, so the sweep does not find it early (if it does, the thread
+ * files itself again); a thread the run never records (its agent failed, or the run was cancelled) is missing
+ * when the sweep comes, which skips it. A moderator's new thread files itself on its first append. Returns
  * the requests with the bucket each new thread's append records (`filedIn`).
  */
 export function fileNewThreads(

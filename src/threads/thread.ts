@@ -65,6 +65,11 @@ const appendTurnSchema = z
     agent: z.string().min(1),
     /** The turn that held the thread, released by this append. */
     turnId: z.string().min(1).optional(),
+    /**
+     * The turn holds the thread (it continued it): the append is refused when it no longer does, so a thread
+     * deleted during the turn stays deleted and a turn whose hold lapsed never writes over the next one's.
+     */
+    held: z.literal(true).optional(),
     messages: z.array(threadMessageSchema).min(1),
     limits: threadLimitsSchema,
     /** The turn's owner (owners on): recorded when this append creates the thread, checked otherwise. */
@@ -107,7 +112,7 @@ const expireIfIdleSchema = z
 export type ExpireIfIdleInput = z.infer<typeof expireIfIdleSchema>;
 
 export type ThreadErrorCode =
-  'unknown_operation' | 'invalid_input' | 'agent_mismatch' | 'owner_mismatch' | 'thread_busy';
+  'unknown_operation' | 'invalid_input' | 'agent_mismatch' | 'owner_mismatch' | 'thread_busy' | 'not_held';
 
 /** The entity's reply, recorded in history: the app's one Result shape, so its JSON must stay as it is. */
 export type ThreadOperationResult = Result<
@@ -252,10 +257,19 @@ export function applyThreadOperation(
       if (!parsed.success) {
         return { state, result: failure('invalid_input', parsed.error.issues[0]?.message ?? 'invalid') };
       }
-      const { agent, messages, limits, owner, expiry, compaction, filedIn } = parsed.data;
+      const { agent, turnId, held, messages, limits, owner, expiry, compaction, filedIn } = parsed.data;
       const refused = refusedTurn(state, agent, owner);
       if (refused !== undefined) {
         return { state, result: refused };
+      }
+      if (held === true && (turnId === undefined || state?.activeTurn?.turnId !== turnId)) {
+        return {
+          state,
+          result: failure(
+            'not_held',
+            'The thread was deleted, or taken by another turn, while this turn ran.',
+          ),
+        };
       }
       const earlier = state?.messages ?? [];
       const compacted =

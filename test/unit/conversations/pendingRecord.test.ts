@@ -199,4 +199,58 @@ describe('threadOf, for a thread whose run has just ended', () => {
     });
     expect(Date.now() - began).toBeLessThan(250);
   });
+
+  it("waits for the end of a moderator's or a lone turn's hold once that turn has completed, but not after a crash", async () => {
+    const until = new Date(Date.now() + 60_000).toISOString();
+    const moderatorThread = 'moderator-5b1f7c3e-1111-2222-3333-444455556666';
+    const moderator = agentCatalog.agents.find((agent) => agent.name === 'Moderator')!;
+    for (const [turnId, name, runtimeStatus, waits] of [
+      [
+        `${runId}:_synthesis`,
+        functionNames.agentTurnOrchestration,
+        OrchestrationRuntimeStatus.Completed,
+        true,
+      ],
+      ['lone-turn-1', functionNames.agentTurnOrchestration, OrchestrationRuntimeStatus.Completed, true],
+      // A lone turn never fails on its own: Failed is a crash, after which no release is coming.
+      ['lone-turn-2', functionNames.agentTurnOrchestration, OrchestrationRuntimeStatus.Failed, false],
+    ] as const) {
+      const client = new FakeDurableClient();
+      client.instances.set(turnId, { name, runtimeStatus, lastUpdatedTime: new Date().toISOString() });
+      client.entities.set(entityKey(moderatorThread), {
+        agent: 'Moderator',
+        messages: exchange.messages,
+        activeTurn: { turnId, until },
+      });
+      landsLater(client, moderatorThread, { agent: 'Moderator', messages: exchange.messages }, 300);
+      const read = await threadOf(client, moderator, moderatorThread, undefined, expiry);
+      expect([turnId, read.ok && read.thread.activeTurn === undefined]).toEqual([turnId, waits]);
+    }
+  });
+
+  it("waits for a thread the caller's conversation run recorded, though its id names no run", async () => {
+    const client = panelRun(OrchestrationRuntimeStatus.Completed, false);
+    const moderatorThread = 'moderator-5b1f7c3e-1111-2222-3333-444455556666';
+    const run = client.instances.get(runId)!;
+    (run.output as { synthesis?: unknown }).synthesis = {
+      status: 'answered',
+      agent: 'Moderator',
+      threadId: moderatorThread,
+      attempts: 1,
+      answer: 'Both agree.',
+      truncated: false,
+      model: 'm',
+      requestedModel: 'm',
+      finishReason: 'stop',
+      usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+    };
+    const moderator = agentCatalog.agents.find((agent) => agent.name === 'Moderator')!;
+    landsLater(client, moderatorThread, { agent: 'Moderator', messages: exchange.messages }, 300);
+    const withoutHint = await threadOf(client, moderator, moderatorThread, undefined, expiry);
+    expect(withoutHint).toMatchObject({ ok: false, error: { status: 404 } });
+    client.entities.delete(entityKey(moderatorThread));
+    landsLater(client, moderatorThread, { agent: 'Moderator', messages: exchange.messages }, 300);
+    const withHint = await threadOf(client, moderator, moderatorThread, undefined, expiry, Date.now(), runId);
+    expect(withHint).toMatchObject({ ok: true });
+  });
 });

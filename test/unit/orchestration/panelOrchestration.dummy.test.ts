@@ -48,7 +48,8 @@ const { Orchestrator } = require('durable-functions/lib/src/orchestrations/Orche
   Orchestrator: new (fn: OrchestrationHandler) => { listen(): Listener };
 };
 
-const instanceId = 'run-1';
+// An id as the backend mints it (32 hex characters): the run names its new threads after it.
+const instanceId = '0123456789abcdef0123456789abcdef';
 // durable-functions' ActionType.SignalEntity.
 const signalEntityAction = 9;
 const startedAt = Date.parse('2026-01-01T00:00:00Z');
@@ -162,6 +163,11 @@ describe('the panel orchestrator on a DummyOrchestrationContext', () => {
     expect(second.isDone).toBe(true);
     const output = second.output as PanelResult;
     expect(output.summary).toBe('2 of 2 agents answered.');
+    // Each new thread is named after the run, so a reader that comes before its append can find the run.
+    expect(output.answers.map((answer) => answer.threadId)).toEqual([
+      'physicist-01234567-89ab-cdef-0123-456789abcdef',
+      'chemist-01234567-89ab-cdef-0123-456789abcdef',
+    ]);
     // What each thread holds now, as the entity will apply the append: the question and the answer.
     expect(
       output.answers.map((answer: AgentOutcome) => [

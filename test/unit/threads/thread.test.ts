@@ -13,6 +13,29 @@ const turn = (question: string, answer: string, turnLimits = limits) => ({
 });
 
 describe('thread operations', () => {
+  it("refuses a holding turn's append once the thread is no longer its own: deleted, or taken by another turn", () => {
+    const held: ThreadState = {
+      agent: 'Physicist',
+      messages: turn('q1', 'a1').messages,
+      activeTurn: { turnId: 'run-1:physicist', until: '2026-11-25T10:05:00.000Z' },
+    };
+    const append = { ...turn('q2', 'a2'), turnId: 'run-1:physicist', held: true as const };
+    const recorded = applyThreadOperation(held, 'appendTurn', append);
+    expect(recorded.result).toEqual({ ok: true, messageCount: 4 });
+    expect(recorded.state?.activeTurn).toBeUndefined();
+    // Deleted while the turn ran: it stays deleted.
+    expect(applyThreadOperation(undefined, 'appendTurn', append)).toMatchObject({
+      state: undefined,
+      result: { ok: false, error: { code: 'not_held' } },
+    });
+    // Its hold lapsed and another turn took the thread: that turn's hold and messages stay as they are.
+    const taken = { ...held, activeTurn: { turnId: 'run-2:physicist', until: '2026-11-25T10:09:00.000Z' } };
+    expect(applyThreadOperation(taken, 'appendTurn', append)).toMatchObject({
+      state: taken,
+      result: { ok: false, error: { code: 'not_held' } },
+    });
+  });
+
   it('appends turns in order and counts messages', () => {
     const first = applyThreadOperation(undefined, 'appendTurn', turn('q1', 'a1'));
     expect(first.result).toEqual({ ok: true, messageCount: 2 });
