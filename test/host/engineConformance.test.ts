@@ -36,6 +36,10 @@ const timingDependent: { fact: string; why: string }[] = [
     why: "two agents' threads that answer within milliseconds reach the panel in one episode or in two",
   },
   {
+    fact: 'IsPlayed TaskCompleted (earlier episode)',
+    why: "two model calls that answer within milliseconds reach the panel in one episode or in two; the episode that takes the last answer is the run's last (its appends are signals), so whether the final history holds an answer from an earlier episode depends on it",
+  },
+  {
     fact: 'multiAgentPanel: operations sent before the final episode',
     why: "an agent's append is sent in the episode that takes its answer: two answers that arrive within milliseconds reach the panel in one episode or in two",
   },
