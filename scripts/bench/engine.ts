@@ -13,11 +13,14 @@ import { DurableApi, type DurableHistoryEvent } from '../../test/engine/rig/dura
 import { engineAvailability } from '../../test/engine/rig/dotnet';
 import { EngineRig } from '../../test/engine/rig/engineRig';
 import * as path from 'node:path';
+import { crashSummary, measureCrash, type CrashTarget, type EngineCrashResult } from './engineCrash';
 import { round, summarize } from './stats';
 
 export interface EngineSettings {
   warmRuns: number;
   burst: number;
+  /** Panels whose model calls are all open when the crash scenario kills the worker. */
+  crashPanels: number;
   latencyMs: number;
 }
 
@@ -28,6 +31,8 @@ export interface EngineAppResult {
   functionsPerPanel: Record<string, number> & { total: number };
   actionsPerPanel: Record<string, number> & { total: number };
   managementReadsPerStatusGet: { whileRunning: number; afterEnd: number };
+  /** The worker killed with every panel's model calls open (engineCrash.ts). */
+  crash?: EngineCrashResult;
 }
 
 export interface EngineResults {
@@ -117,19 +122,49 @@ function actionsOf(
   return { ...counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
 }
 
+function appSettings(model: FakeOpenAIServer): Record<string, string> {
+  return {
+    AZURE_OPENAI_ENDPOINT: model.azureEndpoint,
+    AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
+    AZURE_OPENAI_API_KEY: apiKey,
+    OPENAI_BASE_URL: '',
+    // The loopback model speaks Chat Completions (see panelHarness.ts).
+    MODEL_API: 'chat',
+  };
+}
+
 async function startRig(name: 'panel' | 'floor', entry: string, model: FakeOpenAIServer): Promise<EngineRig> {
-  return EngineRig.start({
-    name: `bench-${name}`,
-    entry,
-    settings: () => ({
-      AZURE_OPENAI_ENDPOINT: model.azureEndpoint,
-      AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-      AZURE_OPENAI_API_KEY: apiKey,
-      OPENAI_BASE_URL: '',
-      // The loopback model speaks Chat Completions (see panelHarness.ts).
-      MODEL_API: 'chat',
-    }),
-  });
+  return EngineRig.start({ name: `bench-${name}`, entry, settings: () => appSettings(model) });
+}
+
+async function startOn(rig: EngineRig, route: string, prompt: string): Promise<string> {
+  const response = await rig.http('POST', route, { body: prompt, contentType: 'text/plain' });
+  if (response.status !== 202) throw new Error(`${route}: HTTP ${response.status} ${response.text}`);
+  return (response.json() as { instanceId: string }).instanceId;
+}
+
+/** Each app's crash scenario (engineCrash.ts), one after the other, each on a rig of its own. */
+function crashTargets(): CrashTarget[] {
+  return [
+    {
+      name: 'panel',
+      entry: appEntry,
+      start: (rig, prompt) => startOn(rig, '/api/multiagent/run', prompt),
+      statusPath: (id) => `/api/multiagent/status/${id}`,
+      answersOf: (output) =>
+        (
+          (output as { answers?: { agent: string; threadId: string; answer: string }[] } | null)?.answers ??
+          []
+        ).map(({ agent, threadId, answer }) => ({ agent, threadId, answer })),
+    },
+    {
+      name: 'floor',
+      entry: path.join(__dirname, 'floorApp.js'),
+      start: (rig, prompt) => startOn(rig, '/api/floor/run', prompt),
+      statusPath: (id) => `/api/floor/status/${id}`,
+      answersOf: (output) => (output as { agent: string; answer: string }[] | null) ?? [],
+    },
+  ];
 }
 
 export async function measureEngine(settings: EngineSettings): Promise<EngineResults | { skipped: string }> {
@@ -147,30 +182,14 @@ export async function measureEngine(settings: EngineSettings): Promise<EngineRes
       {
         name: 'panel',
         rig: panelRig,
-        start: async (prompt) => {
-          const response = await panelRig.http('POST', '/api/multiagent/run', {
-            body: prompt,
-            contentType: 'text/plain',
-          });
-          if (response.status !== 202)
-            throw new Error(`panel start: HTTP ${response.status} ${response.text}`);
-          return (response.json() as { instanceId: string }).instanceId;
-        },
+        start: (prompt) => startOn(panelRig, '/api/multiagent/run', prompt),
         statusPath: (id) => `/api/multiagent/status/${id}`,
         instances: (id) => [id],
       },
       {
         name: 'floor',
         rig: floorRig,
-        start: async (prompt) => {
-          const response = await floorRig.http('POST', '/api/floor/run', {
-            body: prompt,
-            contentType: 'text/plain',
-          });
-          if (response.status !== 202)
-            throw new Error(`floor start: HTTP ${response.status} ${response.text}`);
-          return (response.json() as { instanceId: string }).instanceId;
-        },
+        start: (prompt) => startOn(floorRig, '/api/floor/run', prompt),
         statusPath: (id) => `/api/floor/status/${id}`,
         instances: (id) => [id],
       },
@@ -246,6 +265,19 @@ export async function measureEngine(settings: EngineSettings): Promise<EngineRes
         ...counted,
       };
     });
+    // The crash scenario last, on rigs of its own (a worker apart from the host), once the others have stopped.
+    for (const rig of rigs.splice(0).reverse()) await rig.stop();
+    for (const [t, target] of crashTargets().entries()) {
+      const app = apps[t];
+      if (app?.app !== target.name) throw new Error(`no results for ${target.name}`);
+      app.crash = await measureCrash(
+        target,
+        model,
+        // Far beyond the worker's recovery, so a panel can finish with all its answers.
+        () => ({ ...appSettings(model), PANEL_DEADLINE_MS: '300000' }),
+        settings.crashPanels,
+      );
+    }
     const [panel, floor] = apps as [EngineAppResult, EngineAppResult];
     return {
       modelLatencyMs: settings.latencyMs,
@@ -306,4 +338,11 @@ export function printEngine(results: EngineResults | { skipped: string }): void 
   const reads = (app: EngineAppResult): string =>
     `${app.managementReadsPerStatusGet.whileRunning} running, ${app.managementReadsPerStatusGet.afterEnd} ended`;
   row('management reads per status GET', reads(panel), reads(floor), '');
+  if (panel.crash !== undefined && floor.crash !== undefined) {
+    console.log(
+      `worker killed (SIGKILL) with ${panel.crash.openCalls} model calls open in ${panel.crash.panels} panels, then restarted:`,
+    );
+    console.log(`  this app:  ${crashSummary(panel.crash)}`);
+    console.log(`  floor app: ${crashSummary(floor.crash)}`);
+  }
 }

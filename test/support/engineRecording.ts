@@ -7,8 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RpcTypedData } from '../host/functionsCore';
 import type { InvocationOutcome } from '../host/functionsHost';
+import { projectRoot } from './appEntry';
 
-export const repoRoot = path.resolve(__dirname, '..', '..');
+/** The project root, also from a compiled copy of this file (the benchmark's, in dist-bench/). */
+export const repoRoot = projectRoot;
 export const engineRecordingsDir = path.join(repoRoot, 'test', 'recordings');
 
 /** A worker's answer to one invocation, as the Node worker sends it to the host. */

@@ -29,7 +29,7 @@ export async function bundleWorker(): Promise<string> {
   const outfile = path.join(outDir, 'workerProcess.js');
   await build({
     ...common,
-    entryPoints: [path.join(__dirname, 'workerProcess.ts')],
+    entryPoints: [path.join(repoRoot, 'test', 'engine', 'rig', 'workerProcess.ts')],
     outfile,
     plugins: [
       {
