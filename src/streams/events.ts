@@ -30,6 +30,9 @@ export interface AnswerData {
   truncated?: boolean;
   threadId?: string;
   usage?: Usage;
+  /** An agent that called tools: how many calls, and which tools (its attempts count its model calls). */
+  toolCalls?: number;
+  tools?: string[];
 }
 
 export interface DoneData {

@@ -61,6 +61,9 @@ export function panelRunSnapshot(
               ...(answer.truncated ? { truncated: true } : {}),
               threadId: answer.threadId,
               usage: answer.usage,
+              ...(answer.toolCalls === undefined
+                ? {}
+                : { toolCalls: answer.toolCalls, tools: answer.tools ?? [] }),
             },
           }),
     };

@@ -38,6 +38,7 @@ export function turnRunSnapshot(view: TurnView): RunSnapshot {
               ...(view.truncated ? { truncated: true } : {}),
               threadId: view.threadId,
               usage: view.usage,
+              ...(view.toolCalls === undefined ? {} : { toolCalls: view.toolCalls, tools: view.tools ?? [] }),
             },
           },
         ],

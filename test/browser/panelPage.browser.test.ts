@@ -5,6 +5,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { appSettingsFor, apiKey, physicistPrompt, chemistPrompt } from '../e2e/builtApp';
 import { appEntry, projectRoot } from '../support/appEntry';
 import { FakeOpenAIServer, replies } from '../../scripts/stub-model/fakeOpenAIServer';
+import { toolCallsReply } from '../../scripts/stub-model/fakeToolCalls';
 import { HostHttpServer } from '../support/hostHttpServer';
 
 /**
@@ -176,6 +177,27 @@ describeInBrowser('the panel page in Chromium', () => {
     expect(await inPage<boolean>("document.querySelector('#key-form').hidden")).toBe(false);
     expect(await page.evaluate(() => sessionStorage.getItem('panel.functionKey'))).toBeNull();
   });
+
+  it('names the tools an agent called once it has answered, not its model calls as attempts', async () => {
+    // The Chemist asks for molar_mass once, then answers with the result: two model calls, no retry.
+    model.respondWith((request) =>
+      request.systemPrompt === chemistPrompt &&
+      request.body.tools !== undefined &&
+      !(request.body.messages ?? []).some((message) => message.role === 'tool')
+        ? toolCallsReply(request, [{ name: 'molar_mass', arguments: { formula: 'C8H10N4O2' } }])
+        : undefined,
+    );
+    await openWithKey(functionKey);
+    await page.waitForSelector('#picker input[value=Physicist]');
+    await page.type('#prompt', question);
+    await page.click('#ask');
+    await page.waitForFunction(
+      "document.querySelector('#run-status').textContent === '2 of 2 agents answered.'",
+      { timeout: 30_000 },
+    );
+    expect(await textOf('.column[data-agent=Chemist] .state')).toBe('Answered (tools: molar_mass)');
+    expect(await textOf('.column[data-agent=Physicist] .state')).toBe('Answered');
+  }, 60_000);
 
   it('follows the real stream route: both answers arrive, a rate-limited agent’s at its second attempt, with no polling', async () => {
     // The first model call is refused once (429): that agent's turn waits on a durable timer and tries again.

@@ -130,8 +130,17 @@ const stateWords = {
   timed_out: 'Timed out',
 };
 
+/** An answer that called tools: its attempts also count the model calls after tool rounds, so name the tools. */
+function toolWords(answer) {
+  return `${stateWords.answered} (tools: ${answer.tools.join(', ')})`;
+}
+
 function setState(entry, progress) {
   entry.node.dataset.state = progress.state;
+  if (progress.state === 'answered' && entry.toolAnswer) {
+    entry.state.textContent = toolWords(entry.toolAnswer);
+    return;
+  }
   let words = stateWords[progress.state] ?? progress.state;
   if (progress.state === 'calling_tool' && progress.tool) words += `: ${progress.tool}`;
   if (progress.state === 'retrying' && progress.nextAttemptAt) {
@@ -150,6 +159,10 @@ function setState(entry, progress) {
 
 function showAnswer(entry, answer) {
   entry.text.textContent = answer.answer;
+  if (answer.toolCalls > 0 && Array.isArray(answer.tools)) {
+    entry.toolAnswer = answer;
+    setState(entry, { state: 'answered', attempt: answer.attempts });
+  }
   const seconds = ((performance.now() - entry.startedAt) / 1000).toFixed(1);
   const usage = answer.usage;
   entry.meta.textContent = usage
