@@ -12,10 +12,9 @@ import packageJson from '../../package.json';
 import type { RecordedRequest } from '../../scripts/stub-model/fakeOpenAIServer';
 import { PanelApi } from './panelApi';
 import { DurableApi } from './rig/durableApi';
-import { describeEngine } from './rig/fixture';
+import { describeEngine, loopbackModel, loopbackModelSettings } from './rig/fixture';
 import type { EngineRig } from './rig/engineRig';
 
-const apiKey = 'engine-azure-openai-key-0123456789';
 const physicist = 'You are an expert in physics. You answer questions from a physics perspective.';
 const chemist = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
 const answerOf = (instructions: string, prompt: string): string => `[${instructions}] answers: ${prompt}`;
@@ -48,7 +47,7 @@ describeEngine(
   {
     name: 'chaos',
     entry: path.join(__dirname, '../..', packageJson.main),
-    model: { apiKey, deployments: ['chat'] },
+    model: loopbackModel,
     workerProcess: true,
     azuritePersistence: true,
     storageProvider: {
@@ -56,10 +55,7 @@ describeEngine(
       workItemQueueVisibilityTimeout: '00:01:00',
     },
     settings: (model) => ({
-      AZURE_OPENAI_ENDPOINT: model!.azureEndpoint,
-      AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-      AZURE_OPENAI_API_KEY: apiKey,
-      OPENAI_BASE_URL: '',
+      ...loopbackModelSettings(model),
       MODEL_API: 'chat',
       AGENT_MAX_ATTEMPTS: '3',
       AGENT_RETRY_DELAY_MS: '500',

@@ -6,9 +6,8 @@
 import * as path from 'node:path';
 import packageJson from '../../package.json';
 import { DurableApi } from './rig/durableApi';
-import { describeEngine } from './rig/fixture';
+import { describeEngine, loopbackModel, loopbackModelSettings } from './rig/fixture';
 
-const apiKey = 'engine-azure-openai-key-0123456789';
 const idleSeconds = 3;
 
 interface StartReply {
@@ -21,12 +20,9 @@ describeEngine(
   {
     name: 'conversation-expiry',
     entry: path.join(__dirname, '../..', packageJson.main),
-    model: { apiKey, deployments: ['chat'] },
+    model: loopbackModel,
     settings: (model) => ({
-      AZURE_OPENAI_ENDPOINT: model!.azureEndpoint,
-      AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-      AZURE_OPENAI_API_KEY: apiKey,
-      OPENAI_BASE_URL: '',
+      ...loopbackModelSettings(model),
       MODEL_TIMEOUT_MS: '3000',
       PANEL_DEADLINE_MS: '6000',
       THREAD_IDLE_SECONDS: String(idleSeconds),

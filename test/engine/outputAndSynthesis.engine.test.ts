@@ -12,9 +12,8 @@ import { agentCatalog } from '../../src/agents/catalog';
 import type { AgentAnswer } from '../../src/orchestration/agentOutcome';
 import { PanelApi } from './panelApi';
 import { DurableApi, eventsOfType, type DurableHistoryEvent } from './rig/durableApi';
-import { describeEngine } from './rig/fixture';
+import { describeEngine, loopbackModel, loopbackModelSettings } from './rig/fixture';
 
-const apiKey = 'engine-azure-openai-key-0123456789';
 const physicist = 'You are an expert in physics. You answer questions from a physics perspective.';
 const chemist = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
 const moderator = agentCatalog.moderator!.instructions;
@@ -37,12 +36,9 @@ describeEngine(
   {
     name: 'outputAndSynthesis',
     entry: path.join(__dirname, '../..', packageJson.main),
-    model: { apiKey, deployments: ['chat'] },
+    model: loopbackModel,
     settings: (model) => ({
-      AZURE_OPENAI_ENDPOINT: model!.azureEndpoint,
-      AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-      AZURE_OPENAI_API_KEY: apiKey,
-      OPENAI_BASE_URL: '',
+      ...loopbackModelSettings(model),
       AGENT_MAX_ATTEMPTS: '3',
       AGENT_RETRY_DELAY_MS: '500',
       AGENT_RETRY_MAX_DELAY_MS: '1000',

@@ -5,9 +5,7 @@
 import * as path from 'node:path';
 import packageJson from '../../package.json';
 import { DurableApi } from './rig/durableApi';
-import { describeEngine } from './rig/fixture';
-
-const apiKey = 'engine-azure-openai-key-0123456789';
+import { describeEngine, loopbackModel, loopbackModelSettings } from './rig/fixture';
 
 /** The headers App Service Authentication sets for a signed-in user. */
 const signedIn = (id: string): Record<string, string> => ({
@@ -22,12 +20,9 @@ describeEngine(
   {
     name: 'owners',
     entry: path.join(__dirname, '../..', packageJson.main),
-    model: { apiKey, deployments: ['chat'] },
+    model: loopbackModel,
     settings: (model) => ({
-      AZURE_OPENAI_ENDPOINT: model!.azureEndpoint,
-      AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-      AZURE_OPENAI_API_KEY: apiKey,
-      OPENAI_BASE_URL: '',
+      ...loopbackModelSettings(model),
       MODEL_API: 'chat',
       MODEL_TIMEOUT_MS: '4000',
       WEBSITE_AUTH_ENABLED: 'True',

@@ -11,13 +11,12 @@ import packageJson from '../../package.json';
 import { completion, replies, type RecordedRequest } from '../../scripts/stub-model/fakeOpenAIServer';
 import { PanelApi } from './panelApi';
 import { DurableApi, eventsOfType, type DurableHistoryEvent } from './rig/durableApi';
-import { describeEngine } from './rig/fixture';
+import { describeEngine, loopbackModel, loopbackModelSettings } from './rig/fixture';
 import type { AgentAttemptResult } from '../../src/agents/agentAttempt';
 import type { AgentOutcome } from '../../src/orchestration/agentOutcome';
 import type { InvocationExchange } from '../support/engineRecording';
 import { toolCallsReply } from '../../scripts/stub-model/fakeToolCalls';
 
-const apiKey = 'engine-azure-openai-key-0123456789';
 const physicist = 'You are an expert in physics. You answer questions from a physics perspective.';
 const chemist = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
 const answerOf = (instructions: string, prompt: string): string => `[${instructions}] answers: ${prompt}`;
@@ -59,12 +58,9 @@ describeEngine(
   {
     name: 'panel',
     entry: path.join(__dirname, '../..', packageJson.main),
-    model: { apiKey, deployments: ['chat'] },
+    model: loopbackModel,
     settings: (model) => ({
-      AZURE_OPENAI_ENDPOINT: model!.azureEndpoint,
-      AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-      AZURE_OPENAI_API_KEY: apiKey,
-      OPENAI_BASE_URL: '',
+      ...loopbackModelSettings(model),
       MODEL_API: 'chat',
       AGENT_MAX_ATTEMPTS: '3',
       AGENT_RETRY_DELAY_MS: '500',

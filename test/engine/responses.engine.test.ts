@@ -9,9 +9,8 @@ import type { ItemJson } from '../../scripts/stub-model/fakeResponses';
 import type { AgentAttemptResult } from '../../src/agents/agentAttempt';
 import { PanelApi } from './panelApi';
 import { DurableApi, eventsOfType } from './rig/durableApi';
-import { describeEngine } from './rig/fixture';
+import { describeEngine, loopbackModel, loopbackModelSettings } from './rig/fixture';
 
-const apiKey = 'engine-azure-openai-key-0123456789';
 const chemist = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
 
 describeEngine(
@@ -19,12 +18,9 @@ describeEngine(
   {
     name: 'responses',
     entry: path.join(__dirname, '../..', packageJson.main),
-    model: { apiKey, deployments: ['chat'] },
+    model: loopbackModel,
     settings: (model) => ({
-      AZURE_OPENAI_ENDPOINT: model!.azureEndpoint,
-      AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-      AZURE_OPENAI_API_KEY: apiKey,
-      OPENAI_BASE_URL: '',
+      ...loopbackModelSettings(model),
       MODEL_API: 'auto',
       AGENT_MAX_ATTEMPTS: '2',
       MODEL_TIMEOUT_MS: '5000',

@@ -11,9 +11,8 @@ import * as path from 'node:path';
 import packageJson from '../../package.json';
 import { DurableApi } from './rig/durableApi';
 import { fetchText } from './rig/engineRig';
-import { describeEngine } from './rig/fixture';
+import { describeEngine, loopbackModel, loopbackModelSettings } from './rig/fixture';
 
-const apiKey = 'engine-azure-openai-key-0123456789';
 const idleSeconds = 3;
 const alice = { 'x-ms-client-principal-id': 'alice-object-id', 'x-ms-client-principal-idp': 'aad' };
 
@@ -35,12 +34,9 @@ describeEngine(
   {
     name: 'threads',
     entry: path.join(__dirname, '../..', packageJson.main),
-    model: { apiKey, deployments: ['chat'] },
+    model: loopbackModel,
     settings: (model) => ({
-      AZURE_OPENAI_ENDPOINT: model!.azureEndpoint,
-      AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-      AZURE_OPENAI_API_KEY: apiKey,
-      OPENAI_BASE_URL: '',
+      ...loopbackModelSettings(model),
       MODEL_TIMEOUT_MS: '3000',
       PANEL_DEADLINE_MS: '6000',
       WEBSITE_AUTH_ENABLED: 'True',

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
-import type { RecordedRequest } from '../../scripts/stub-model/fakeOpenAIServer';
+import type { FakeOpenAIServer, RecordedRequest } from '../../scripts/stub-model/fakeOpenAIServer';
 import { toolCallsReply } from '../../scripts/stub-model/fakeToolCalls';
 import type { ToolCallResult } from '../../src/tools/tool';
 import type { InvocationExchange } from '../support/engineRecording';
@@ -21,10 +21,9 @@ import { buildMcpAgentApp, nuclearPhysicist } from '../support/mcpAgentApp';
 import { PanelApi, type StatusBody } from './panelApi';
 import { DurableApi } from './rig/durableApi';
 import type { EngineRig } from './rig/engineRig';
-import { describeEngine } from './rig/fixture';
+import { describeEngine, loopbackModel, loopbackModelSettings } from './rig/fixture';
 import { projectRoot } from '../support/appEntry';
 
-const apiKey = 'engine-azure-openai-key-0123456789';
 const mcpKey = 'engine-loopback-mcp-key-0123456789';
 const chemist = 'You are an expert in chemistry. You answer questions from a chemistry perspective.';
 const caffeine = 'What is the molar mass of caffeine, and how much energy is 1 eV in joules?';
@@ -43,11 +42,8 @@ afterAll(async () => {
   await mcp.stop();
 });
 
-const settings = (model: { azureEndpoint: string } | undefined, mcpTimeoutMs: number) => ({
-  AZURE_OPENAI_ENDPOINT: model!.azureEndpoint,
-  AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
-  AZURE_OPENAI_API_KEY: apiKey,
-  OPENAI_BASE_URL: '',
+const settings = (model: FakeOpenAIServer | undefined, mcpTimeoutMs: number) => ({
+  ...loopbackModelSettings(model),
   AGENT_MAX_ATTEMPTS: '3',
   AGENT_RETRY_DELAY_MS: '500',
   AGENT_RETRY_MAX_DELAY_MS: '1000',
@@ -187,7 +183,7 @@ describeEngine(
     name: 'tools',
     entry: appEntry,
     record: false,
-    model: { apiKey, deployments: ['chat'] },
+    model: loopbackModel,
     settings: (model) => ({ ...settings(model, 10_000), MODEL_TIMEOUT_MS: '10000', TOOL_MAX_ROUNDS: '2' }),
   },
   (fixture) => {
@@ -400,7 +396,7 @@ describeEngine(
     name: 'tools-crash',
     entry: appEntry,
     record: false,
-    model: { apiKey, deployments: ['chat'] },
+    model: loopbackModel,
     workerProcess: true,
     storageProvider: {
       controlQueueVisibilityTimeout: '00:01:00',

@@ -3,6 +3,7 @@
  * whatever happened in between. Where the engine cannot run, the scenarios are reported as skipped with the reason.
  * With ENGINE_RECORD=1 each test's exchanges with the engine are written to test/recordings/.
  */
+import type { FakeOpenAIServer } from '../../../scripts/stub-model/fakeOpenAIServer';
 import { engineAvailability } from './dotnet';
 import { EngineRig, type EngineRigOptions } from './engineRig';
 import { recordingName, recordingEnabled } from './recorder';
@@ -10,6 +11,20 @@ import { recordingName, recordingEnabled } from './recorder';
 export interface EngineFixture {
   /** The running rig; only inside tests and hooks. */
   readonly rig: EngineRig;
+}
+
+/** The loopback model a rig starts for the app: an Azure OpenAI resource with one deployment, "chat". */
+export const loopbackModel = { apiKey: 'engine-azure-openai-key-0123456789', deployments: ['chat'] };
+
+/** The app's settings that point it at the rig's loopback model (`settings` of EngineRigOptions). */
+export function loopbackModelSettings(model: FakeOpenAIServer | undefined): Record<string, string> {
+  if (model === undefined) throw new Error('the rig was started without its loopback model (options.model)');
+  return {
+    AZURE_OPENAI_ENDPOINT: model.azureEndpoint,
+    AZURE_OPENAI_CHAT_DEPLOYMENT_NAME: 'chat',
+    AZURE_OPENAI_API_KEY: loopbackModel.apiKey,
+    OPENAI_BASE_URL: '',
+  };
 }
 
 const startTimeoutMs = 180_000;
