@@ -1,30 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { appSettingsFor, apiKey, physicistPrompt, chemistPrompt } from '../e2e/builtApp';
 import { appEntry, projectRoot } from '../support/appEntry';
 import { FakeOpenAIServer, replies } from '../../scripts/stub-model/fakeOpenAIServer';
 import { toolCallsReply } from '../../scripts/stub-model/fakeToolCalls';
 import { HostHttpServer } from '../support/hostHttpServer';
+import { chromiumFound, describeInBrowser, launchChromium } from './chromium';
 
 /**
  * The panel page in a real headless Chromium (Debian's package, driven by puppeteer-core: no browser download),
  * served by the built app on the test host with the loopback model behind it.
  */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const chromiumFound = existsSync(chromiumPath);
-if (!chromiumFound && (process.env.CI !== undefined || process.env.PANEL_REQUIRE_BROWSER === '1')) {
-  throw new Error(`Chromium is not at ${chromiumPath}: .ci/run installs it (apt-get install chromium).`);
-}
-const describeInBrowser = chromiumFound ? describe : describe.skip;
-if (!chromiumFound) {
-  // Outside CI a developer may not have it: say why these tests did not run.
-  process.stderr.write(
-    `panel page browser tests skipped: no Chromium at ${chromiumPath} (apt-get install chromium)\n`,
-  );
-}
-
 const functionKey = 'browser-function-key';
 const question = 'What is temperature?';
 const savedEnv = { ...process.env };
@@ -35,12 +23,7 @@ let page: Page;
 
 beforeAll(async () => {
   if (!chromiumFound) return;
-  browser = await puppeteer.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    // Root in a container has no user namespace for Chromium's sandbox.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -1,23 +1,16 @@
-import { existsSync } from 'node:fs';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { appSettingsFor, apiKey, physicistPrompt, chemistPrompt } from '../e2e/builtApp';
 import { appEntry } from '../support/appEntry';
 import { AzuriteBlob } from '../support/azuriteBlob';
 import { FakeOpenAIServer } from '../../scripts/stub-model/fakeOpenAIServer';
 import { HostHttpServer } from '../support/hostHttpServer';
+import { chromiumFound, describeInBrowser, launchChromium } from './chromium';
 
 /**
  * The panel page watching answers being written: the app on the test host with its stream channel on Azurite,
  * a loopback model that streams a few characters every 40 ms, and Debian's Chromium driven by puppeteer-core.
  * A MutationObserver in the page records every text each column showed, so the tests judge what a user saw.
  */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const chromiumFound = existsSync(chromiumPath);
-if (!chromiumFound && (process.env.CI !== undefined || process.env.PANEL_REQUIRE_BROWSER === '1')) {
-  throw new Error(`Chromium is not at ${chromiumPath}: .ci/run installs it (apt-get install chromium).`);
-}
-const describeInBrowser = chromiumFound ? describe : describe.skip;
-
 const functionKey = 'browser-stream-function-key';
 const question = 'What is temperature?';
 const physicistAnswer = `[${physicistPrompt}] answers: ${question}`;
@@ -32,11 +25,7 @@ let page: Page;
 beforeAll(async () => {
   if (!chromiumFound) return;
   azurite = await AzuriteBlob.start();
-  browser = await puppeteer.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
