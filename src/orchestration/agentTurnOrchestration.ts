@@ -200,10 +200,10 @@ export function turnScope(
  */
 function* holdThread(
   scope: TurnScope,
-): TurnStep<Result<{ held: boolean; history: ThreadMessage[]; state?: ThreadState }, AgentFailure>> {
+): TurnStep<Result<{ held: boolean; state?: ThreadState }, AgentFailure>> {
   const { context, request, turn, thread, turnId, deadline } = scope;
   if (!request.readThread) {
-    return ok({ held: false, history: [] });
+    return ok({ held: false });
   }
   const now = context.df.currentUtcDateTime;
   // A hold that outlives a crashed or terminated turn ends at the deadline (or an hour without one).
@@ -233,11 +233,7 @@ function* holdThread(
     const code = begun.error.code === 'thread_busy' ? 'thread_busy' : 'thread_conflict';
     return failed(failure(turn, 'failed', code, begun.error.message, 0));
   }
-  return ok({
-    held: true,
-    history: (begun.thread?.messages ?? []).map(({ role, content }) => ({ role, content })),
-    ...(begun.thread === undefined ? {} : { state: begun.thread }),
-  });
+  return ok({ held: true, ...(begun.thread === undefined ? {} : { state: begun.thread }) });
 }
 
 /**
@@ -656,7 +652,9 @@ export function* agentTurn(scope: TurnScope): TurnStep<AgentOutcome> {
   if (!held.ok) {
     outcome = held.error;
   } else {
-    const compacted = yield* compactHistory(scope.context, scope.request, held.history, scope.deadline);
+    // What the model sees of the thread: its messages' roles and texts.
+    const history = (held.state?.messages ?? []).map(({ role, content }) => ({ role, content }));
+    const compacted = yield* compactHistory(scope.context, scope.request, history, scope.deadline);
     const answered = yield* askWithTools(scope, compacted.history);
     const asked = answered.ok ? yield* askAgainOnInvalidOutput(scope, compacted.history, answered) : answered;
     outcome = asked.ok

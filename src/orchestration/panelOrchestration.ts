@@ -2,7 +2,6 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import { toolLoopLimitsSchema } from './toolRounds';
 import * as z from 'zod';
 import { agentKey, panelSchema } from '../agents/agentDefinition';
-import { runThreadId } from '../conversations/ids';
 import { functionNames } from '../functionNames';
 import { answerBytesFor } from '../limits/payloadLimits';
 import type { TokenUsage } from '../model/chatModel';
@@ -28,6 +27,7 @@ import {
 import { compactionSettingsSchema } from '../threads/compaction';
 import { fileNewThreads } from './expiryFiling';
 import { interleave } from './interleave';
+import { newRunThreadId, runTurnRequest } from './runTurnRequest';
 import { agentRetryPolicySchema } from './retryPolicy';
 import { moderatorInputSchema, synthesize, type Synthesis } from './synthesis';
 
@@ -194,30 +194,20 @@ export function* panelOrchestrator(context: OrchestrationContext): Generator<Tas
   };
   publish();
 
-  const asked = input.agents.map((agent): AgentTurnRequest => {
+  const asked = input.agents.map((agent) => {
     const existingThread = input.threads?.[agentKey(agent.name)];
-    return {
-      agent,
-      // "<agent key>-<the run's id>": readable in the dashboard, and a reader that finds no thread yet can tell
-      // from the id which run records it (the append is a signal that may land after the run ends).
-      threadId:
-        existingThread ??
-        runThreadId(agent.name, context.df.instanceId) ??
-        `${agentKey(agent.name)}-${context.df.newGuid(context.df.instanceId)}`,
-      prompt: input.prompt,
-      readThread: existingThread !== undefined,
-      retry: input.retry,
-      answerMaxChars: input.answerMaxChars,
-      answerMaxBytes,
-      thread: input.thread,
-      deadline: deadline.toISOString(),
-      runId: context.df.instanceId,
-      ...(input.trace === undefined ? {} : { trace: input.trace }),
-      ...(input.owner === undefined ? {} : { owner: input.owner }),
-      ...(input.toolLoop === undefined ? {} : { toolLoop: input.toolLoop }),
-      ...(input.expiry === undefined ? {} : { expiry: input.expiry }),
-      ...(input.compaction === undefined ? {} : { compaction: input.compaction }),
-    };
+    return runTurnRequest(
+      context,
+      input,
+      {
+        agent,
+        threadId: existingThread ?? newRunThreadId(context, agent.name),
+        prompt: input.prompt,
+        readThread: existingThread !== undefined,
+        answerMaxBytes,
+      },
+      deadline,
+    );
   });
   const requests = fileNewThreads(context, asked, deadline);
   // Every agent's turn runs here, side by side: the same steps as a lone turn, with no orchestration of its own

@@ -1,12 +1,11 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import * as z from 'zod';
 import { agentDefinitionSchema, agentKey } from '../agents/agentDefinition';
-import { runThreadId } from '../conversations/ids';
 import { functionNames } from '../functionNames';
 import { answerBytesFor, fitText } from '../limits/payloadLimits';
 import { durableFailureReason, type AgentAnswer, type AgentFailure, type AgentOutcome } from './agentOutcome';
-import type { AgentTurnRequest } from './agentTurnOrchestration';
 import type { PanelInput } from './panelOrchestration';
+import { newRunThreadId, runTurnRequest } from './runTurnRequest';
 
 /**
  * The moderator a run that asked for a synthesis carries in its input, fixed when the run starts, with the
@@ -75,10 +74,7 @@ export function* synthesize(
   const { agent } = moderator;
   // Named after the run like the agents' threads, unless the moderator is also one of the run's agents.
   const asAgent = input.agents.some((panelAgent) => agentKey(panelAgent.name) === agentKey(agent.name));
-  const threadId =
-    moderator.threadId ??
-    (asAgent ? undefined : runThreadId(agent.name, context.df.instanceId)) ??
-    `${agentKey(agent.name)}-${context.df.newGuid(context.df.instanceId)}`;
+  const threadId = moderator.threadId ?? newRunThreadId(context, agent.name, !asAgent);
   const timedOut = (attempts: number): Synthesis => ({
     agent: agent.name,
     threadId,
@@ -92,23 +88,18 @@ export function* synthesize(
   if (context.df.currentUtcDateTime.getTime() >= deadline.getTime()) {
     return timedOut(0);
   }
-  const request: AgentTurnRequest = {
-    agent,
-    threadId,
-    prompt: moderatorPrompt(input.prompt, outcome.answers, outcome.failures),
-    readThread: moderator.threadId !== undefined,
-    retry: input.retry,
-    answerMaxChars: input.answerMaxChars,
-    answerMaxBytes: answerBytesFor(1),
-    thread: input.thread,
-    deadline: deadline.toISOString(),
-    runId: context.df.instanceId,
-    ...(input.trace === undefined ? {} : { trace: input.trace }),
-    ...(input.owner === undefined ? {} : { owner: input.owner }),
-    ...(input.toolLoop === undefined ? {} : { toolLoop: input.toolLoop }),
-    ...(input.expiry === undefined ? {} : { expiry: input.expiry }),
-    ...(input.compaction === undefined ? {} : { compaction: input.compaction }),
-  };
+  const request = runTurnRequest(
+    context,
+    input,
+    {
+      agent,
+      threadId,
+      prompt: moderatorPrompt(input.prompt, outcome.answers, outcome.failures),
+      readThread: moderator.threadId !== undefined,
+      answerMaxBytes: answerBytesFor(1),
+    },
+    deadline,
+  );
   const turn = context.df.callSubOrchestrator(
     functionNames.agentTurnOrchestration,
     request,
