@@ -61,12 +61,12 @@ async function readThreadOnce(
   threadId: string,
   owner: string | undefined,
   expiry: ThreadExpirySettings,
-  now: number,
   recordedBy: string | undefined,
 ): Promise<{ result: Result<{ thread: ThreadState }, Refusal>; waitUntil?: number }> {
   const entity = await client.readEntityState<ThreadState | null>(
     new EntityId(functionNames.threadEntity, threadId),
   );
+  const now = Date.now();
   // One message for a thread that expired, was deleted, never existed or is someone else's: no reply tells
   // which, and every one of them says how to go on.
   const notFound = refuse(404, 'thread_not_found', threadNotFoundMessage(agent, threadId, expiry));
@@ -79,7 +79,7 @@ async function readThreadOnce(
       return { result: refuse(409, 'thread_busy', message) };
     }
     // Recorded and deleted since, once its run's signal has had time to land.
-    if (first.state === 'none' || Date.now() >= first.until) {
+    if (first.state === 'none' || now >= first.until) {
       return { result: notFound };
     }
     const message = `The first exchange on thread "${threadId}" is still being recorded; ask again in a moment.`;
@@ -126,7 +126,6 @@ export async function threadOf(
   threadId: string,
   owner: string | undefined,
   expiry: ThreadExpirySettings,
-  now: number = Date.now(),
   recordedBy?: string,
 ): Promise<Result<{ thread: ThreadState }, Refusal>> {
   if (!isValidThreadId(threadId)) {
@@ -134,8 +133,7 @@ export async function threadOf(
   }
   const started = Date.now();
   for (let pauseMs = 50; ; pauseMs = Math.min(pauseMs * 2, 500)) {
-    const elapsed = Date.now() - started;
-    const read = await readThreadOnce(client, agent, threadId, owner, expiry, now + elapsed, recordedBy);
+    const read = await readThreadOnce(client, agent, threadId, owner, expiry, recordedBy);
     // Never longer than recordWaitMs in all, whatever the backend's clock says of the run's end.
     const left = Math.min((read.waitUntil ?? 0) - Date.now(), started + recordWaitMs - Date.now());
     if (left <= 0) {

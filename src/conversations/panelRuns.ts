@@ -224,15 +224,7 @@ async function goneThread(
 ): Promise<Failed<Refusal> | undefined> {
   const reads = await Promise.all(
     threads.map(({ agent, threadId }) =>
-      threadOf(
-        client,
-        agent,
-        threadId,
-        request.owner,
-        settings.threadExpiry,
-        Date.now(),
-        request.conversationId,
-      ),
+      threadOf(client, agent, threadId, request.owner, settings.threadExpiry, request.conversationId),
     ),
   );
   const index = reads.findIndex((read) => !read.ok && read.error.status === 404);

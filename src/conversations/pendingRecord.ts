@@ -113,7 +113,7 @@ export async function firstRecordOf(
  * The instance whose end decides a turn's: the panel run for an agent's turn inside it ("<run>:<agent key>"),
  * otherwise the turn's own instance (a lone turn, a moderator's "<run>:_synthesis").
  */
-export function instanceOfTurn(turnId: string): string {
+function instanceOfTurn(turnId: string): string {
   const cut = turnId.lastIndexOf(':');
   if (cut <= 0) {
     return turnId;

@@ -250,7 +250,7 @@ describe('threadOf, for a thread whose run has just ended', () => {
     expect(withoutHint).toMatchObject({ ok: false, error: { status: 404 } });
     client.entities.delete(entityKey(moderatorThread));
     landsLater(client, moderatorThread, { agent: 'Moderator', messages: exchange.messages }, 300);
-    const withHint = await threadOf(client, moderator, moderatorThread, undefined, expiry, Date.now(), runId);
+    const withHint = await threadOf(client, moderator, moderatorThread, undefined, expiry, runId);
     expect(withHint).toMatchObject({ ok: true });
   });
 });
